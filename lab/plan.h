@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Plans: which cells to run.
+ *
+ * A plan file is INI-like. `[defaults]` sets keys for every later section, `[cell NAME]` is one
+ * cell, `[matrix NAME]` takes comma-separated lists and expands to their cartesian product
+ * (cell ids NAME-<memory>-<crashkernel>-..., only the varying keys named). Keys: kernel,
+ * memory, vcpus, crashkernel, scenario, expect ("pass" or "fail/<cause>"). `#` starts a comment.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct kl_cell_spec {
+	char *id;
+	char *kernel;		/* kernel spec, see images/kernel-spec.h */
+	uint64_t memory;	/* bytes */
+	unsigned vcpus;
+	uint64_t crashkernel;	/* bytes, 0 = no crashkernel= on the command line */
+	char *scenario;
+	char *expect;		/* "pass" or "fail/<cause>" */
+};
+
+struct kl_plan {
+	char *source; /* file name or "command line" */
+	size_t n_cells;
+	struct kl_cell_spec *cells;
+};
+
+#define KL_DEFAULT_KERNEL "debian:bookworm"
+#define KL_DEFAULT_SCENARIO "sysrq"
+
+int kl_plan_parse_file(const char *path, struct kl_plan **ret, struct kl_error **err);
+int kl_plan_parse_string(const char *text, const char *source, struct kl_plan **ret,
+			 struct kl_error **err);
+/* Check one cell's values against each other (memory > 0, crashkernel < memory, ...). */
+int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err);
+/* Add a copy of c to the plan (used for `kdumplab run --memory ...`). */
+int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err);
+struct kl_plan *kl_plan_new(const char *source);
+void kl_plan_free(struct kl_plan *p);
+void kl_cell_spec_clear(struct kl_cell_spec *c);
+int kl_cell_spec_copy(struct kl_cell_spec *dst, const struct kl_cell_spec *src);

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+#include <check.h>
+#include <string.h>
+
+#include "plan.h"
+#include "size.h"
+
+START_TEST(size_parse_units)
+{
+	static const struct {
+		const char *in;
+		uint64_t out;
+	} ok[] = {
+		{ "1G", 1ULL << 30 },	  { "192M", 192ULL << 20 }, { "512MiB", 512ULL << 20 },
+		{ "1024", 1024ULL << 20 }, { "4096k", 4ULL << 20 },  { "0", 0 },
+		{ "2gb", 2ULL << 30 },	  { "100B", 100 },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		uint64_t v = 1;
+		struct kl_error *e = NULL;
+		ck_assert_int_eq(kl_size_parse(ok[i].in, "--memory", &v, &e), 0);
+		ck_assert_uint_eq(v, ok[i].out);
+		ck_assert_ptr_null(e);
+	}
+}
+END_TEST
+
+START_TEST(size_parse_bad)
+{
+	const char *bad[] = { "", "G", "-1G", "1Q", "1.5G", "99999999999999999999", "17179869184T" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = 7;
+		_cleanup_error_ struct kl_error *e = NULL;
+		ck_assert_int_lt(kl_size_parse(bad[i], "--memory", &v, &e), 0);
+		ck_assert_uint_eq(v, 7); /* untouched on failure */
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(e->exit_code, 2);
+		ck_assert_ptr_nonnull(strstr(e->msg, "--memory"));
+		if (*bad[i])
+			ck_assert_msg(strstr(e->msg, bad[i]), "message \"%s\" names the value", e->msg);
+	}
+}
+END_TEST
+
+START_TEST(size_format_roundtrip)
+{
+	char b[32];
+	kl_size_format(192ULL << 20, b, sizeof(b));
+	ck_assert_str_eq(b, "192M");
+	kl_size_format(1ULL << 30, b, sizeof(b));
+	ck_assert_str_eq(b, "1G");
+	kl_size_format(1536ULL << 20, b, sizeof(b));
+	ck_assert_str_eq(b, "1536M");
+	kl_size_format(0, b, sizeof(b));
+	ck_assert_str_eq(b, "0B");
+}
+END_TEST
+
+static struct kl_plan *parse_ok(const char *text)
+{
+	struct kl_plan *p = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	int r = kl_plan_parse_string(text, "t.plan", &p, &e);
+	ck_assert_msg(r == 0, "parse failed: %s", e ? e->msg : "?");
+	return p;
+}
+
+static char *parse_err(const char *text)
+{
+	struct kl_plan *p = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_lt(kl_plan_parse_string(text, "t.plan", &p, &e), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->exit_code, 2);
+	char *m = strdup(e->msg);
+	kl_error_free(e);
+	return m;
+}
+
+START_TEST(plan_cells_and_defaults)
+{
+	struct kl_plan *p = parse_ok("# smoke\n"
+				     "[defaults]\n"
+				     "kernel = debian:trixie\n"
+				     "vcpus = 2\n"
+				     "\n"
+				     "[cell a]\n"
+				     "memory = 1G   # one gig\n"
+				     "crashkernel = 192M\n"
+				     "[cell b]\n"
+				     "memory = 2G\n"
+				     "kernel = local:/x/vmlinuz\n"
+				     "expect = fail/no-reservation\n");
+	ck_assert_uint_eq(p->n_cells, 2);
+	ck_assert_str_eq(p->cells[0].id, "a");
+	ck_assert_str_eq(p->cells[0].kernel, "debian:trixie");
+	ck_assert_uint_eq(p->cells[0].memory, 1ULL << 30);
+	ck_assert_uint_eq(p->cells[0].crashkernel, 192ULL << 20);
+	ck_assert_uint_eq(p->cells[0].vcpus, 2);
+	ck_assert_str_eq(p->cells[0].scenario, "sysrq");
+	ck_assert_str_eq(p->cells[0].expect, "pass");
+	ck_assert_str_eq(p->cells[1].kernel, "local:/x/vmlinuz");
+	ck_assert_uint_eq(p->cells[1].crashkernel, 0);
+	ck_assert_str_eq(p->cells[1].expect, "fail/no-reservation");
+	kl_plan_free(p);
+}
+END_TEST
+
+START_TEST(plan_matrix_expands)
+{
+	struct kl_plan *p = parse_ok("[matrix grid]\nmemory = 1G, 2G\ncrashkernel = 128M,192M, 256M\n");
+	ck_assert_uint_eq(p->n_cells, 6);
+	ck_assert_str_eq(p->cells[0].id, "grid-1G-128M");
+	ck_assert_str_eq(p->cells[1].id, "grid-2G-128M");
+	ck_assert_str_eq(p->cells[5].id, "grid-2G-256M");
+	ck_assert_uint_eq(p->cells[5].memory, 2ULL << 30);
+	ck_assert_uint_eq(p->cells[5].crashkernel, 256ULL << 20);
+	kl_plan_free(p);
+}
+END_TEST
+
+START_TEST(plan_errors_name_line_and_value)
+{
+	static const struct {
+		const char *text, *want1, *want2;
+	} cases[] = {
+		{ "[cell a]\nmemroy = 1G\n", "t.plan:2", "\"memroy\"" },
+		{ "[cell a]\nmemory = 1G\ncrashkernel = 2G\n", "t.plan:1", "crashkernel \"2G\"" },
+		{ "[cell a]\nmemory = 0\n", "t.plan:1", "memory \"0B\"" },
+		{ "[cel a]\nmemory = 1G\n", "t.plan:1", "\"[cel]\"" },
+		{ "memory = 1G\n", "t.plan:1", "outside a section" },
+		{ "[cell a]\nmemory = 1G, 2G\n", "t.plan:2", "only in [matrix" },
+		{ "[cell a]\nmemory = 1G\n[cell a]\nmemory = 2G\n", "duplicate", "\"a\"" },
+		{ "# nothing\n", "no cells", "t.plan" },
+		{ "[cell a]\nmemory = 1X\n", "unknown unit", "\"1X\"" },
+		{ "[cell a]\nmemory = 1G\nvcpus = 0\n", "vcpus", "\"0\"" },
+		{ "[cell a]\nmemory = 1G\nexpect = maybe\n", "expect", "\"maybe\"" },
+		{ "[cell a b]\nmemory = 1G\n", "name", "\"a b\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *m = parse_err(cases[i].text);
+		ck_assert_msg(strstr(m, cases[i].want1) && strstr(m, cases[i].want2),
+			      "case %zu: message \"%s\" lacks \"%s\"/\"%s\"", i, m, cases[i].want1,
+			      cases[i].want2);
+		free(m);
+	}
+}
+END_TEST
+
+START_TEST(plan_file_missing)
+{
+	struct kl_plan *p = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_plan_parse_file("/nonexistent/x.plan", &p, &e), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(e->msg, "\"/nonexistent/x.plan\""));
+	ck_assert_int_eq(e->exit_code, 2);
+}
+END_TEST
+
+START_TEST(plan_smoke_ships_and_parses)
+{
+	struct kl_plan *p = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_plan_parse_file(SMOKE_PLAN, &p, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_uint_ge(p->n_cells, 2);
+	kl_plan_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *t = tcase_create("all");
+	tcase_add_test(t, size_parse_units);
+	tcase_add_test(t, size_parse_bad);
+	tcase_add_test(t, size_format_roundtrip);
+	tcase_add_test(t, plan_cells_and_defaults);
+	tcase_add_test(t, plan_matrix_expands);
+	tcase_add_test(t, plan_errors_name_line_and_value);
+	tcase_add_test(t, plan_file_missing);
+	tcase_add_test(t, plan_smoke_ships_and_parses);
+	suite_add_tcase(s, t);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
