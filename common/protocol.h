@@ -44,6 +44,21 @@
  *   vmcore       the raw ELF copy of /proc/vmcore, all-zero pages left as holes
  *   manifest     key=value lines (KL_MANIFEST_*), written after vmcore is fsynced
  *   DONE         completion marker, written after manifest is fsynced
+ *
+ * Manifest keys (v1, added with the saver; unknown keys are ignored by the host):
+ *   size            bytes of vmcore on the dump disk (its st_size)
+ *   allocated       st_blocks * 512 of vmcore (smaller than size: zero pages are holes)
+ *   zero_pages      4096-byte pages of /proc/vmcore that were all zero (not written)
+ *   data_pages      pages that were written (a final partial page counts as one)
+ *   hash            16 lower-case hex digits: the page-hash sum (see kl_page_hash)
+ *   read_seconds    time reading /proc/vmcore and scanning pages (total minus writing)
+ *   write_seconds   time in pwrite, ftruncate and fsync of vmcore
+ *   total_seconds   from opening /proc/vmcore to the renamed, fsynced vmcore
+ *   vmcore_size     st_size of /proc/vmcore in the capture kernel
+ *   kernel_release  uname -r of the capture kernel
+ *   elfcorehdr      the elfcorehdr= value of the capture kernel's command line
+ *   read_mode       mmap or pread: how /proc/vmcore was read
+ *   saver_version   KL_VERSION of the saver
  */
 #pragma once
 
@@ -79,5 +94,25 @@ int kl_value_decode(char *s);
  */
 #define KL_HASH_PAGE 4096
 uint64_t kl_page_hash(const void *page, uint64_t offset);
+/*
+ * A final partial page (file size not a multiple of 4096) is hashed as if zero-padded to
+ * 4096 bytes, at its offset.
+ */
+
 /* True when the 4096-byte page is all zero. */
 int kl_page_is_zero(const void *page);
+
+/* Manifest keys (see the header comment). */
+#define KL_MANIFEST_SIZE "size"
+#define KL_MANIFEST_ALLOCATED "allocated"
+#define KL_MANIFEST_ZERO_PAGES "zero_pages"
+#define KL_MANIFEST_DATA_PAGES "data_pages"
+#define KL_MANIFEST_HASH "hash"
+#define KL_MANIFEST_READ_SECONDS "read_seconds"
+#define KL_MANIFEST_WRITE_SECONDS "write_seconds"
+#define KL_MANIFEST_TOTAL_SECONDS "total_seconds"
+#define KL_MANIFEST_VMCORE_SIZE "vmcore_size"
+#define KL_MANIFEST_KERNEL_RELEASE "kernel_release"
+#define KL_MANIFEST_ELFCOREHDR "elfcorehdr"
+#define KL_MANIFEST_READ_MODE "read_mode"
+#define KL_MANIFEST_SAVER_VERSION "saver_version"
