@@ -14,7 +14,7 @@
 #include "capture-cmdline.h"
 #include "catalogue.h"
 #include "config.h"
-#include "facts.h"
+#include "kernel-facts.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"

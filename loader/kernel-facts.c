@@ -7,7 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "facts.h"
+#include "kernel-facts.h"
 #include "guest-report.h"
 #include "guest-util.h"
 

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* The in-guest core: console lines, command line parsing, CPU lists. */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+#include "fake.h"
+#include "guest-report.h"
+#include "guest-util.h"
+
+START_TEST(test_line_encodes_values)
+{
+	struct kl_line l;
+	kl_line_begin(&l, "facts");
+	kl_line_add(&l, "uname_v", "#1 SMP 100%");
+	kl_line_addf(&l, "n", "%d", 42);
+	kl_line_emit(&l);
+	ck_assert_str_eq(fake_console(), "KDUMPLAB phase=facts uname_v=#1%20SMP%20100%25 n=42\n");
+}
+END_TEST
+
+START_TEST(test_line_truncates_whole_fields)
+{
+	char big[3000];
+	struct kl_line l;
+	memset(big, ' ', sizeof(big) - 1); /* each space takes three bytes encoded */
+	big[sizeof(big) - 1] = '\0';
+	kl_line_begin(&l, "loaded");
+	kl_line_add(&l, "crash_loaded", "1");
+	kl_line_add(&l, "cmdline", big);
+	kl_line_add(&l, "after", "x");
+	kl_line_emit(&l);
+	ck_assert_str_eq(fake_console(), "KDUMPLAB phase=loaded crash_loaded=1 truncated=1\n");
+}
+END_TEST
+
+START_TEST(test_report_error)
+{
+	ck_assert_int_eq(kl_report_error("kexec_file_load", -EADDRNOTAVAIL, "size=%d", 5), -EADDRNOTAVAIL);
+	ck_assert_int_eq(kl_report_error("x", 0, "zero"), -EIO);
+	ck_assert_str_eq(fake_console(),
+			 "KDUMPLAB phase=error step=kexec_file_load errno=99 errname=EADDRNOTAVAIL detail=size=5\n"
+			 "KDUMPLAB phase=error step=x errno=5 errname=EIO detail=zero\n");
+}
+END_TEST
+
+START_TEST(test_cmdline_get)
+{
+	char v[64];
+	const char *c = "a=1 kdumplab.disk=x quoted=\"with space\" kdumplab.disk=y  tail";
+	ck_assert_int_eq(kl_cmdline_get(c, "kdumplab.disk", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "y"); /* the last one wins, as for kernel parameters */
+	ck_assert_int_eq(kl_cmdline_get(c, "quoted", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "with space");
+	ck_assert_int_eq(kl_cmdline_get(c, "a", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "1");
+	ck_assert_int_eq(kl_cmdline_get(c, "tail", v, sizeof(v)), 0); /* a flag has no value */
+	ck_assert_int_eq(kl_cmdline_get(c, "kdumplab", v, sizeof(v)), 0);
+	ck_assert_int_eq(kl_cmdline_get("x=toolongvalue", "x", v, 4), 0);
+}
+END_TEST
+
+START_TEST(test_cmdline_next)
+{
+	const char *c = "  one \"two three\" x=\"a b\"\n";
+	char tok[32];
+	ck_assert_int_eq(kl_cmdline_next(&c, tok, sizeof(tok)), 1);
+	ck_assert_str_eq(tok, "one");
+	ck_assert_int_eq(kl_cmdline_next(&c, tok, sizeof(tok)), 1);
+	ck_assert_str_eq(tok, "\"two three\"");
+	ck_assert_int_eq(kl_cmdline_next(&c, tok, sizeof(tok)), 1);
+	ck_assert_str_eq(tok, "x=\"a b\"");
+	ck_assert_int_eq(kl_cmdline_next(&c, tok, sizeof(tok)), 0);
+	const char *d = "abcdefgh";
+	ck_assert_int_eq(kl_cmdline_next(&d, tok, 4), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(test_cpulist)
+{
+	unsigned n, hi;
+	ck_assert_int_eq(kl_cpulist_parse("0", &n, &hi), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(hi, 0);
+	ck_assert_int_eq(kl_cpulist_parse("0-3,8,10-11", &n, &hi), 0);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(hi, 11);
+	ck_assert_int_eq(kl_cpulist_parse("", &n, &hi), -EINVAL);
+	ck_assert_int_eq(kl_cpulist_parse("3-1", &n, &hi), -EINVAL);
+	ck_assert_int_eq(kl_cpulist_parse("0,", &n, &hi), -EINVAL);
+	ck_assert_int_eq(kl_cpulist_parse("0-", &n, &hi), -EINVAL);
+	ck_assert_int_eq(kl_cpulist_parse("a", &n, &hi), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_read_file_and_u64)
+{
+	char buf[8];
+	uint64_t v;
+	fake_write("/sys/x", "123\n");
+	fake_write("/sys/bad", "12a\n");
+	fake_write("/sys/long", "0123456789");
+	ck_assert_int_eq(kl_read_u64("/sys/x", &v), 0);
+	ck_assert_uint_eq(v, 123);
+	ck_assert_int_eq(kl_read_u64("/sys/bad", &v), -EINVAL);
+	ck_assert_int_eq(kl_read_u64("/sys/none", &v), -ENOENT);
+	ck_assert_int_eq(kl_read_file("/sys/long", buf, sizeof(buf)), -EFBIG);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("guest-core");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
+	tcase_add_test(tc, test_line_encodes_values);
+	tcase_add_test(tc, test_line_truncates_whole_fields);
+	tcase_add_test(tc, test_report_error);
+	tcase_add_test(tc, test_cmdline_get);
+	tcase_add_test(tc, test_cmdline_next);
+	tcase_add_test(tc, test_cpulist);
+	tcase_add_test(tc, test_read_file_and_u64);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(core_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/* The saver on a fake root: the dump it writes, the manifest, the marker, and its refusals. */
+#include <check.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fake.h"
+#include "protocol.h"
+#include "saver.h"
+
+#define PAGE 4096
+
+/* A fake /proc/vmcore: pages of data and zeros in runs, ending in a partial page. */
+static unsigned char *make_vmcore(size_t *ret_len, int zero_tail)
+{
+	size_t pages = 97, len = pages * PAGE + (zero_tail ? 0 : 123);
+	unsigned char *v = calloc(1, len);
+	for (size_t p = 0; p < pages; p++) {
+		/* zero pages: 3-9, 20-40, 90-96 (a zero tail) and every 7th */
+		if ((p >= 3 && p <= 9) || (p >= 20 && p <= 40) || p >= 90 || p % 7 == 0)
+			continue;
+		for (size_t i = 0; i < PAGE; i += 64)
+			v[p * PAGE + i] = (unsigned char)(p * 31 + i / 64 + 1);
+	}
+	if (!zero_tail)
+		memset(v + pages * PAGE, 0xab, 123);
+	*ret_len = len;
+	return v;
+}
+
+static void expected(const unsigned char *v, size_t len, uint64_t *hash, uint64_t *zero,
+		     uint64_t *data)
+{
+	*hash = *zero = *data = 0;
+	for (size_t off = 0; off < len; off += PAGE) {
+		unsigned char page[PAGE] = { 0 };
+		memcpy(page, v + off, len - off < PAGE ? len - off : PAGE);
+		if (kl_page_is_zero(page)) {
+			(*zero)++;
+		} else {
+			*hash += kl_page_hash(page, off);
+			(*data)++;
+		}
+	}
+}
+
+static void capture_guest(const char *cmdline)
+{
+	fake_write("/proc/cmdline", cmdline);
+	fake_write("/sys/block/vda/serial", "rootdisk\n");
+	fake_write("/sys/block/nvme0n1/device/serial", "   nvme-serial   \n");
+	fake_write("/sys/block/vdb/serial", "kdumplab-dump\n");
+	fake_mkdir("/dev");
+	fake_mkdir("/mnt");
+}
+
+static const char *manifest_value(const char *manifest, const char *key)
+{
+	static char val[256];
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\n%s=", key);
+	/* the first line has no preceding newline */
+	const char *p = strncmp(manifest, pat + 1, strlen(pat + 1)) == 0 ? manifest - 1 : strstr(manifest, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	snprintf(val, sizeof(val), "%.*s", (int)strcspn(p, "\n"), p);
+	return val;
+}
+
+static void check_saved(const unsigned char *v, size_t len, const char *mode)
+{
+	uint64_t hash, zero, data;
+	char hex[17], num[32];
+	size_t out_len;
+	struct stat st;
+
+	expected(v, len, &hash, &zero, &data);
+	snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
+
+	/* byte-identical copy, with holes */
+	unsigned char *out = (unsigned char *)fake_read("/mnt/vmcore", &out_len);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out_len, len);
+	ck_assert(memcmp(out, v, len) == 0);
+	free(out);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/mnt/vmcore", fake.root);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_lt((uint64_t)st.st_blocks * 512, len);
+	ck_assert(!fake_exists("/mnt/vmcore.incomplete"));
+
+	/* manifest */
+	char *m = fake_read("/mnt/manifest", NULL);
+	ck_assert_ptr_nonnull(m);
+	snprintf(num, sizeof(num), "%zu", len);
+	ck_assert_str_eq(manifest_value(m, "size"), num);
+	ck_assert_str_eq(manifest_value(m, "vmcore_size"), num);
+	ck_assert_str_eq(manifest_value(m, "hash"), hex);
+	snprintf(num, sizeof(num), "%" PRIu64, zero);
+	ck_assert_str_eq(manifest_value(m, "zero_pages"), num);
+	snprintf(num, sizeof(num), "%" PRIu64, data);
+	ck_assert_str_eq(manifest_value(m, "data_pages"), num);
+	snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)st.st_blocks * 512);
+	ck_assert_str_eq(manifest_value(m, "allocated"), num);
+	ck_assert_str_eq(manifest_value(m, "elfcorehdr"), "0x2c000000");
+	ck_assert_str_eq(manifest_value(m, "read_mode"), mode);
+	ck_assert_ptr_nonnull(manifest_value(m, "kernel_release"));
+	ck_assert_ptr_nonnull(manifest_value(m, "total_seconds"));
+	free(m);
+	ck_assert(fake_exists("/mnt/DONE"));
+
+	/* console */
+	const char *saved = fake_line("saved");
+	ck_assert_ptr_nonnull(saved);
+	ck_assert_str_eq(fake_field(saved, "hash"), hex);
+	ck_assert_str_eq(fake_field(saved, "read_mode"), mode);
+	ck_assert_ptr_nonnull(fake_line("done"));
+	ck_assert_ptr_null(fake_line("error"));
+	ck_assert_str_eq(fake_field(fake_line("disk"), "dev"), "/dev/vdb");
+	ck_assert_str_eq(fake_field(fake_line("start"), "elfcorehdr"), "0x2c000000");
+	/* the disk was mounted as ext4 on /mnt and unmounted at the end */
+	const struct fake_call *mnt = fake_call("mount", 3);
+	ck_assert_str_eq(mnt->path, "/mnt");
+	char want[700];
+	snprintf(want, sizeof(want), "ext4 %s/dev/vdb", fake.root);
+	ck_assert_str_eq(mnt->data, want);
+	ck_assert_str_eq(fake_call("umount", 0)->path, "/mnt");
+}
+
+static void run_mode(const char *mode, size_t chunk, int zero_tail)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	char cmdline[256];
+	size_t len;
+	unsigned char *v = make_vmcore(&len, zero_tail);
+
+	o.chunk = chunk;
+	o.disk_wait_ms = 0;
+	snprintf(cmdline, sizeof(cmdline), "elfcorehdr=0x2c000000 console=ttyS0 kdumplab.saver_read=%s", mode);
+	capture_guest(cmdline);
+	fake_write_bytes("/proc/vmcore", v, len);
+	ck_assert_int_eq(saver_run(&o), 0);
+	check_saved(v, len, mode);
+	free(v);
+}
+
+START_TEST(test_save_mmap_small_chunks)
+{
+	/* 3-page chunks: runs of data pages cross chunk boundaries */
+	run_mode("mmap", 3 * PAGE, 0);
+}
+END_TEST
+
+START_TEST(test_save_pread_small_chunks)
+{
+	run_mode("pread", 3 * PAGE + 100, 0); /* rounded down to whole pages */
+}
+END_TEST
+
+START_TEST(test_save_one_chunk_zero_tail)
+{
+	run_mode("mmap", 4u << 20, 1);
+	/* progress: at most ~every 10%, and the last one is complete */
+	ck_assert_uint_ge(fake_count_lines("progress"), 1);
+}
+END_TEST
+
+START_TEST(test_progress_every_tenth)
+{
+	run_mode("pread", PAGE, 0);
+	/* 98 chunks, reported about every 10%: not per chunk */
+	ck_assert_uint_le(fake_count_lines("progress"), 12);
+	ck_assert_uint_ge(fake_count_lines("progress"), 9);
+}
+END_TEST
+
+START_TEST(test_stale_done_removed_on_failure)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	o.disk_wait_ms = 0;
+	capture_guest("elfcorehdr=0x1000 kdumplab.saver_read=pread");
+	fake_write("/mnt/DONE", "old\n");
+	fake_write("/mnt/manifest", "old\n");
+	/* a directory opens and stats fine but cannot be read */
+	fake_mkdir("/proc/vmcore");
+	ck_assert_int_lt(saver_run(&o), 0);
+	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "read");
+	ck_assert_str_eq(fake_field(fake_line("error"), "errname"), "EISDIR");
+	ck_assert(!fake_exists("/mnt/DONE"));
+	ck_assert(!fake_exists("/mnt/manifest"));
+	ck_assert(!fake_exists("/mnt/vmcore"));
+	ck_assert_ptr_null(fake_line("done"));
+}
+END_TEST
+
+START_TEST(test_not_capture_kernel)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	capture_guest("console=ttyS0");
+	ck_assert_int_eq(saver_run(&o), -ENOENT);
+	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "capture-env");
+	ck_assert_ptr_null(fake_field(fake_line("start"), "elfcorehdr"));
+	ck_assert_uint_eq(fake_count_calls("mount"), 3);
+}
+END_TEST
+
+START_TEST(test_disk_not_found_waits)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	o.disk_wait_ms = 1000;
+	capture_guest("elfcorehdr=0x1000 kdumplab.disk=other");
+	ck_assert_int_eq(saver_run(&o), -ENODEV);
+	const char *e = fake_line("error");
+	ck_assert_str_eq(fake_field(e, "step"), "find-disk");
+	const char *d = fake_field(e, "detail");
+	ck_assert_ptr_nonnull(strstr(d, "'other'"));
+	ck_assert_ptr_nonnull(strstr(d, "vda:rootdisk"));
+	ck_assert_ptr_nonnull(strstr(d, "nvme0n1:nvme-serial"));
+	ck_assert_uint_eq(fake_count_calls("sleep"), 10);
+	ck_assert_uint_eq(fake_count_calls("mount"), 3);
+}
+END_TEST
+
+START_TEST(test_disk_by_device_serial)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	size_t len;
+	unsigned char *v = make_vmcore(&len, 0);
+	o.disk_wait_ms = 0;
+	capture_guest("elfcorehdr=0x1000 kdumplab.disk=nvme-serial");
+	fake_write_bytes("/proc/vmcore", v, len);
+	free(v);
+	ck_assert_int_eq(saver_run(&o), 0);
+	ck_assert_str_eq(fake_field(fake_line("disk"), "dev"), "/dev/nvme0n1");
+}
+END_TEST
+
+START_TEST(test_mount_fails)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	o.disk_wait_ms = 0;
+	capture_guest("elfcorehdr=0x1000");
+	fake_write("/proc/vmcore", "x");
+	fake.mount_result = -EUCLEAN; /* every mount fails: the first one reports */
+	ck_assert_int_eq(saver_run(&o), -EUCLEAN);
+	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "mount");
+	ck_assert_ptr_null(fake_line("start"));
+}
+END_TEST
+
+START_TEST(test_bad_read_mode)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	o.disk_wait_ms = 0;
+	capture_guest("elfcorehdr=0x1000 kdumplab.saver_read=splice");
+	fake_write("/proc/vmcore", "x");
+	ck_assert_int_eq(saver_run(&o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"), "'splice'"));
+	ck_assert(!fake_exists("/mnt/DONE"));
+}
+END_TEST
+
+static Suite *saver_suite(void)
+{
+	Suite *s = suite_create("saver");
+	TCase *tc = tcase_create("run");
+	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
+	tcase_add_test(tc, test_save_mmap_small_chunks);
+	tcase_add_test(tc, test_save_pread_small_chunks);
+	tcase_add_test(tc, test_save_one_chunk_zero_tail);
+	tcase_add_test(tc, test_progress_every_tenth);
+	tcase_add_test(tc, test_stale_done_removed_on_failure);
+	tcase_add_test(tc, test_not_capture_kernel);
+	tcase_add_test(tc, test_disk_not_found_waits);
+	tcase_add_test(tc, test_disk_by_device_serial);
+	tcase_add_test(tc, test_mount_fails);
+	tcase_add_test(tc, test_bad_read_mode);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(saver_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
