@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pull the dump with libguestfs. The dump disk was written by a crashed guest, so its ext4 is
+ * parsed inside the appliance, never by the host kernel or host tools.
+ *
+ * The dump is copied to a second, writable drive backed by the host output file (a fresh sparse
+ * file as large as the dump disk, so any vmcore fits) with guestfs_copy_file_to_device(sparse),
+ * which skips zero blocks: the host file stays sparse and no byte crosses the slow appliance
+ * channel. The host file is then truncated to the vmcore's size. guestfs_download, which sends
+ * every byte (zeros too) through the channel, is the fallback.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <guestfs.h>
+
+#include "protocol.h"
+#include "pull.h"
+
+static void guestfs_closep(guestfs_h **g)
+{
+	if (*g)
+		guestfs_close(*g);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int gerr(guestfs_h *g, struct kl_error **err, const char *what, const char *disk)
+{
+	int code = guestfs_last_errno(g);
+	kl_error_set(err, 0, "%s on dump disk \"%s\": %s", what, disk,
+		     guestfs_last_error(g) ? guestfs_last_error(g) : "unknown libguestfs error");
+	if (err && *err)
+		(*err)->code = code > 0 ? code : EIO;
+	return -(code > 0 ? code : EIO);
+}
+
+void kl_pull_result_free(struct kl_pull_result *r)
+{
+	if (!r)
+		return;
+	free(r->dump_path);
+	free(r->manifest_path);
+	free(r->listing);
+	free(r);
+}
+
+static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_supermin_env(const struct kl_pull_options *o)
+{
+	pthread_mutex_lock(&env_lock);
+	if (o->appliance_kernel)
+		setenv("SUPERMIN_KERNEL", o->appliance_kernel, 1);
+	if (o->appliance_modules)
+		setenv("SUPERMIN_MODULES", o->appliance_modules, 1);
+	pthread_mutex_unlock(&env_lock);
+}
+
+static int handle_setup(const struct kl_pull_options *o, guestfs_h **ret, struct kl_error **err)
+{
+	/* NO_ENVIRONMENT: LIBGUESTFS_* variables of whoever runs the lab must not change how the
+	 * appliance runs; what matters is set explicitly below. */
+	guestfs_h *g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
+	if (!g)
+		return kl_error_set(err, errno ? errno : ENOMEM, "cannot create a libguestfs handle");
+	guestfs_set_error_handler(g, NULL, NULL);
+	*ret = g;
+	if (guestfs_set_backend(g, "direct") < 0)
+		return gerr(g, err, "cannot select the direct backend", o->disk_path);
+	if (o->force_tcg) {
+		char *settings[] = { (char *)"force_tcg", NULL };
+		if (guestfs_set_backend_settings(g, settings) < 0)
+			return gerr(g, err, "cannot set force_tcg", o->disk_path);
+	}
+	if (guestfs_add_drive_opts(g, o->disk_path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+				   GUESTFS_ADD_DRIVE_OPTS_READONLY, 1, -1) < 0)
+		return gerr(g, err, "cannot add", o->disk_path);
+	return 0;
+}
+
+/* A fresh sparse file of size bytes at path, added as the appliance's writable /dev/sdb. */
+static int add_output_drive(guestfs_h *g, const char *path, uint64_t size, const char *disk,
+			    struct kl_error **err)
+{
+	unlink(path);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kl_error_set(err, errno, "cannot create \"%s\"", path);
+	if (ftruncate(fd, (off_t)size) < 0)
+		return kl_error_set(err, errno, "cannot size \"%s\" to %" PRIu64 " bytes", path, size);
+	if (guestfs_add_drive_opts(g, path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
+				   GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1) < 0)
+		return gerr(g, err, "cannot add the output drive", disk);
+	return 0;
+}
+
+static int inspect(guestfs_h *g, const struct kl_pull_options *o, struct kl_pull_result *r,
+		   uint64_t *ret_vmcore_size, struct kl_error **err)
+{
+	if (guestfs_mount_ro(g, "/dev/sda", "/") < 0)
+		return gerr(g, err, "cannot mount the filesystem", o->disk_path);
+	r->listing = guestfs_ll(g, "/");
+	r->done_marker = guestfs_is_file(g, "/" KL_DONE_FILE) > 0;
+	r->manifest = guestfs_is_file(g, "/" KL_MANIFEST_FILE) > 0;
+	r->dump = guestfs_is_file(g, "/" KL_DUMP_FILE) > 0;
+	r->partial_dump = guestfs_is_file(g, "/" KL_DUMP_FILE_TMP) > 0;
+	if (r->partial_dump) {
+		int64_t s = guestfs_filesize(g, "/" KL_DUMP_FILE_TMP);
+		r->partial_size = s > 0 ? (uint64_t)s : 0;
+	}
+	*ret_vmcore_size = 0;
+	if (r->dump) {
+		int64_t s = guestfs_filesize(g, "/" KL_DUMP_FILE);
+		if (s < 0)
+			return gerr(g, err, "cannot stat /" KL_DUMP_FILE, o->disk_path);
+		*ret_vmcore_size = (uint64_t)s;
+	}
+	return 0;
+}
+
+int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
+{
+	double t0 = now_s();
+	struct stat st;
+	if (!o->disk_path || stat(o->disk_path, &st) < 0)
+		return kl_error_usage(err, o->disk_path ? errno : EINVAL, "dump disk \"%s\"", o->disk_path ? o->disk_path : "(null)");
+	if (!o->out_dir || access(o->out_dir, W_OK) < 0)
+		return kl_error_usage(err, o->out_dir ? errno : EINVAL, "output directory \"%s\"", o->out_dir ? o->out_dir : "(null)");
+	/* supermin walks /lib/modules even when SUPERMIN_MODULES points elsewhere. */
+	if (access("/lib/modules", F_OK) < 0)
+		return kl_error_set(err, errno, "libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
+
+	_cleanup_(kl_pull_result_freep) struct kl_pull_result *r = calloc(1, sizeof(*r));
+	_cleanup_free_ char *out = NULL, *manifest = NULL;
+	if (!r || asprintf(&out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
+	    asprintf(&manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+
+	set_supermin_env(o);
+	_cleanup_(guestfs_closep) guestfs_h *g = NULL;
+	int rr = handle_setup(o, &g, err);
+	if (rr < 0)
+		return rr;
+	/* Decided before launch: drives cannot be added later with the direct backend. */
+	bool device = !o->force_download;
+	uint64_t out_size = ((uint64_t)st.st_size + 511) & ~(uint64_t)511;
+	if (device) {
+		rr = add_output_drive(g, out, out_size, o->disk_path, err);
+		if (rr < 0)
+			return rr;
+	}
+
+	double tl = now_s();
+	if (guestfs_launch(g) < 0) {
+		unlink(out);
+		return gerr(g, err, "cannot launch the libguestfs appliance", o->disk_path);
+	}
+	r->launch_seconds = now_s() - tl;
+
+	uint64_t size = 0;
+	rr = inspect(g, o, r, &size, err);
+	if (rr < 0) {
+		unlink(out);
+		return rr;
+	}
+	r->dump_size_mismatch = r->dump && o->expected_dump_size && size != o->expected_dump_size;
+
+	double tt = now_s();
+	r->method = "none";
+	if (r->dump && device) {
+		if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
+						GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) == 0)
+			r->method = "device";
+		else
+			device = false; /* fall back below */
+	}
+	if (r->dump && !device) {
+		unlink(out);
+		if (guestfs_download(g, "/" KL_DUMP_FILE, out) < 0) {
+			unlink(out);
+			return gerr(g, err, "cannot download /" KL_DUMP_FILE, o->disk_path);
+		}
+		r->method = "download";
+	}
+	if (r->manifest) {
+		if (guestfs_download(g, "/" KL_MANIFEST_FILE, manifest) < 0)
+			return gerr(g, err, "cannot download /" KL_MANIFEST_FILE, o->disk_path);
+		r->manifest_path = TAKE_PTR(manifest);
+	}
+	/* Shut down before touching the output: QEMU flushes the writable drive on exit. */
+	if (guestfs_shutdown(g) < 0)
+		return gerr(g, err, "cannot shut down the libguestfs appliance", o->disk_path);
+	r->transfer_seconds = now_s() - tt;
+
+	if (!r->dump) {
+		unlink(out);
+	} else {
+		if (truncate(out, (off_t)size) < 0)
+			return kl_error_set(err, errno, "cannot truncate \"%s\" to %" PRIu64 " bytes", out, size);
+		struct stat ost;
+		if (stat(out, &ost) < 0)
+			return kl_error_set(err, errno, "cannot stat \"%s\"", out);
+		r->dump_size = (uint64_t)ost.st_size;
+		r->dump_allocated = (uint64_t)ost.st_blocks * 512;
+		r->dump_path = TAKE_PTR(out);
+	}
+	r->seconds = now_s() - t0;
+	*ret = TAKE_PTR(r);
+	return 0;
+}

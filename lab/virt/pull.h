@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Pulling the dump off the dump disk with libguestfs (read-only on the disk). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct kl_pull_options {
+	const char *disk_path, *out_dir;
+	/* SUPERMIN_KERNEL / SUPERMIN_MODULES for the appliance when the host has no kernel in
+	 * /boot (NULL: leave supermin's defaults). These are environment variables of the process:
+	 * see kl_pull(). */
+	const char *appliance_kernel, *appliance_modules;
+	bool force_tcg;              /* backend setting force_tcg: needed where KVM does not work */
+	uint64_t expected_dump_size; /* from the saver's console line, 0 if unknown */
+	/* Copy the dump with guestfs_download (every byte, zeros included, crosses the appliance
+	 * channel) instead of the sparse copy to a second drive. For measurements and fallback. */
+	bool force_download;
+};
+
+struct kl_pull_result {
+	bool done_marker, manifest, dump, partial_dump; /* what was on the disk (partial = vmcore.incomplete) */
+	char *dump_path, *manifest_path; /* in out_dir, NULL when absent */
+	uint64_t dump_size, dump_allocated; /* of the pulled copy (holes are not allocated) */
+	uint64_t partial_size;  /* size of vmcore.incomplete on the disk (not pulled) */
+	bool dump_size_mismatch; /* expected_dump_size given and the disk's vmcore differs */
+	const char *method;     /* "device" (sparse copy to a second drive), "download" or "none" */
+	double seconds, launch_seconds, transfer_seconds;
+	char *listing; /* ls -la of the disk root, for diagnostics */
+};
+
+/*
+ * Launch an appliance on disk_path (read-only), mount its ext4 read-only, report what is there,
+ * fetch manifest and vmcore into out_dir (which must exist). A missing vmcore is not an error
+ * (the result says so); an appliance or filesystem failure is.
+ *
+ * appliance_kernel/_modules are handed to supermin through setenv() (supermin runs as a child
+ * of libguestfs and reads only its environment); this is done under a lock and the variables
+ * stay set, so concurrent kl_pull() calls must agree on them.
+ */
+int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err);
+void kl_pull_result_free(struct kl_pull_result *r);
+static inline void kl_pull_result_freep(struct kl_pull_result **r)
+{
+	kl_pull_result_free(*r);
+	*r = NULL;
+}

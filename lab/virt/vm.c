@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One transient domain and its serial console.
+ *
+ * The console is drained by a stream callback on libvirt's event loop thread into a buffer that
+ * grows as needed, so a guest never blocks on a full PTY while the caller is busy, and a reader
+ * waits on a condition variable (no polling: the 2 host cores run TCG guests).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "virt-internal.h"
+
+/* Shared by the kl_vm and the stream callback; the last of the two to let go frees it. */
+struct console {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int refs;
+	virStreamPtr st;
+	char *buf;
+	size_t start, end, cap;
+	bool ended;     /* EOF or stream error: nothing more will come */
+	bool watching;  /* the event callback is registered */
+};
+
+struct kl_vm {
+	struct kl_virt *virt; /* NULL once the connection was closed */
+	struct kl_vm *next;
+	virDomainPtr dom;
+	char *name;
+	pid_t pid;
+	struct console *console;
+};
+
+static void console_unref(void *opaque)
+{
+	struct console *c = opaque;
+	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	if (c->st)
+		virStreamFree(c->st);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c->buf);
+	free(c);
+}
+
+static void console_append(struct console *c, const char *data, size_t n)
+{
+	if (c->start > 0 && c->start == c->end)
+		c->start = c->end = 0;
+	if (c->end + n > c->cap) {
+		/* Compact first; grow only when the unread part does not fit. */
+		memmove(c->buf, c->buf + c->start, c->end - c->start);
+		c->end -= c->start;
+		c->start = 0;
+		if (c->end + n > c->cap) {
+			size_t cap = c->cap ? c->cap : 65536;
+			while (cap < c->end + n)
+				cap *= 2;
+			char *b = realloc(c->buf, cap);
+			if (!b)
+				return; /* drop output rather than crash; the reader sees a gap */
+			c->buf = b;
+			c->cap = cap;
+		}
+	}
+	memcpy(c->buf + c->end, data, n);
+	c->end += n;
+}
+
+static void console_event(virStreamPtr st, int events, void *opaque)
+{
+	struct console *c = opaque;
+	char tmp[16384];
+	bool stop = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		int n = virStreamRecv(st, tmp, sizeof(tmp));
+		if (n > 0) {
+			console_append(c, tmp, n);
+			continue;
+		}
+		if (n == -2 && !(events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
+			break; /* drained */
+		/* 0 is EOF; -1 is how a PTY whose QEMU exited ends (EIO): both end the console. */
+		virResetLastError();
+		c->ended = true;
+		stop = c->watching;
+		c->watching = false;
+		break;
+	}
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	if (stop) {
+		virStreamEventRemoveCallback(st);
+		virResetLastError();
+	}
+}
+
+static int console_open(struct kl_vm *vm, virConnectPtr conn, struct kl_error **err)
+{
+	struct console *c = calloc(1, sizeof(*c));
+	if (!c)
+		return kl_error_set(err, ENOMEM, "console of \"%s\"", vm->name);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_mutex_init(&c->lock, NULL);
+	c->refs = 1;
+	vm->console = c;
+
+	c->st = virStreamNew(conn, VIR_STREAM_NONBLOCK);
+	if (!c->st)
+		return kl_virt_error(err, "cannot create a console stream for \"%s\"", vm->name);
+	if (virDomainOpenConsole(vm->dom, NULL, c->st, 0) < 0)
+		return kl_virt_error(err, "cannot open the console of \"%s\"", vm->name);
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the callback's reference */
+	c->watching = true;
+	if (virStreamEventAddCallback(c->st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+					      VIR_STREAM_EVENT_HANGUP,
+				      console_event, c, console_unref) < 0) {
+		c->watching = false;
+		__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+		return kl_virt_error(err, "cannot watch the console of \"%s\"", vm->name);
+	}
+	return 0;
+}
+
+static void console_close(struct console *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	bool stop = c->watching;
+	c->watching = false;
+	c->ended = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	if (stop)
+		virStreamEventRemoveCallback(c->st); /* drops the callback's reference later */
+	if (c->st)
+		virStreamAbort(c->st);
+	virResetLastError();
+	console_unref(c);
+}
+
+ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_ms)
+{
+	struct console *c = vm->console;
+	if (!c)
+		return -ENOTCONN;
+	struct timespec deadline;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+
+	pthread_mutex_lock(&c->lock);
+	while (c->start == c->end && !c->ended) {
+		int r = timeout_ms < 0 ? pthread_cond_wait(&c->cond, &c->lock)
+				       : pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
+		if (r == ETIMEDOUT)
+			break;
+	}
+	ssize_t n;
+	if (c->start < c->end) {
+		n = (ssize_t)(c->end - c->start < len ? c->end - c->start : len);
+		memcpy(buf, c->buf + c->start, n);
+		c->start += n;
+	} else {
+		n = c->ended ? -EPIPE : 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
+
+int kl_vm_destroy(struct kl_vm *vm)
+{
+	if (!vm || !vm->dom)
+		return 0;
+	int r = 0;
+	if (virDomainDestroy(vm->dom) < 0) {
+		int code = kl_virt_last_error_code();
+		/* Already gone (transient domains vanish when they end) or not running: done. */
+		if (code != VIR_ERR_NO_DOMAIN && code != VIR_ERR_OPERATION_INVALID)
+			r = -EIO;
+		virResetLastError();
+	}
+	if (r == 0) {
+		kl_emergency_forget(vm->pid);
+		vm->pid = 0;
+	}
+	return r;
+}
+
+void kl_vm_detach_locked(struct kl_vm *vm)
+{
+	struct kl_virt *v = vm->virt;
+	kl_vm_destroy(vm);
+	for (struct kl_vm **p = &v->vms; *p; p = &(*p)->next)
+		if (*p == vm) {
+			*p = vm->next;
+			break;
+		}
+	vm->virt = NULL;
+	vm->next = NULL;
+}
+
+void kl_vm_free(struct kl_vm *vm)
+{
+	if (!vm)
+		return;
+	if (vm->virt) {
+		struct kl_virt *v = vm->virt;
+		pthread_mutex_lock(&v->lock);
+		kl_vm_detach_locked(vm);
+		pthread_mutex_unlock(&v->lock);
+	} else {
+		kl_vm_destroy(vm);
+	}
+	console_close(vm->console);
+	if (vm->dom)
+		virDomainFree(vm->dom);
+	free(vm->name);
+	free(vm);
+}
+
+int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_vm **ret,
+		struct kl_error **err)
+{
+	struct kl_domain_config cc = *c;
+	if (!cc.owner)
+		cc.owner = kl_self_owner();
+	_cleanup_free_ char *xml = NULL;
+	int r = kl_domain_xml(&cc, &xml, err);
+	if (r < 0)
+		return r;
+
+	_cleanup_(kl_vm_freep) struct kl_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm || !(vm->name = strdup(c->name)))
+		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
+
+	/* Paused: the console must be open before the guest prints its first byte. */
+	vm->dom = virDomainCreateXML(v->conn, xml, VIR_DOMAIN_START_PAUSED);
+	if (!vm->dom)
+		return kl_virt_error(err, "cannot start domain \"%s\"", c->name);
+	pthread_mutex_lock(&v->lock);
+	vm->virt = v;
+	vm->next = v->vms;
+	v->vms = vm;
+	pthread_mutex_unlock(&v->lock);
+
+	if (v->local) {
+		const char *type = virConnectGetType(v->conn);
+		if (type && streq(type, "QEMU")) {
+			vm->pid = kl_find_qemu_pid(vm->name, v->embed_root);
+			kl_emergency_add(vm->pid);
+		}
+		virResetLastError();
+	}
+
+	if (!c->no_console) {
+		r = console_open(vm, v->conn, err);
+		if (r < 0)
+			return r;
+	}
+	if (virDomainResume(vm->dom) < 0)
+		return kl_virt_error(err, "cannot resume domain \"%s\"", c->name);
+	kl_virt_caps_export(v);
+	*ret = TAKE_PTR(vm);
+	return 0;
+}
+
+const char *kl_vm_name(const struct kl_vm *vm)
+{
+	return vm->name;
+}
+
+pid_t kl_vm_pid(const struct kl_vm *vm)
+{
+	return vm->pid;
+}
+
+int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err)
+{
+	int state = VIR_DOMAIN_NOSTATE, reason = 0;
+	if (virDomainGetState(vm->dom, &state, &reason, 0) < 0) {
+		if (kl_virt_last_error_code() == VIR_ERR_NO_DOMAIN) {
+			virResetLastError();
+			*ret_running = false;
+			return 0;
+		}
+		return kl_virt_error(err, "cannot get the state of domain \"%s\"", vm->name);
+	}
+	*ret_running = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
+		       state != VIR_DOMAIN_NOSTATE;
+	return 0;
+}
+
+int kl_vm_inject_nmi(struct kl_vm *vm, struct kl_error **err)
+{
+	if (virDomainInjectNMI(vm->dom, 0) < 0)
+		return kl_virt_error(err, "cannot inject an NMI into domain \"%s\"", vm->name);
+	return 0;
+}
+
+int kl_vm_wait_ended(struct kl_vm *vm, int timeout_ms, bool *ret_ended, struct kl_error **err)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		bool running;
+		int r = kl_vm_is_running(vm, &running, err);
+		if (r < 0)
+			return r;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (!running || ms >= timeout_ms) {
+			*ret_ended = !running;
+			return 0;
+		}
+		/* libvirt notices QEMU's exit through its monitor a little after the console EOF. */
+		usleep(20 * 1000);
+	}
+}
