@@ -28,8 +28,8 @@ struct kl_sys {
 	int (*write_ctl)(const char *path, const void *buf, size_t len);
 	int (*sched_setaffinity)(pid_t pid, size_t size, const cpu_set_t *set);
 	/*
-	 * Run fn(arg) in a child process and wait for it; *ret_status is fn's return value
-	 * (the child's exit status) or -EINTR-like negative values when it died by a signal.
+	 * Run fn(arg) in a child process and wait for it: *ret_status is fn's return value (the
+	 * child's exit status, 0-255), or minus the signal number that killed it.
 	 */
 	int (*spawn_wait)(int (*fn)(void *arg), void *arg, int *ret_status);
 	void (*sync)(void);

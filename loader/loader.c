@@ -52,7 +52,7 @@ static off_t file_size(int fd)
 
 static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 {
-	char kpath[KL_PATH_MAX], ipath[KL_PATH_MAX], name[16];
+	char kpath[KL_PATH_MAX], ipath[KL_PATH_MAX];
 	_cleanup_close_ int kfd = open(kl_path(kpath, sizeof(kpath), KL_CAPTURE_KERNEL),
 				       O_RDONLY | O_CLOEXEC);
 	if (kfd < 0)
@@ -65,10 +65,9 @@ static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 	int r = kl_sys.kexec_file_load(kfd, ifd, strlen(cmdline) + 1, cmdline,
 				       KEXEC_FILE_ON_CRASH);
 	if (r < 0)
-		return kl_report_error("kexec_file_load", r, "kernel=%s kernel_bytes=%lld initrd=%s initrd_bytes=%lld reservation_bytes=%" PRIu64 " cmdline_len=%zu (%s)",
+		return kl_report_error("kexec_file_load", r, "kernel=%s kernel_bytes=%lld initrd=%s initrd_bytes=%lld reservation_bytes=%" PRIu64 " cmdline_len=%zu",
 				       KL_CAPTURE_KERNEL, (long long)file_size(kfd), KL_CAPTURE_INITRD,
-				       (long long)file_size(ifd), crash_size, strlen(cmdline) + 1,
-				       kl_errname(r, name, sizeof(name)));
+				       (long long)file_size(ifd), crash_size, strlen(cmdline) + 1);
 
 	uint64_t loaded = 0;
 	r = kl_read_u64("/sys/kernel/kexec_crash_loaded", &loaded);

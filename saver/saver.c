@@ -190,7 +190,7 @@ static int write_synced(const char *file, const char *text, const char *step)
 	return 0;
 }
 
-static int write_manifest(const struct saver *s)
+static int write_manifest(struct saver *s)
 {
 	char text[2048];
 	struct utsname u;
@@ -223,15 +223,6 @@ static int write_manifest(const struct saver *s)
 	return fsync_dir(MNT, "fsync");
 }
 
-static int unmount_disk(void)
-{
-	char mnt[KL_PATH_MAX];
-	int r = kl_sys.umount(kl_path(mnt, sizeof(mnt), MNT));
-	if (r < 0)
-		return kl_report_error("umount", r, "umount %s", MNT);
-	return 0;
-}
-
 static void report_saved(const struct saver *s)
 {
 	struct kl_line l;
@@ -249,16 +240,40 @@ static void report_saved(const struct saver *s)
 	kl_report("done");
 }
 
+static int mount_basics(struct saver *s)
+{
+	return kl_mount_basics();
+}
+
+static int load_modules(struct saver *s)
+{
+	return kl_load_modules();
+}
+
+static int unmount_disk(struct saver *s)
+{
+	char mnt[KL_PATH_MAX];
+	int r = kl_sys.umount(kl_path(mnt, sizeof(mnt), MNT));
+	if (r < 0)
+		return kl_report_error("umount", r, "umount %s", MNT);
+	return 0;
+}
+
 int saver_run(const struct saver_opts *opts)
 {
+	/* In order; each reports its own error line and the first failure ends the run. */
+	static int (*const steps[])(struct saver *s) = {
+		mount_basics, start, load_modules, find_disk, mount_disk, save_vmcore,
+		write_manifest, unmount_disk,
+	};
 	static struct saver s;
-	int r;
 
 	s = (struct saver){ .opts = opts };
-	if ((r = kl_mount_basics()) < 0 || (r = start(&s)) < 0 || (r = kl_load_modules()) < 0 ||
-	    (r = find_disk(&s)) < 0 || (r = mount_disk(&s)) < 0 || (r = save_vmcore(&s)) < 0 ||
-	    (r = write_manifest(&s)) < 0 || (r = unmount_disk()) < 0)
-		return r;
+	for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+		int r = steps[i](&s);
+		if (r < 0)
+			return r;
+	}
 	report_saved(&s);
 	return 0;
 }
