@@ -295,6 +295,28 @@ START_TEST(test_kallsyms_across_buffer)
 }
 END_TEST
 
+START_TEST(test_already_mounted_is_fine)
+{
+	fake_system_guest("console=ttyS0 kdumplab.scenario=none");
+	fake.mount_result = -EBUSY;
+	ck_assert_int_eq(loader_run(), 0);
+	ck_assert_uint_eq(fake_count_calls("mount"), 3);
+	ck_assert_ptr_nonnull(fake_line("loaded"));
+}
+END_TEST
+
+START_TEST(test_mount_failure)
+{
+	fake_system_guest("console=ttyS0");
+	fake.mount_result = -ENODEV;
+	ck_assert_int_eq(loader_run(), -ENODEV);
+	const char *e = fake_line("error");
+	ck_assert_str_eq(fake_field(e, "step"), "mount");
+	ck_assert_str_eq(fake_field(e, "detail"), "mount proc on /proc");
+	ck_assert_ptr_null(fake_line("start"));
+}
+END_TEST
+
 static Suite *loader_suite(void)
 {
 	Suite *s = suite_create("loader");
@@ -313,6 +335,8 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_modules_in_order);
 	tcase_add_test(tc, test_module_failure_stops);
 	tcase_add_test(tc, test_kallsyms_across_buffer);
+	tcase_add_test(tc, test_already_mounted_is_fine);
+	tcase_add_test(tc, test_mount_failure);
 	suite_add_tcase(s, tc);
 	TCase *pure = tcase_create("parse");
 	tcase_add_test(pure, test_capture_cmdline);
