@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "debian.h"
+#include "debversion.h"
+#include "fs.h"
+#include "sha256.h"
+#include "spawn.h"
+
+#define KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+#define LISTS_MAX_AGE (24 * 60 * 60)
+#define METAPACKAGE "linux-image-cloud-amd64"
+
+/*
+ * Kernel updates reach a stable suite through its point releases (SUITE) and through
+ * SUITE-security, so both are searched; backports carries its own kernels.
+ */
+static const struct kl_debian_suite suites[] = {
+	{ .name = "bookworm",
+	  .sources = { "http://deb.debian.org/debian bookworm main",
+		       "http://deb.debian.org/debian-security bookworm-security main" } },
+	{ .name = "bookworm-backports",
+	  .sources = { "http://deb.debian.org/debian bookworm-backports main" } },
+	{ .name = "trixie",
+	  .sources = { "http://deb.debian.org/debian trixie main",
+		       "http://deb.debian.org/debian-security trixie-security main" } },
+};
+
+const struct kl_debian_suite *kl_debian_suite_find(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(suites); i++)
+		if (streq(suites[i].name, name))
+			return &suites[i];
+	return NULL;
+}
+
+void kl_debian_package_clear(struct kl_debian_package *p)
+{
+	free(p->name);
+	free(p->version);
+	free(p->sha256);
+	*p = (struct kl_debian_package){ 0 };
+}
+
+/* The private apt tree of one suite and the -o options that select it. */
+struct apt {
+	char *dir;
+	char *sources; /* sources.list text */
+	char *opts[24];
+	size_t nopts;
+};
+
+static void apt_clear(struct apt *a)
+{
+	free(a->dir);
+	free(a->sources);
+	for (size_t i = 0; i < a->nopts; i++)
+		free(a->opts[i]);
+}
+
+static int apt_opt_raw(struct apt *a, const char *key, const char *value)
+{
+	char *o;
+	if (a->nopts + 2 > ELEMENTSOF(a->opts) || asprintf(&o, "%s=%s", key, value) < 0)
+		return -ENOMEM;
+	a->opts[a->nopts++] = strdup("-o");
+	a->opts[a->nopts++] = o;
+	return a->opts[a->nopts - 2] ? 0 : -ENOMEM;
+}
+
+/* key=<our apt dir>/sub */
+static int apt_opt(struct apt *a, const char *key, const char *sub)
+{
+	_cleanup_free_ char *path = kl_path_join(a->dir, sub);
+	return path ? apt_opt_raw(a, key, path) : -ENOMEM;
+}
+
+static int apt_setup(const char *cache_dir, const struct kl_debian_suite *s, struct apt *a,
+		     struct kl_error **err)
+{
+	if (asprintf(&a->dir, "%s/apt/%s", cache_dir, s->name) < 0)
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
+	static const char *const dirs[] = { "sources.list.d", "preferences.d", "state/lists/partial",
+					    "cache/archives/partial" };
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *d = kl_path_join(a->dir, dirs[i]);
+		int r = d ? kl_mkdir_p(d, 0755, err) : -ENOMEM;
+		if (r < 0)
+			return r;
+	}
+	char *text = strdup("");
+	for (size_t i = 0; text && s->sources[i]; i++) {
+		char *n;
+		if (asprintf(&n, "%sdeb [signed-by=%s] %s\n", text, KEYRING, s->sources[i]) < 0)
+			n = NULL;
+		free(text);
+		text = n;
+	}
+	if (!(a->sources = text))
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
+	_cleanup_free_ char *list = kl_path_join(a->dir, "sources.list");
+	_cleanup_free_ char *status = kl_path_join(a->dir, "state/status");
+	if (!list || !status)
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
+	int r = kl_write_file_atomic(list, text, strlen(text), 0644, err);
+	if (r < 0)
+		return r;
+	/* An empty dpkg status: the host's installed packages must not influence the choice. */
+	if (!kl_exists(status) && (r = kl_write_file_atomic(status, "", 0, 0644, err)) < 0)
+		return r;
+	if (apt_opt(a, "Dir::Etc::sourcelist", "sources.list") < 0 ||
+	    apt_opt(a, "Dir::Etc::sourceparts", "sources.list.d") < 0 ||
+	    apt_opt(a, "Dir::Etc::preferences", "preferences") < 0 ||
+	    apt_opt(a, "Dir::Etc::preferencesparts", "preferences.d") < 0 ||
+	    apt_opt(a, "Dir::State", "state") < 0 || apt_opt(a, "Dir::State::status", "state/status") < 0 ||
+	    apt_opt(a, "Dir::Cache", "cache") < 0 ||
+	    apt_opt(a, "Dir::Cache::pkgcache", "cache/pkgcache.bin") < 0 ||
+	    apt_opt(a, "Dir::Cache::srcpkgcache", "cache/srcpkgcache.bin") < 0)
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
+	/* As root apt drops to _apt for downloads, which cannot write into a private cache. */
+	if (geteuid() == 0 && apt_opt_raw(a, "APT::Sandbox::User", "root") < 0)
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
+	return 0;
+}
+
+/* argv = tool, our options, then args (NULL-terminated). */
+static int apt_run(struct apt *a, const char *tool, const char *const *args, const char *cwd,
+		   char **ret_out, struct kl_error **err)
+{
+	const char *argv[48];
+	size_t n = 0;
+	argv[n++] = tool;
+	argv[n++] = "-q";
+	for (size_t i = 0; i < a->nopts; i++)
+		argv[n++] = a->opts[i];
+	for (size_t i = 0; args[i] && n < ELEMENTSOF(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return kl_run(argv, cwd, ret_out, err);
+}
+
+static char *stamp_path(struct apt *a)
+{
+	return kl_path_join(a->dir, "updated");
+}
+
+/* Lists are fresh when updated today from the same sources.list. */
+static int lists_fresh(struct apt *a, time_t *ret_mtime)
+{
+	_cleanup_free_ char *stamp = stamp_path(a);
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	if (!stamp || stat(stamp, &st) < 0 || kl_read_file(stamp, &text, NULL, NULL) < 0)
+		return 0;
+	*ret_mtime = st.st_mtime;
+	time_t now = time(NULL);
+	return streq(text, a->sources) && st.st_mtime <= now && now - st.st_mtime < LISTS_MAX_AGE;
+}
+
+static int apt_update(struct apt *a, const char *suite, const struct kl_progress *p,
+		      struct kl_error **err)
+{
+	time_t mtime;
+	if (lists_fresh(a, &mtime))
+		return 0;
+	kl_progress(p, "apt-get update for %s", suite);
+	_cleanup_error_ struct kl_error *e = NULL;
+	static const char *const args[] = { "update", NULL };
+	int r = apt_run(a, "apt-get", args, NULL, NULL, &e);
+	_cleanup_free_ char *stamp = stamp_path(a);
+	if (!stamp)
+		return kl_error_set(err, ENOMEM, "cannot update apt lists");
+	if (r < 0) {
+		/* Offline with lists from an earlier day: use them, and say so. */
+		if (kl_exists(stamp)) {
+			kl_progress(p, "apt-get update for %s failed, using older lists: %s", suite, e->msg);
+			return 0;
+		}
+		*err = TAKE_PTR(e);
+		return kl_error_wrap(err, "cannot fetch the package lists of Debian suite '%s'", suite);
+	}
+	return kl_write_file_atomic(stamp, a->sources, strlen(a->sources), 0644, err);
+}
+
+/* Parse "apt-cache show" stanzas of package and keep the one with the highest Version. */
+static int newest_stanza(char *text, const char *package, char **ret_version, char **ret_depends,
+			 char **ret_sha256)
+{
+	_cleanup_free_ char *best = NULL, *best_dep = NULL, *best_sha = NULL;
+	char *save = NULL;
+	char *pkg = NULL, *ver = NULL, *dep = NULL, *sha = NULL;
+	for (char *line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+		if (line && startswith(line, "Package: "))
+			pkg = line + 9;
+		else if (line && startswith(line, "Version: "))
+			ver = line + 9;
+		else if (line && startswith(line, "Depends: "))
+			dep = line + 9;
+		else if (line && startswith(line, "SHA256: "))
+			sha = line + 8;
+		/* strtok_r skips blank lines, so a stanza ends at the next Package: or the end */
+		char *next = line ? save : NULL;
+		while (next && *next == '\n')
+			next++;
+		int end = !line || (next && startswith(next, "Package: "));
+		if (!end)
+			continue;
+		if (pkg && ver && streq(pkg, package) && (!best || kl_debversion_compare(ver, best) > 0)) {
+			free(best);
+			free(best_dep);
+			free(best_sha);
+			best = strdup(ver);
+			best_dep = dep ? strdup(dep) : NULL;
+			best_sha = sha ? strdup(sha) : NULL;
+			if (!best)
+				return -ENOMEM;
+		}
+		pkg = ver = dep = sha = NULL;
+		if (!line)
+			break;
+	}
+	if (!best)
+		return -ENOENT;
+	*ret_version = TAKE_PTR(best);
+	*ret_depends = TAKE_PTR(best_dep);
+	*ret_sha256 = TAKE_PTR(best_sha);
+	return 0;
+}
+
+static int show_newest(struct apt *a, const char *suite, const char *package, char **ret_version,
+		       char **ret_depends, char **ret_sha256, struct kl_error **err)
+{
+	_cleanup_free_ char *out = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	const char *args[] = { "show", package, NULL };
+	int r = apt_run(a, "apt-cache", args, NULL, &out, &e);
+	if (r < 0 && e && strstr(e->msg, "No packages found"))
+		return kl_error_usage(err, ENOENT, "Debian package '%s' does not exist in suite '%s'", package, suite);
+	if (r < 0) {
+		*err = TAKE_PTR(e);
+		return r;
+	}
+	r = newest_stanza(out, package, ret_version, ret_depends, ret_sha256);
+	if (r == -ENOENT)
+		return kl_error_usage(err, ENOENT, "Debian package '%s' does not exist in suite '%s'", package, suite);
+	if (r < 0)
+		return kl_error_set(err, -r, "cannot read apt's record of '%s'", package);
+	return 0;
+}
+
+/* "linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2), foo" -> "linux-image-6.1.0-56-cloud-amd64-unsigned" */
+static char *unsigned_twin(const char *depends)
+{
+	size_t len = strcspn(depends, " ,|(");
+	char *n;
+	if (len == 0 || asprintf(&n, "%.*s-unsigned", (int)len, depends) < 0)
+		return NULL;
+	return n;
+}
+
+static int resolve_now(struct apt *a, const char *suite, const char *package,
+		       struct kl_debian_package *ret, struct kl_error **err)
+{
+	_cleanup_free_ char *want = package ? strdup(package) : NULL;
+	if (!package) {
+		_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
+		int r = show_newest(a, suite, METAPACKAGE, &v, &dep, &sha, err);
+		if (r < 0)
+			return r;
+		if (!dep || !(want = unsigned_twin(dep)))
+			return kl_error_set(err, 0, "'%s' %s in suite '%s' has no kernel dependency", METAPACKAGE, v, suite);
+	}
+	if (!want)
+		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
+	int r = show_newest(a, suite, want, &v, &dep, &sha, err);
+	if (r < 0)
+		return r;
+	if (!sha || strlen(sha) != KL_SHA256_HEX_LEN)
+		return kl_error_set(err, 0, "apt has no SHA256 for '%s' %s", want, v);
+	ret->name = TAKE_PTR(want);
+	ret->version = TAKE_PTR(v);
+	ret->sha256 = TAKE_PTR(sha);
+	return 0;
+}
+
+int kl_debian_resolve(const char *cache_dir, const char *suite, const char *package,
+		      const struct kl_progress *progress, struct kl_debian_package *ret,
+		      struct kl_error **err)
+{
+	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
+	if (!s)
+		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)", suite, KL_DEBIAN_SUITES);
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *key = NULL;
+	if (asprintf(&key, "apt-%s", suite) < 0)
+		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	int r = kl_cache_lock(cache_dir, key, &lock, err);
+	if (r < 0)
+		return r;
+	struct apt a = { 0 };
+	r = apt_setup(cache_dir, s, &a, err);
+	if (r >= 0)
+		r = apt_update(&a, suite, progress, err);
+	/* A resolution made after the last update is still the answer: no apt-cache run. */
+	_cleanup_free_ char *memo = NULL;
+	if (r >= 0 && asprintf(&memo, "%s/resolved-%s", a.dir, package ? package : "default") < 0)
+		r = kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	_cleanup_free_ char *stamp = r >= 0 ? stamp_path(&a) : NULL;
+	struct stat sm, ss;
+	_cleanup_strv_free_ char **kv = NULL;
+	if (r >= 0 && stamp && stat(memo, &sm) == 0 && stat(stamp, &ss) == 0 &&
+	    sm.st_mtime >= ss.st_mtime && kl_kv_read(memo, &kv, NULL) == 0 &&
+	    kl_kv_get(kv, "package") && kl_kv_get(kv, "version") && kl_kv_get(kv, "sha256")) {
+		ret->name = strdup(kl_kv_get(kv, "package"));
+		ret->version = strdup(kl_kv_get(kv, "version"));
+		ret->sha256 = strdup(kl_kv_get(kv, "sha256"));
+		apt_clear(&a);
+		if (!ret->name || !ret->version || !ret->sha256) {
+			kl_debian_package_clear(ret);
+			return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+		}
+		return 0;
+	}
+	struct kl_debian_package p = { 0 };
+	if (r >= 0)
+		r = resolve_now(&a, suite, package, &p, err);
+	if (r >= 0) {
+		const char *pairs[] = { "package", p.name, "version", p.version, "sha256", p.sha256, NULL };
+		r = kl_kv_write(memo, pairs, err);
+	}
+	apt_clear(&a);
+	if (r < 0) {
+		kl_debian_package_clear(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int find_deb(const char *dir, char **ret, struct kl_error **err)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	if (!d)
+		return kl_error_set(err, errno, "cannot read '%s'", dir);
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t l = strlen(de->d_name);
+		if (l > 4 && streq(de->d_name + l - 4, ".deb")) {
+			*ret = kl_path_join(dir, de->d_name);
+			return *ret ? 0 : kl_error_set(err, ENOMEM, "cannot read '%s'", dir);
+		}
+	}
+	return kl_error_set(err, ENOENT, "apt-get download left no .deb in '%s'", dir);
+}
+
+int kl_debian_download(const char *cache_dir, const char *suite,
+		       const struct kl_debian_package *pkg, const char *dest_dir, char **ret_deb,
+		       struct kl_error **err)
+{
+	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
+	if (!s)
+		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)", suite, KL_DEBIAN_SUITES);
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *key = NULL, *what = NULL, *deb = NULL;
+	if (asprintf(&key, "apt-%s", suite) < 0 || asprintf(&what, "%s=%s", pkg->name, pkg->version) < 0)
+		return kl_error_set(err, ENOMEM, "cannot download '%s'", pkg->name);
+	int r = kl_cache_lock(cache_dir, key, &lock, err);
+	if (r < 0)
+		return r;
+	struct apt a = { 0 };
+	r = apt_setup(cache_dir, s, &a, err);
+	const char *args[] = { "download", what, NULL };
+	if (r >= 0)
+		r = apt_run(&a, "apt-get", args, dest_dir, NULL, err);
+	apt_clear(&a);
+	if (r < 0)
+		return kl_error_wrap(err, "cannot download Debian package '%s' version '%s' from suite '%s'", pkg->name, pkg->version, suite);
+	r = find_deb(dest_dir, &deb, err);
+	if (r < 0)
+		return r;
+	char sum[KL_SHA256_HEX_LEN + 1];
+	r = kl_sha256_file(deb, sum, err);
+	if (r < 0)
+		return r;
+	if (!streq(sum, pkg->sha256))
+		return kl_error_set(err, 0, "'%s' has SHA-256 %s, but the archive index says %s", deb, sum, pkg->sha256);
+	*ret_deb = TAKE_PTR(deb);
+	return 0;
+}
