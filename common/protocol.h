@@ -39,6 +39,8 @@
  * kdumplab.* key to the capture command line):
  *   kdumplab.scenario=<name>  kdumplab.cpu=<n>  kdumplab.disk=<serial>
  *   kdumplab.capture_append=<%XX-encoded extra capture args>
+ *   kdumplab.saver_read=mmap|pread  (how the saver reads /proc/vmcore; default mmap,
+ *                                    measured 2.6x faster under TCG)
  *
  * The dump disk (ext4, created by the host) after a successful save holds:
  *   vmcore       the raw ELF copy of /proc/vmcore, all-zero pages left as holes
