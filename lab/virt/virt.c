@@ -411,7 +411,7 @@ static void remove_console_locks(long owner_pid)
 }
 
 /* Reap the roots of dead labs under state_dir. Returns how many were removed. */
-static int reap_dead_roots(const char *state_dir)
+int kl_virt_reap(const char *state_dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(state_dir);
 	int reaped = 0;
@@ -440,10 +440,12 @@ static int reap_dead_roots(const char *state_dir)
 			continue; /* the owner lives (or another cleaner is at it) */
 		if (!same_inode(fd, lock_path))
 			continue; /* a cleaner removed it while we opened it */
+		/* readdir() may still list a root removed through its lock file a moment ago. */
+		bool existed = access(root, F_OK) == 0;
 		embed_root_wipe(root);
 		remove_console_locks(pid);
 		unlink(lock_path);
-		reaped++;
+		reaped += existed;
 	}
 	return reaped;
 }
@@ -767,7 +769,7 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret, s
 		v->state_dir = strdup(state_dir);
 		if (!v->state_dir)
 			return kl_error_set(err, ENOMEM, "kl_virt_open");
-		reap_dead_roots(state_dir);
+		kl_virt_reap(state_dir);
 		r = embed_root_acquire(state_dir, &v->embed_root, err);
 		if (r < 0) {
 			v->embed_root = NULL;

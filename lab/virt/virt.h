@@ -34,6 +34,12 @@ struct kl_virt; /* a connection (+ the process-wide libvirt event loop thread) *
  * owner (same host) is dead.
  */
 int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret, struct kl_error **err);
+/*
+ * Remove what dead labs left under state_dir: embedded roots whose lock is free, the QEMU
+ * processes running from them, their console lock files. Live labs are untouched. Returns the
+ * number of roots removed. kl_virt_open() does this; exposed for tests and a "clean" verb.
+ */
+int kl_virt_reap(const char *state_dir);
 /* Destroy every domain this connection started, then close. Accepts NULL. */
 void kl_virt_close(struct kl_virt *v);
 const char *kl_virt_uri(const struct kl_virt *v);

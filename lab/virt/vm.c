@@ -249,8 +249,9 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 	if (!vm || !(vm->name = strdup(c->name)))
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 
-	/* Paused: the console must be open before the guest prints its first byte. */
-	vm->dom = virDomainCreateXML(v->conn, xml, VIR_DOMAIN_START_PAUSED);
+	/* Paused: the console must be open before the guest prints its first byte. Without a
+	 * console there is nothing to wait for (and the test driver cannot start paused). */
+	vm->dom = virDomainCreateXML(v->conn, xml, c->no_console ? 0 : VIR_DOMAIN_START_PAUSED);
 	if (!vm->dom)
 		return kl_virt_error(err, "cannot start domain \"%s\"", c->name);
 	pthread_mutex_lock(&v->lock);
@@ -273,7 +274,7 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 		if (r < 0)
 			return r;
 	}
-	if (virDomainResume(vm->dom) < 0)
+	if (!c->no_console && virDomainResume(vm->dom) < 0)
 		return kl_virt_error(err, "cannot resume domain \"%s\"", c->name);
 	kl_virt_caps_export(v);
 	*ret = TAKE_PTR(vm);
