@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal: an opened raw ELF dump, loaded in stages (header, program headers, note
+ * segment, notes, VMCOREINFO). A stage that cannot complete records why in its *_error
+ * string instead of failing: the checks turn those into named failures. Functions return
+ * -errno only when the file cannot be read.
+ */
+#pragma once
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "vmcore.h"
+
+/* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU
+ * (~360 bytes) plus VMCOREINFO and optional device dumps: 16 MiB is ~40k CPUs. */
+#define KL_DUMP_NOTES_MAX (16u << 20)
+#define KL_X86_64_PRSTATUS_SIZE 336
+#define KL_PRSTATUS_PID_OFFSET 32 /* pr_info(12) pr_cursig(2+2) pr_sigpend(8) pr_sighold(8) */
+
+struct kl_note {
+	uint32_t namesz, descsz, type;
+	const char *name; /* NUL-terminated (checked) */
+	const unsigned char *desc;
+	uint64_t offset; /* file offset of the note header */
+};
+
+struct kl_dump {
+	int fd;
+	char *path;
+	uint64_t size;
+
+	unsigned char ident[EI_NIDENT];
+	size_t ident_len; /* bytes of e_ident the file has */
+
+	Elf *elf;
+	bool have_ehdr;
+	GElf_Ehdr ehdr;
+	char *ehdr_error;
+
+	bool have_phdrs;
+	GElf_Phdr *phdrs;
+	size_t n_phdrs;
+	char *phdrs_error;
+
+	/* the first PT_NOTE segment, read whole (bounded) */
+	bool have_note_seg;
+	int note_index; /* -1: none */
+	unsigned char *note_buf;
+	uint64_t note_off, note_len;
+	char *note_seg_error;
+
+	bool have_notes;
+	struct kl_note *notes;
+	size_t n_notes;
+	char *notes_error;
+
+	size_t n_vmcoreinfo_notes;
+	const struct kl_note *vmcoreinfo_note; /* the first one */
+	bool have_vmcoreinfo;
+	struct kl_vmcoreinfo *vmcoreinfo;
+	char *vmcoreinfo_error;
+};
+
+/* elf.c: open, read e_ident, ELF header and program headers. */
+int kl_dump_open(const char *path, struct kl_dump **ret, struct kl_error **err);
+void kl_dump_free(struct kl_dump *d);
+static inline void kl_dump_freep(struct kl_dump **d)
+{
+	kl_dump_free(*d);
+}
+
+/* notes.c: read the first PT_NOTE segment and split it into notes. */
+int kl_dump_load_notes(struct kl_dump *d, struct kl_error **err);
+bool kl_note_is(const struct kl_note *n, const char *name, uint32_t type);
+
+/* vmcoreinfo.c: find and parse the VMCOREINFO note. */
+void kl_dump_load_vmcoreinfo(struct kl_dump *d);
+
+/* Helpers shared by the stages. */
+ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);
+char *kl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Validation of a raw ELF vmcore (a copy of /proc/vmcore) as a table of named checks.
+ *
+ * The dump is untrusted input written by a crashed guest: headers and notes are read with
+ * bounded positional reads, never the whole file, and every size is checked before use.
+ * An invalid dump is a successful validation with failed checks; only I/O errors (the
+ * file cannot be opened or read) make kl_vmcore_validate() fail.
+ *
+ * Check ids are stable (results.json, reports and `kdumplab compare` key on them):
+ *   elf.ident elf.type elf.machine elf.header elf.flags
+ *   phdr.count phdr.note-first phdr.types phdr.note-bounds phdr.load-bounds phdr.load-align
+ *   notes.parse notes.vmcoreinfo notes.prstatus-size notes.prstatus-count
+ *   vmcoreinfo.parse vmcoreinfo.osrelease vmcoreinfo.pagesize vmcoreinfo.crashtime
+ *   vmcoreinfo.crashtime-window
+ *   manifest.size manifest.hash
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct kl_facts;
+struct kl_manifest;
+struct json_object;
+
+/* ---- VMCOREINFO: the kernel's key=value note ---- */
+
+/* The kernel caps the note at VMCOREINFO_BYTES (one page). */
+#define KL_VMCOREINFO_MAX 4096
+
+struct kl_vmcoreinfo_entry {
+	char *key, *value;
+};
+struct kl_vmcoreinfo {
+	struct kl_vmcoreinfo_entry *entries; /* file order */
+	size_t n_entries;
+};
+
+/*
+ * Parse VMCOREINFO text: every line `^[A-Z_()a-z0-9.-]+=[^\n]*$`, the buffer ends with
+ * '\n', no NUL, at most KL_VMCOREINFO_MAX bytes. -EBADMSG naming the line otherwise.
+ */
+int kl_vmcoreinfo_parse(const char *buf, size_t len, struct kl_vmcoreinfo **ret,
+			struct kl_error **err);
+/* The first value of key (e.g. "OSRELEASE", "SYMBOL(prb)"), or NULL. */
+const char *kl_vmcoreinfo_get(const struct kl_vmcoreinfo *vi, const char *key);
+void kl_vmcoreinfo_free(struct kl_vmcoreinfo *vi);
+static inline void kl_vmcoreinfo_freep(struct kl_vmcoreinfo **vi)
+{
+	kl_vmcoreinfo_free(*vi);
+}
+
+/* ---- validation ---- */
+
+enum kl_severity { KL_SEVERITY_ERROR, KL_SEVERITY_WARNING };
+enum kl_check_status { KL_CHECK_PASSED, KL_CHECK_FAILED, KL_CHECK_SKIPPED };
+
+const char *kl_severity_name(enum kl_severity s);
+const char *kl_check_status_name(enum kl_check_status s);
+
+struct kl_check_result {
+	const char *id; /* static, stable */
+	enum kl_severity severity;
+	enum kl_check_status status;
+	bool passed; /* status == KL_CHECK_PASSED */
+	char *message; /* names the values compared, or why it was skipped */
+};
+
+struct kl_validate_input {
+	const struct kl_facts *facts;	    /* NULL: skip the checks against the loader's facts */
+	int expected_cpus;		    /* <= 0: facts' cpus_online, else skip */
+	const struct kl_manifest *manifest; /* NULL: skip manifest.* */
+	/* CRASHTIME must lie in [trigger_time - before, trigger_time + after]; 0: 10 s, 600 s. */
+	unsigned crashtime_before, crashtime_after;
+};
+
+/* What the dump itself says, for reports and the checks built on top of this one. */
+struct kl_prstatus {
+	int32_t pid;
+	uint64_t note_offset; /* file offset of the note's descriptor */
+};
+
+struct kl_validation {
+	struct kl_check_result *results; /* in table order, one per check */
+	size_t n_results;
+	unsigned n_passed, n_failed, n_warnings, n_skipped; /* warnings: failed warning checks */
+	uint64_t file_size;
+	unsigned n_load; /* PT_LOAD headers */
+	struct kl_prstatus *prstatus; /* NT_PRSTATUS notes in order (CPU order) */
+	size_t n_prstatus;
+	struct kl_vmcoreinfo *vmcoreinfo; /* NULL when absent or unparsable */
+};
+
+/*
+ * Run every check on the dump at dump_path. in may be NULL (structure only).
+ * Returns 0 and a validation (even for a broken dump), or -errno on I/O errors.
+ */
+int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in,
+		       struct kl_validation **ret, struct kl_error **err);
+/* No check of error severity failed. */
+bool kl_validation_ok(const struct kl_validation *v);
+/* The result with that id, or NULL. */
+const struct kl_check_result *kl_validation_find(const struct kl_validation *v, const char *id);
+/* The first failed error (or, with none, warning) check, for a verdict's cause; or NULL. */
+const struct kl_check_result *kl_validation_first_failure(const struct kl_validation *v);
+/* {"ok", "passed", "failed", "warnings", "skipped", "file_size", "cpus", "osrelease",
+ *  "crashtime", "checks": [{"id", "severity", "status", "message"}]}; NULL on ENOMEM. */
+struct json_object *kl_validation_to_json(const struct kl_validation *v);
+void kl_validation_free(struct kl_validation *v);
+static inline void kl_validation_freep(struct kl_validation **v)
+{
+	kl_validation_free(*v);
+}
+
+/* The ids of all checks in table order (NULL-terminated), e.g. for documentation. */
+const char *const *kl_vmcore_check_ids(void);
