@@ -24,12 +24,17 @@ static int run(const char *label, const char *path, uint64_t logical)
 {
 	uint64_t size, hash;
 	struct kl_error *e = NULL;
+	struct kl_hash_stats st = { 0 };
 	double best = 1e9;
 	/* The first pass warms the page cache; report the best of the next three. */
 	for (int i = 0; i < 4; i++) {
 		double t0 = now();
-		if (kl_dump_hash_file(path, &size, &hash, &e) < 0) {
-			fprintf(stderr, "%s\n", e->msg);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int r = fd < 0 ? -1 : kl_dump_hash_fd(fd, path, &size, &hash, &st, &e);
+		if (fd >= 0)
+			close(fd);
+		if (r < 0) {
+			fprintf(stderr, "%s\n", e ? e->msg : path);
 			kl_error_free(e);
 			return 1;
 		}
@@ -37,8 +42,9 @@ static int run(const char *label, const char *path, uint64_t logical)
 		if (i > 0 && dt < best)
 			best = dt;
 	}
-	printf("%-8s %6" PRIu64 " MiB logical in %.3f s: %.2f GB/s (hash %016" PRIx64 ")\n", label,
-	       logical >> 20, best, (double)logical / best / 1e9, hash);
+	printf("%-8s %6" PRIu64 " MiB logical, %" PRIu64 " MiB read, %" PRIu64 " data pages in %.3f s: %.2f GB/s logical, %.2f GB/s read (hash %016" PRIx64 ")\n",
+	       label, logical >> 20, st.bytes_read >> 20, st.data_pages, best,
+	       (double)logical / best / 1e9, (double)st.bytes_read / best / 1e9, hash);
 	return 0;
 }
 
