@@ -237,14 +237,14 @@ static int show_newest(struct apt *a, const char *suite, const char *package, ch
 	const char *args[] = { "show", package, NULL };
 	int r = apt_run(a, "apt-cache", args, NULL, &out, &e);
 	if (r < 0 && e && strstr(e->msg, "No packages found"))
-		return kl_error_usage(err, ENOENT, "Debian package '%s' does not exist in suite '%s'", package, suite);
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'", package, suite);
 	if (r < 0) {
 		*err = TAKE_PTR(e);
 		return r;
 	}
 	r = newest_stanza(out, package, ret_version, ret_depends, ret_sha256);
 	if (r == -ENOENT)
-		return kl_error_usage(err, ENOENT, "Debian package '%s' does not exist in suite '%s'", package, suite);
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'", package, suite);
 	if (r < 0)
 		return kl_error_set(err, -r, "cannot read apt's record of '%s'", package);
 	return 0;

@@ -117,5 +117,9 @@ int main(void)
 	kl_images_free(first);
 	if (!getenv("KDUMPLAB_TEST_CACHE"))
 		kl_rm_rf(tmp);
+	free(tmp);
+	free(cache);
+	free(loader);
+	free(saver);
 	return ret;
 }
