@@ -497,7 +497,7 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 		const char *missing = missing_stage(d, checks[i].needs);
 		res->id = checks[i].id;
 		res->severity = checks[i].severity;
-		r = missing ? SKIP(res, "skipped: %s", missing) : checks[i].run(&c, res);
+		r = missing ? SKIP(res, "%s", missing) : checks[i].run(&c, res);
 		if (r == -ENOMEM)
 			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 		if (r < 0)

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* kdumplab: the CLI entry point. Each verb lives in cmd-<verb>.c. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+
+static const struct kl_verb verbs[] = {
+	{ .name = "run", .summary = "run one cell or the cells of a plan", .run = cmd_run,
+	  .usage = "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME] [--connect URI]... [--output DIR]" },
+	{ .name = "images", .summary = "prepare (and cache) what guests boot", .run = cmd_images,
+	  .usage = "images --kernel SPEC [--cache DIR]" },
+	{ .name = "validate", .summary = "check a dump file", .run = cmd_validate,
+	  .usage = "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--json]" },
+	{ .name = "doctor", .summary = "check this host: KVM, libvirt, libguestfs, disk, cache", .run = cmd_doctor,
+	  .usage = "doctor [--connect URI] [--cache DIR]" },
+};
+
+void cli_note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "kdumplab %s — a crash lab for Linux kdump\n\nUsage: kdumplab VERB [OPTIONS]\n\n", KL_VERSION);
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		fprintf(f, "  %-9s %s\n            kdumplab %s\n", verbs[i].name, verbs[i].summary, verbs[i].usage);
+	fprintf(f, "\nSee README.md for the plan format and examples.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (streq(argv[1], "--help") || streq(argv[1], "-h") || streq(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (streq(argv[1], "--version")) {
+		printf("kdumplab %s\n", KL_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+		if (!streq(argv[1], verbs[i].name))
+			continue;
+		_cleanup_error_ struct kl_error *e = NULL;
+		int r = verbs[i].run(argc - 1, argv + 1, &e);
+		if (r < 0) {
+			fprintf(stderr, "kdumplab %s: %s\n", verbs[i].name, e && e->msg ? e->msg : strerror(-r));
+			return e ? e->exit_code : 1;
+		}
+		return r;
+	}
+	fprintf(stderr, "kdumplab: unknown verb \"%s\"; expected one of run, images, validate, doctor (see kdumplab --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Host: bad input gets one clear error naming the value and what was expected, exit status 2,
+# and nothing written (no output directory). usage: cli-errors.sh KDUMPLAB
+set -u
+kl=$1
+work=$(mktemp -d /tmp/kdumplab-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# expect_usage NAME NEEDLE ARGS...: exit 2, one stderr line containing NEEDLE, no $work/out.
+expect_usage() {
+	name=$1 needle=$2
+	shift 2
+	"$kl" "$@" >"$work/stdout" 2>"$work/stderr"
+	rc=$?
+	lines=$(wc -l <"$work/stderr")
+	if [ "$rc" -ne 2 ] || ! grep -qF -- "$needle" "$work/stderr" || [ "$lines" -ne 1 ] || [ -e "$work/out" ]; then
+		echo "not ok - $name: rc=$rc lines=$lines (want 2, 1 line with '$needle'):"
+		sed 's/^/#   /' "$work/stderr"
+		failures=$((failures + 1))
+	else
+		echo "ok - $name: $(cat "$work/stderr")"
+	fi
+	rm -rf "$work/out"
+}
+
+printf '[cell a]\nmemroy = 1G\n' >"$work/typo.plan"
+printf 'not a kernel' >"$work/vmlinuz"
+common="--output $work/out --state $work/state --cache $work/cache"
+
+expect_usage "unknown verb" '"frobnicate"' frobnicate
+expect_usage "unknown option" '"--bogus"' run --bogus
+expect_usage "memory 0" 'memory "0B"' run --memory 0 $common
+expect_usage "memory unit" '"1X"' run --memory 1X $common
+expect_usage "crashkernel >= memory" 'crashkernel "2G"' run --memory 1G --crashkernel 2G $common
+expect_usage "plan typo" '"memroy"' run "$work/typo.plan" $common
+expect_usage "missing plan" "$work/nope.plan" run "$work/nope.plan" $common
+expect_usage "unknown kernel scheme" '"fedora:40"' run --kernel fedora:40 $common
+expect_usage "unknown suite" '"debian:sid"' run --kernel debian:sid $common
+expect_usage "missing local kernel" "$work/none/vmlinuz" run --kernel "local:$work/none/vmlinuz" $common
+expect_usage "garbage local kernel" "$work/vmlinuz" run --kernel "local:$work/vmlinuz" $common
+expect_usage "images without kernel" '--kernel' images --cache "$work/cache"
+expect_usage "plan and options" 'both given' run "$work/typo.plan" --memory 1G $common
+expect_usage "vcpus 0" '"0"' run --vcpus 0 $common
+
+echo "1..14"
+[ "$failures" -eq 0 ]

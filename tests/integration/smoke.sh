@@ -1,0 +1,63 @@
+#!/bin/sh
+# Integration: the shipped smoke plan on real VMs (libvirt embedded driver + QEMU TCG, real
+# libguestfs, real dumps). The sysrq cell must pass with a validated dump; the crashkernel=0
+# cell must end fail/no-reservation well within its deadline; no QEMU may be left behind.
+# usage: smoke.sh KDUMPLAB SOURCE_ROOT
+set -eu
+kl=$1
+src=$2
+work=$(mktemp -d /tmp/kdumplab-smoke.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+set +e
+"$kl" run "$src/scenarios/smoke.plan" --output "$work/out" --state "$work/state" --quiet
+rc=$?
+set -e
+echo "kdumplab run exited $rc"
+
+python3 - "$work/out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+res = json.load(open(os.path.join(out, "results.json")))
+cells = {c["id"]: c for c in res["cells"]}
+def fail(msg):
+    print("FAIL:", msg); sys.exit(1)
+
+c = cells.get("sysrq-1G-192M") or fail("sysrq cell missing")
+print("sysrq cell:", c["verdict"], c["cause"], "%.1fs" % c["total_seconds"], c["seconds"])
+if c["verdict"] != "pass":
+    fail("sysrq cell: %s/%s: %s %s" % (c["verdict"], c["cause"], c["detail"], c["decisive_lines"]))
+v = c["validation"] or fail("no validation")
+if not v.get("ok"):
+    fail("validation not ok")
+if c["dump_bytes"] < (700 << 20):
+    fail("dump of %d bytes is too small for a 1G guest" % c["dump_bytes"])
+for k in ("console", "system", "capture", "dump", "manifest", "facts"):
+    p = c["paths"][k]
+    if not p or not os.path.exists(os.path.join(out, p)):
+        fail("missing %s file %s" % (k, p))
+cap = open(os.path.join(out, c["paths"]["capture"]), errors="replace").read()
+if "KDUMPLAB phase=done" not in cap:
+    fail("capture log lacks the saver's done line")
+sysl = open(os.path.join(out, c["paths"]["system"]), errors="replace").read()
+if "sysrq: Trigger a crash" not in sysl:
+    fail("system log lacks the sysrq trigger")
+
+n = cells.get("no-reservation") or fail("no-reservation cell missing")
+print("no-reservation cell:", n["verdict"], n["cause"], "%.1fs" % n["total_seconds"])
+if (n["verdict"], n["cause"]) != ("fail", "no-reservation"):
+    fail("expected fail/no-reservation, got %s/%s" % (n["verdict"], n["cause"]))
+if not n["decisive_lines"] or "reservation" not in " ".join(n["decisive_lines"]):
+    fail("no decisive console line for no-reservation: %s" % n["decisive_lines"])
+if n["total_seconds"] > 60:
+    fail("no-reservation took %.1fs; the loader reports it right after boot" % n["total_seconds"])
+if res["summary"]["unexpected"] != 0:
+    fail("unexpected cells: %s" % res["summary"])
+if not os.path.exists(os.path.join(out, "junit.xml")):
+    fail("junit.xml missing")
+print("ok")
+PY
+[ "$rc" -eq 0 ] || { echo "FAIL: kdumplab run exited $rc, expected 0"; exit 1; }
+if pgrep -f "kdumplab-.*$work" >/dev/null 2>&1; then
+	echo "FAIL: QEMU processes left behind"; pgrep -af "$work"; exit 1
+fi
