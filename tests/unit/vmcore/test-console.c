@@ -309,6 +309,44 @@ START_TEST(record_get_u64)
 }
 END_TEST
 
+static int check_bounds(const struct kl_console_line *l, void *userdata)
+{
+	unsigned long *n = userdata;
+	ck_assert_uint_le(l->len, KL_CONSOLE_LINE_MAX);
+	ck_assert_uint_eq(strlen(l->text), l->len);
+	if (l->record)
+		for (size_t i = 0; i < l->record->n_fields; i++)
+			ck_assert_uint_le(l->record->fields[i].value_len, l->len);
+	(*n)++;
+	return 0;
+}
+
+/* Random bytes, biased towards the characters the parser cares about. */
+START_TEST(console_fuzz)
+{
+	static const char alphabet[] = "KDUMPLAB phase=%0a\r\n\x1b[]\0 =x";
+	_cleanup_(kl_console_freep) struct kl_console *con = kl_console_new();
+	unsigned long lines = 0;
+	unsigned char buf[4096];
+	srand(4242);
+	for (int iter = 0; iter < 2000; iter++) {
+		size_t len = (size_t)rand() % sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = rand() % 2 ? (unsigned char)alphabet[rand() % (sizeof(alphabet) - 1)]
+					    : (unsigned char)rand();
+		if (iter % 100 == 0)
+			memcpy(buf, "\nKDUMPLAB phase=ok k=v\n", len < 23 ? len : 23);
+		if (iter % 100 == 50)
+			memcpy(buf, "\nKDUMPLAB phase=ok k=%zz\n", len < 26 ? len : 26);
+		ck_assert_int_eq(kl_console_feed(con, buf, len, check_bounds, &lines), 0);
+	}
+	ck_assert_int_eq(kl_console_finish(con, check_bounds, &lines), 0);
+	ck_assert_uint_eq(lines, kl_console_lines(con));
+	ck_assert_uint_gt(kl_console_records(con), 0);
+	ck_assert_uint_gt(kl_console_malformed(con), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("console");
@@ -324,6 +362,7 @@ int main(void)
 	tcase_add_test(t, console_callback_stops);
 	tcase_add_test(t, console_banner_anchored);
 	tcase_add_test(t, record_get_u64);
+	tcase_add_test(t, console_fuzz);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
