@@ -11,6 +11,8 @@
 
 #define KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define LISTS_MAX_AGE (24 * 60 * 60)
+/* After a failed refresh, older lists are used without retrying for this long. */
+#define RETRY_AFTER (60 * 60)
 #define METAPACKAGE "linux-image-cloud-amd64"
 
 /*
@@ -138,7 +140,17 @@ static int apt_run(struct apt *a, const char *tool, const char *const *args, con
 	for (size_t i = 0; args[i] && n < ELEMENTSOF(argv) - 1; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	return kl_run(argv, cwd, ret_out, err);
+	/* The -o options are long and always the same: name the private tree instead. */
+	_cleanup_free_ char *what = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&what, &len);
+	if (f) {
+		fprintf(f, "%s (apt tree %s)", tool, a->dir);
+		for (size_t i = 0; args[i]; i++)
+			fprintf(f, " %s", args[i]);
+		fclose(f);
+	}
+	return kl_run(argv, what, cwd, ret_out, err);
 }
 
 static char *stamp_path(struct apt *a)
@@ -159,15 +171,35 @@ static int lists_fresh(struct apt *a, time_t *ret_mtime)
 	return streq(text, a->sources) && st.st_mtime <= now && now - st.st_mtime < LISTS_MAX_AGE;
 }
 
+/* Lists from the same sources.list exist, of any age. */
+static int lists_fresh_enough(struct apt *a)
+{
+	_cleanup_free_ char *stamp = stamp_path(a);
+	_cleanup_free_ char *text = NULL;
+	return stamp && kl_read_file(stamp, &text, NULL, NULL) == 0 && streq(text, a->sources);
+}
+
+static int failed_recently(struct apt *a)
+{
+	_cleanup_free_ char *path = kl_path_join(a->dir, "update-failed");
+	struct stat st;
+	time_t now = time(NULL);
+	return path && stat(path, &st) == 0 && st.st_mtime <= now && now - st.st_mtime < RETRY_AFTER;
+}
+
 static int apt_update(struct apt *a, const char *suite, const struct kl_progress *p,
 		      struct kl_error **err)
 {
 	time_t mtime;
-	if (lists_fresh(a, &mtime))
+	_cleanup_free_ char *failed = kl_path_join(a->dir, "update-failed");
+	if (!failed)
+		return kl_error_set(err, ENOMEM, "cannot update apt lists");
+	if (lists_fresh(a, &mtime) || (failed_recently(a) && lists_fresh_enough(a)))
 		return 0;
 	kl_progress(p, "apt-get update for %s", suite);
 	_cleanup_error_ struct kl_error *e = NULL;
-	static const char *const args[] = { "update", NULL };
+	/* Without Error-Mode=any a list that failed to download is only a warning (exit 0). */
+	static const char *const args[] = { "-o", "APT::Update::Error-Mode=any", "update", NULL };
 	int r = apt_run(a, "apt-get", args, NULL, NULL, &e);
 	_cleanup_free_ char *stamp = stamp_path(a);
 	if (!stamp)
@@ -176,11 +208,12 @@ static int apt_update(struct apt *a, const char *suite, const struct kl_progress
 		/* Offline with lists from an earlier day: use them, and say so. */
 		if (kl_exists(stamp)) {
 			kl_progress(p, "apt-get update for %s failed, using older lists: %s", suite, e->msg);
-			return 0;
+			return kl_write_file_atomic(failed, "", 0, 0644, err);
 		}
 		*err = TAKE_PTR(e);
 		return kl_error_wrap(err, "cannot fetch the package lists of Debian suite '%s'", suite);
 	}
+	unlink(failed);
 	return kl_write_file_atomic(stamp, a->sources, strlen(a->sources), 0644, err);
 }
 

@@ -136,9 +136,10 @@ static void squash(char *s)
 			*p = ' ';
 }
 
-int kl_run(const char *const *argv, const char *cwd, char **ret_stdout, struct kl_error **err)
+int kl_run(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
+	   struct kl_error **err)
 {
-	_cleanup_free_ char *cmd = argv_join(argv);
+	_cleanup_free_ char *cmd = what ? strdup(what) : argv_join(argv);
 	_cleanup_free_ char **env = make_env();
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, pr[2] = { -1, -1 };
 	if (!env)
