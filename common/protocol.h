@@ -44,6 +44,7 @@
  *
  * The dump disk (ext4, created by the host) after a successful save holds:
  *   vmcore       the raw ELF copy of /proc/vmcore, all-zero pages left as holes
+ *   extents      "OFFSET LENGTH" lines, the dump's data runs (the host copies only these)
  *   manifest     key=value lines (KL_MANIFEST_*), written after vmcore is fsynced
  *   DONE         completion marker, written after manifest is fsynced
  *
@@ -73,6 +74,7 @@
 #define KL_DUMP_FILE "vmcore"
 #define KL_DUMP_FILE_TMP "vmcore.incomplete"
 #define KL_MANIFEST_FILE "manifest"
+#define KL_EXTENTS_FILE "extents" /* "OFFSET LENGTH" lines: where the dump has data */
 #define KL_DONE_FILE "DONE"
 #define KL_DEFAULT_DISK_SERIAL "kdumplab-dump"
 
@@ -118,3 +120,4 @@ int kl_page_is_zero(const void *page);
 #define KL_MANIFEST_ELFCOREHDR "elfcorehdr"
 #define KL_MANIFEST_READ_MODE "read_mode"
 #define KL_MANIFEST_SAVER_VERSION "saver_version"
+#define KL_MANIFEST_EXTENTS "extents" /* number of lines in the extents file */

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "disk.h"
+#include "extents.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
@@ -29,6 +30,7 @@ struct saver {
 	double seconds;
 	struct saver_copy_stats st;
 	uint64_t next_progress;
+	unsigned extents;
 };
 
 static int start(struct saver *s)
@@ -105,7 +107,7 @@ static int fsync_dir(const char *dir, const char *step)
 static int remove_stale(void)
 {
 	static const char *const files[] = { MNT "/" KL_DONE_FILE, MNT "/" KL_MANIFEST_FILE,
-					     MNT "/" KL_DUMP_FILE };
+					     MNT "/" KL_EXTENTS_FILE, MNT "/" KL_DUMP_FILE };
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		char path[KL_PATH_MAX];
 		if (unlink(kl_path(path, sizeof(path), files[i])) < 0 && errno != ENOENT)
@@ -190,6 +192,21 @@ static int write_synced(const char *file, const char *text, const char *step)
 	return 0;
 }
 
+/* The data runs of the saved dump, so the host reads only those off the disk. */
+static int write_extents(struct saver *s)
+{
+	char path[KL_PATH_MAX];
+	static char text[SAVER_EXTENTS_MAX_TEXT];
+	_cleanup_close_ int fd = open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kl_report_error("extents", errno, "open %s", MNT "/" KL_DUMP_FILE);
+	int runs = saver_extents_text(fd, s->vmcore_size, text, sizeof(text));
+	if (runs < 0)
+		return kl_report_error("extents", -runs, "map the data of %s", MNT "/" KL_DUMP_FILE);
+	s->extents = (unsigned)runs;
+	return write_synced(MNT "/" KL_EXTENTS_FILE, text, "extents");
+}
+
 static int write_manifest(struct saver *s)
 {
 	char text[2048];
@@ -209,10 +226,11 @@ static int write_manifest(struct saver *s)
 		 KL_MANIFEST_KERNEL_RELEASE "=%s\n"
 		 KL_MANIFEST_ELFCOREHDR "=%s\n"
 		 KL_MANIFEST_READ_MODE "=%s\n"
-		 KL_MANIFEST_SAVER_VERSION "=%s\n",
+		 KL_MANIFEST_SAVER_VERSION "=%s\n"
+		 KL_MANIFEST_EXTENTS "=%u\n",
 		 s->vmcore_size, s->allocated, s->st.zero_pages, s->st.data_pages, s->st.hash,
 		 s->st.read_seconds, s->st.write_seconds, s->seconds, s->vmcore_size, u.release,
-		 s->elfcorehdr, saver_read_mode_name(s->st.mode), KL_VERSION);
+		 s->elfcorehdr, saver_read_mode_name(s->st.mode), KL_VERSION, s->extents);
 	int r = write_synced(MNT "/" KL_MANIFEST_FILE, text, "manifest");
 	if (r < 0)
 		return r;
@@ -264,7 +282,7 @@ int saver_run(const struct saver_opts *opts)
 	/* In order; each reports its own error line and the first failure ends the run. */
 	static int (*const steps[])(struct saver *s) = {
 		mount_basics, start, load_modules, find_disk, mount_disk, save_vmcore,
-		write_manifest, unmount_disk,
+		write_extents, write_manifest, unmount_disk,
 	};
 	static struct saver s;
 

@@ -73,6 +73,30 @@ static const char *manifest_value(const char *manifest, const char *key)
 	return val;
 }
 
+/* The extents file covers every non-zero byte, in ascending runs inside the file. */
+static void check_extents(const unsigned char *v, size_t len)
+{
+	char *e = fake_read("/mnt/extents", NULL);
+	ck_assert_ptr_nonnull(e);
+	unsigned char *covered = calloc(len ? len : 1, 1);
+	uint64_t prev_end = 0;
+	unsigned runs = 0;
+	for (char *line = strtok(e, "\n"); line; line = strtok(NULL, "\n")) {
+		uint64_t off, n;
+		ck_assert_int_eq(sscanf(line, "%" SCNu64 " %" SCNu64, &off, &n), 2);
+		ck_assert_uint_ge(off, prev_end);
+		ck_assert_uint_le(off + n, len);
+		memset(covered + off, 1, n);
+		prev_end = off + n;
+		runs++;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (v[i])
+			ck_assert_msg(covered[i], "data byte %zu outside the extents", i);
+	free(covered);
+	free(e);
+}
+
 static void check_saved(const unsigned char *v, size_t len, const char *mode)
 {
 	uint64_t hash, zero, data;
@@ -114,6 +138,7 @@ static void check_saved(const unsigned char *v, size_t len, const char *mode)
 	ck_assert_ptr_nonnull(manifest_value(m, "total_seconds"));
 	free(m);
 	ck_assert(fake_exists("/mnt/DONE"));
+	check_extents(v, len);
 
 	/* console */
 	const char *saved = fake_line("saved");
