@@ -150,7 +150,7 @@ static int apt_run(struct apt *a, const char *tool, const char *const *args, con
 			fprintf(f, " %s", args[i]);
 		fclose(f);
 	}
-	return kl_run(argv, what, cwd, ret_out, err);
+	return kl_spawn(argv, what, cwd, ret_out, err);
 }
 
 static char *stamp_path(struct apt *a)

@@ -71,7 +71,7 @@ static int build_kernel(const char *cache_dir, const char *suite,
 	}
 	if (r >= 0) {
 		const char *argv[] = { depmod_binary(), "-b", root, release, NULL };
-		r = kl_run(argv, NULL, NULL, NULL, err);
+		r = kl_spawn(argv, NULL, NULL, NULL, err);
 	}
 	if (r >= 0) {
 		const char *pairs[] = { "package", pkg->name, "version", pkg->version, "sha256",

@@ -136,7 +136,7 @@ static void squash(char *s)
 			*p = ' ';
 }
 
-int kl_run(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
+int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
 	   struct kl_error **err)
 {
 	_cleanup_free_ char *cmd = what ? strdup(what) : argv_join(argv);

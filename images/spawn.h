@@ -10,5 +10,5 @@
  * non-NULL (discarded otherwise). Exit status 0 is success; anything else fails with a message
  * quoting the command (what, or argv joined when what is NULL) and the end of its stderr.
  */
-int kl_run(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
+int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
 	   struct kl_error **err);
