@@ -51,8 +51,8 @@ static int find_config(const char *vmlinuz, const char *modules_dir, const char 
 	return r;
 }
 
-static int local_prepare(const struct kl_kernel_spec *spec, const char *cache_dir,
-			 const struct kl_progress *p, struct kl_kernel **ret, struct kl_error **err)
+static int local_prepare_checked(const struct kl_kernel_spec *spec, struct kl_kernel **ret,
+				 struct kl_error **err)
 {
 	_cleanup_(kl_kernel_freep) struct kl_kernel *k = calloc(1, sizeof(*k));
 	if (!k || !(k->vmlinuz = strdup(spec->vmlinuz)))
@@ -94,6 +94,16 @@ static int local_prepare(const struct kl_kernel_spec *spec, const char *cache_di
 		return kl_error_set(err, ENOMEM, "cannot prepare '%s'", spec->normalised);
 	*ret = TAKE_PTR(k);
 	return 0;
+}
+
+/* Everything here is about files the user named: failures are bad input (exit status 2). */
+static int local_prepare(const struct kl_kernel_spec *spec, const char *cache_dir,
+			 const struct kl_progress *p, struct kl_kernel **ret, struct kl_error **err)
+{
+	int r = local_prepare_checked(spec, ret, err);
+	if (r < 0 && r != -ENOMEM && err && *err)
+		(*err)->exit_code = 2;
+	return r;
 }
 
 const struct kl_kernel_source kl_kernel_source_local = {

@@ -134,7 +134,7 @@ struct cell {
 
 	/* What the console told us. */
 	bool saw_loader, saw_loaded, saw_trigger, saw_capture_banner, saw_saver, saw_done;
-	char *loader_error, *loader_error_step;
+	char *loader_error, *loader_error_step, *loader_error_detail;
 	char *saver_error, *saver_error_step;
 	char *capture_panic, *capture_oom;
 	uint64_t vmcore_size;
@@ -232,6 +232,7 @@ static void on_record(struct cell *c, const struct kl_record *rec)
 		} else {
 			set_str(&c->loader_error, rec->raw);
 			set_str(&c->loader_error_step, step ? step : "?");
+			set_str(&c->loader_error_detail, kl_record_get(rec, "detail"));
 		}
 	}
 }
@@ -281,6 +282,7 @@ static void cell_free(struct cell *c)
 	free(c->dir);
 	free(c->loader_error);
 	free(c->loader_error_step);
+	free(c->loader_error_detail);
 	free(c->saver_error);
 	free(c->saver_error_step);
 	free(c->capture_panic);
@@ -297,9 +299,9 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 	if (c->loader_error) {
 		add_decisive(c, c->loader_error);
 		if (streq(ls, "reservation"))
-			set_verdict(c, KL_VERDICT_FAIL, "no-reservation", "the first kernel has no crashkernel reservation");
+			set_verdict(c, KL_VERDICT_FAIL, "no-reservation", "the first kernel has no crashkernel reservation (%s)", c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
-			set_verdict(c, KL_VERDICT_FAIL, "load-failed", "loading the capture kernel failed (step \"%s\")", ls);
+			set_verdict(c, KL_VERDICT_FAIL, "load-failed", "loading the capture kernel failed at step \"%s\" (%s)", ls, c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "trigger"))
 			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed", "the scenario's trigger returned without a crash");
 		else

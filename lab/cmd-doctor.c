@@ -122,6 +122,7 @@ int cmd_doctor(int argc, char **argv, struct kl_error **err)
 	int c, r;
 
 	optind = 1;
+	opterr = 0; /* we report unknown options ourselves, once */
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (c == 'C')
 			uri = optarg;

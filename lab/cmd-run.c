@@ -112,7 +112,7 @@ static const struct option options[] = {
 
 struct run_args {
 	struct kl_cell_spec cell;
-	bool cell_given;
+	bool cell_given, memory_given;
 	const char *uris[17];
 	size_t n_uris;
 	const char *output, *cache, *state;
@@ -135,6 +135,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 {
 	int c, r = 0;
 	optind = 1;
+	opterr = 0; /* we report unknown options ourselves, once */
 	while (r >= 0 && (c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_KERNEL:
@@ -142,7 +143,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 			break;
 		case OPT_MEMORY:
 			r = kl_size_parse(optarg, "--memory", &a->cell.memory, err);
-			a->cell_given = true;
+			a->cell_given = a->memory_given = true;
 			break;
 		case OPT_VCPUS:
 			r = parse_uint("--vcpus", optarg, 64, &a->cell.vcpus, err);
@@ -218,7 +219,7 @@ static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan 
 	}
 	struct kl_cell_spec *c = &a->cell;
 	char id[160], mem[32], ck[32];
-	if (!c->memory && !a->cell_given)
+	if (!a->memory_given)
 		c->memory = 1ULL << 30;
 	if (!c->vcpus)
 		c->vcpus = 2;
@@ -303,7 +304,6 @@ int cmd_run(int argc, char **argv, struct kl_error **err)
 		.cell_done = on_done,
 		.userdata = &verbose,
 	};
-	cli_note("kdumplab: %zu cell(s) from %s, results in \"%s\"", plan->n_cells, plan->source, out);
 	size_t n_cells = plan->n_cells;
 	r = kl_run(&o, &sum, err);
 	kl_plan_free(plan);

@@ -24,6 +24,7 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	int cpus = 0, c, r;
 
 	optind = 1;
+	opterr = 0; /* we report unknown options ourselves, once */
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':

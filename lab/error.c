@@ -17,7 +17,8 @@ static int error_vset(struct kl_error **err, int code, int exit_code, const char
 	e->exit_code = exit_code;
 	if (vasprintf(&e->msg, fmt, ap) < 0)
 		e->msg = NULL;
-	if (e->msg && code > 0) {
+	/* EINVAL adds nothing to a message that already says what is wrong. */
+	if (e->msg && code > 0 && code != EINVAL) {
 		char *with;
 		if (asprintf(&with, "%s: %s", e->msg, strerror(code)) >= 0) {
 			free(e->msg);

@@ -327,6 +327,7 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	if (r >= 0)
 		r = kl_mkdir_p(o->state_dir, 0755, err);
 	if (r >= 0) {
+		notice(&rn, "kdumplab: %zu cell(s) from %s, results in \"%s\"", o->plan->n_cells, o->plan->source, o->out_dir);
 		rn.cells = json_object_new_array();
 		take_resumed(&rn);
 		if (rn.sum.resumed)

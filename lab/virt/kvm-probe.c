@@ -133,6 +133,28 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 	return false;
 }
 
+/* QEMU's errors span lines; the reason is one line (a notice, and a line of the cache file). */
+static char *one_line(char *s)
+{
+	size_t len = strlen(s);
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		s[--len] = 0;
+	char *out = malloc(2 * len + 1), *w = out;
+	if (!out)
+		return s;
+	for (const char *r = s; *r; r++) {
+		if (*r == '\n' || *r == '\r') {
+			if (w > out && w[-1] != ' ')
+				*w++ = ';', *w++ = ' ';
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = 0;
+	free(s);
+	return out;
+}
+
 int kl_virt_probe_kvm(struct kl_virt *v, const char *cache_dir, const char *kernel,
 		      const char *initrd, bool *ret_kvm, char **ret_reason, struct kl_error **err)
 {
@@ -164,6 +186,7 @@ int kl_virt_probe_kvm(struct kl_virt *v, const char *cache_dir, const char *kern
 	kvm = probe_boot(v, kernel, initrd, &reason);
 	if (!reason)
 		return kl_error_set(err, ENOMEM, "kvm probe");
+	reason = one_line(reason);
 	int r = cache_write(cache_dir, path, kvm, reason, err);
 	if (r < 0)
 		return r;
