@@ -90,6 +90,7 @@ void kl_cell_result_free(struct kl_cell_result *r)
 	free(r->dump);
 	free(r->manifest);
 	free(r->validation_json);
+	free(r->pull_method);
 	free(r);
 }
 
@@ -438,6 +439,10 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		return;
 	}
 	c->res->dump_bytes = pr->dump_size;
+	c->res->pull_method = pr->method ? strdup(pr->method) : NULL;
+	c->res->pull_extents = pr->extents;
+	c->res->pull_launch_seconds = pr->launch_seconds;
+	c->res->pull_transfer_seconds = pr->transfer_seconds;
 	c->res->dump_allocated = pr->dump_allocated;
 	if (pr->dump_path)
 		c->res->dump = rel(c, KL_DUMP_FILE);

@@ -56,6 +56,10 @@ struct kl_cell_result {
 	char *release;	/* kernel release booted */
 	char *started;	/* ISO 8601 UTC */
 	uint64_t dump_bytes, dump_allocated;
+	/* How the dump came off the disk (lab/virt/pull.h): method, runs, appliance launch. */
+	char *pull_method;
+	size_t pull_extents;
+	double pull_launch_seconds, pull_transfer_seconds;
 	/* Paths relative to the output directory. */
 	char *dir, *console_log, *system_log, *capture_log, *facts_json, *dump, *manifest;
 	char *validation_json; /* serialized validation object, or NULL */

@@ -270,8 +270,13 @@ static int probe_kvm(struct run *rn, struct kl_virt *v, struct kl_error **err)
 	rn->kvm = kvm;
 	if (kvm)
 		notice(rn, "accel: KVM");
-	else
-		notice(rn, "accel: KVM not usable (%s); using TCG", reason ? reason : "unknown");
+	else {
+		/* One line: QEMU's own words can run long, the first clause says enough. */
+		char brief[200];
+		snprintf(brief, sizeof(brief), "%s", reason ? reason : "unknown");
+		brief[strcspn(brief, "\n")] = '\0';
+		notice(rn, "accel: KVM not usable (%s); using TCG", brief);
+	}
 	return 0;
 }
 

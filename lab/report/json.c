@@ -55,6 +55,12 @@ struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 	json_object_object_add(o, "total_seconds", json_object_new_double(r->total_seconds));
 	json_object_object_add(o, "dump_bytes", json_object_new_uint64(r->dump_bytes));
 	json_object_object_add(o, "dump_allocated_bytes", json_object_new_uint64(r->dump_allocated));
+	struct json_object *pull = json_object_new_object();
+	json_object_object_add(pull, "method", str_or_null(r->pull_method));
+	json_object_object_add(pull, "extents", json_object_new_uint64(r->pull_extents));
+	json_object_object_add(pull, "launch_seconds", json_object_new_double(r->pull_launch_seconds));
+	json_object_object_add(pull, "transfer_seconds", json_object_new_double(r->pull_transfer_seconds));
+	json_object_object_add(o, "pull", pull);
 	struct json_object *paths = json_object_new_object();
 	json_object_object_add(paths, "dir", str_or_null(r->dir));
 	json_object_object_add(paths, "console", str_or_null(r->console_log));

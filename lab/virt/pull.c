@@ -127,6 +127,55 @@ static int inspect(guestfs_h *g, const struct kl_pull_options *o, struct kl_pull
 	return 0;
 }
 
+/*
+ * The saver's extent map (common/protocol.h KL_EXTENTS_FILE): "OFFSET LENGTH" lines. It comes
+ * from the guest, so it is checked (ascending, inside the file, bounded count) and any doubt
+ * means "copy the whole file" instead. Returns the number of runs, 0 when unusable.
+ */
+#define MAX_EXTENTS 4096
+static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t (*runs)[2])
+{
+	size_t len = 0, n = 0;
+	if (guestfs_is_file(g, "/" KL_EXTENTS_FILE) <= 0)
+		return 0;
+	int64_t fs = guestfs_filesize(g, "/" KL_EXTENTS_FILE);
+	if (fs <= 0 || fs > 256 * 1024)
+		return 0;
+	_cleanup_free_ char *text = guestfs_read_file(g, "/" KL_EXTENTS_FILE, &len);
+	if (!text)
+		return 0;
+	uint64_t prev_end = 0;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		errno = 0;
+		uint64_t off = strtoull(line, &end, 10);
+		if (errno || *end != ' ')
+			return 0;
+		uint64_t l = strtoull(end + 1, &end, 10);
+		if (errno || *end || l == 0 || n >= MAX_EXTENTS || off < prev_end || off > size ||
+		    l > size - off)
+			return 0;
+		runs[n][0] = off;
+		runs[n][1] = l;
+		prev_end = off + l;
+		n++;
+	}
+	return n;
+}
+
+/* Copy only the data runs of the dump to the same offsets of the output drive. */
+static int copy_extents(guestfs_h *g, uint64_t (*runs)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
+						GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET, (int64_t)runs[i][0],
+						GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET, (int64_t)runs[i][0],
+						GUESTFS_COPY_FILE_TO_DEVICE_SIZE, (int64_t)runs[i][1],
+						GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) < 0)
+			return -EIO;
+	return 0;
+}
+
 int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
 {
 	double t0 = now_s();
@@ -177,11 +226,17 @@ int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct
 	double tt = now_s();
 	r->method = "none";
 	if (r->dump && device) {
-		if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
-						GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) == 0)
+		_cleanup_free_ uint64_t(*runs)[2] = calloc(MAX_EXTENTS, sizeof(*runs));
+		size_t n = runs ? read_extents(g, size, runs) : 0;
+		if (n > 0 && copy_extents(g, runs, n) == 0) {
+			r->method = "extents";
+			r->extents = n;
+		} else if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
+						       GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) == 0) {
 			r->method = "device";
-		else
+		} else {
 			device = false; /* fall back below */
+		}
 	}
 	if (r->dump && !device) {
 		unlink(out);

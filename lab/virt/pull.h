@@ -26,7 +26,10 @@ struct kl_pull_result {
 	uint64_t dump_size, dump_allocated; /* of the pulled copy (holes are not allocated) */
 	uint64_t partial_size;  /* size of vmcore.incomplete on the disk (not pulled) */
 	bool dump_size_mismatch; /* expected_dump_size given and the disk's vmcore differs */
-	const char *method;     /* "device" (sparse copy to a second drive), "download" or "none" */
+	/* "extents" (only the saver's data runs, copied to a second drive), "device" (the whole
+	 * file, sparse, to a second drive), "download" or "none" */
+	const char *method;
+	size_t extents;         /* runs copied with method "extents" */
 	double seconds, launch_seconds, transfer_seconds;
 	char *listing; /* ls -la of the disk root, for diagnostics */
 };
