@@ -400,10 +400,12 @@ static int open_logs(struct cell *c, struct kl_error **err)
 			    *pk = cell_path(c, "capture.log");
 	if (!pc || !ps || !pk)
 		return kl_error_set(err, ENOMEM, "cell");
-	c->f_console = fopen(pc, "we");
+	/* Local connections: QEMU itself writes console.log (lab/virt/virt.h console_file). */
+	if (!kl_virt_is_local(c->env->virt))
+		c->f_console = fopen(pc, "we");
 	c->f_system = fopen(ps, "we");
 	c->f_capture = fopen(pk, "we");
-	if (!c->f_console || !c->f_system || !c->f_capture)
+	if ((!kl_virt_is_local(c->env->virt) && !c->f_console) || !c->f_system || !c->f_capture)
 		return kl_error_set(err, errno, "cannot create console logs in \"%s\"", c->dir);
 	c->res->console_log = rel(c, "console.log");
 	c->res->system_log = rel(c, "system.log");
@@ -523,7 +525,7 @@ static int cell_prepare(struct cell *c, char **ret_disk, struct kl_error **err)
 static int cell_boot(struct cell *c, const struct kl_images *im, const char *disk, struct kl_vm **ret_vm,
 		     struct kl_error **err)
 {
-	_cleanup_free_ char *cmdline = NULL, *name = NULL;
+	_cleanup_free_ char *cmdline = NULL, *name = NULL, *console = cell_path(c, "console.log");
 	int r = kl_cell_cmdline(c->spec, &cmdline, err);
 	if (r < 0)
 		return r;
@@ -539,6 +541,7 @@ static int cell_boot(struct cell *c, const struct kl_images *im, const char *dis
 		.disk_path = disk,
 		.disk_serial = KL_DEFAULT_DISK_SERIAL,
 		.kvm = c->env->kvm,
+		.console_file = kl_virt_is_local(c->env->virt) ? console : NULL,
 	};
 	enter_phase(c, KL_PHASE_BOOT);
 	return kl_vm_start(c->env->virt, &dc, ret_vm, err);

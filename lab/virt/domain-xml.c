@@ -153,11 +153,16 @@ int kl_domain_xml(const struct kl_domain_config *c, char **ret_xml, struct kl_er
 		if (c->disk_serial)
 			child(disk, "serial", c->disk_serial);
 	}
+	const char *ctype = c->console_file ? "file" : "pty";
 	xmlNodePtr serial = child(devs, "serial", NULL);
-	prop(serial, "type", "pty");
+	prop(serial, "type", ctype);
+	if (c->console_file)
+		prop(child(serial, "source", NULL), "path", c->console_file);
 	prop(child(serial, "target", NULL), "port", "0");
 	xmlNodePtr console = child(devs, "console", NULL);
-	prop(console, "type", "pty");
+	prop(console, "type", ctype);
+	if (c->console_file)
+		prop(child(console, "source", NULL), "path", c->console_file);
 	xmlNodePtr ctarget = child(console, "target", NULL);
 	prop(ctarget, "type", "serial");
 	prop(ctarget, "port", "0");

@@ -809,6 +809,11 @@ void kl_virt_close(struct kl_virt *v)
 	kl_virt_free(v);
 }
 
+bool kl_virt_is_local(const struct kl_virt *v)
+{
+	return v->local;
+}
+
 const char *kl_virt_uri(const struct kl_virt *v)
 {
 	return v->uri;

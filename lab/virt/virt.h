@@ -43,6 +43,8 @@ int kl_virt_reap(const char *state_dir);
 /* Destroy every domain this connection started, then close. Accepts NULL. */
 void kl_virt_close(struct kl_virt *v);
 const char *kl_virt_uri(const struct kl_virt *v);
+/* The connection's domains run on this host (no server in the URI): files are shared. */
+bool kl_virt_is_local(const struct kl_virt *v);
 /* True when the connection is libvirt's embedded QEMU driver rooted by kl_virt_open(). */
 bool kl_virt_is_embedded(const struct kl_virt *v);
 
@@ -65,6 +67,14 @@ struct kl_domain_config {
 	const struct kl_domain_owner *owner;
 	/* Start without a console stream (drivers that cannot stream, e.g. test:///default). */
 	bool no_console;
+	/*
+	 * Local connections: QEMU writes the serial console to this host file (<serial
+	 * type='file'>) and kl_vm_read_console() tails it. No libvirt stream is involved: with
+	 * libvirt 9.0 aborting a console stream while the domain's last reference is dropped
+	 * (it powered off by itself) deadlocks in virChrdevFree/virFDStreamSetInternalCloseCb
+	 * (seen here: a lab hung after the guest's poweroff). NULL: a pty console stream.
+	 */
+	const char *console_file;
 };
 
 /* The domain XML for c (libxml2, so any byte in names and paths is escaped). */

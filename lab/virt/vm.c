@@ -6,8 +6,11 @@
  * grows as needed, so a guest never blocks on a full PTY while the caller is busy, and a reader
  * waits on a condition variable (no polling: the 2 host cores run TCG guests).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "virt-internal.h"
 
@@ -30,6 +33,7 @@ struct kl_vm {
 	char *name;
 	pid_t pid;
 	struct console *console;
+	int console_fd; /* console_file mode: the file QEMU writes, else -1 */
 };
 
 static void console_unref(void *opaque)
@@ -148,8 +152,31 @@ static void console_close(struct console *c)
 	console_unref(c);
 }
 
+/* Tail the console file: data, or 0 after timeout_ms, or -EPIPE once the domain ended and
+ * everything it wrote was read. */
+static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int timeout_ms)
+{
+	for (int waited = 0;; waited += 50) {
+		ssize_t n = read(vm->console_fd, buf, len);
+		if (n > 0)
+			return n;
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return -errno;
+		bool running = true;
+		if (kl_vm_is_running(vm, &running, NULL) == 0 && !running) {
+			n = read(vm->console_fd, buf, len); /* what it wrote before it ended */
+			return n > 0 ? n : -EPIPE;
+		}
+		if (waited >= timeout_ms)
+			return 0;
+		usleep(50 * 1000);
+	}
+}
+
 ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_ms)
 {
+	if (vm->console_fd >= 0)
+		return read_console_file(vm, buf, len, timeout_ms);
 	struct console *c = vm->console;
 	if (!c)
 		return -ENOTCONN;
@@ -228,6 +255,8 @@ void kl_vm_free(struct kl_vm *vm)
 		kl_vm_destroy(vm);
 	}
 	console_close(vm->console);
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
 	if (vm->dom)
 		virDomainFree(vm->dom);
 	free(vm->name);
@@ -246,12 +275,22 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 		return r;
 
 	_cleanup_(kl_vm_freep) struct kl_vm *vm = calloc(1, sizeof(*vm));
-	if (!vm || !(vm->name = strdup(c->name)))
+	if (!vm)
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
+	vm->console_fd = -1;
+	if (!(vm->name = strdup(c->name)))
+		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
+	if (c->console_file) {
+		/* Ours to create (empty), so reading starts at the guest's first byte. */
+		vm->console_fd = open(c->console_file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (vm->console_fd < 0)
+			return kl_error_set(err, errno, "cannot create the console file \"%s\"", c->console_file);
+	}
+	bool stream = !c->no_console && !c->console_file;
 
 	/* Paused: the console must be open before the guest prints its first byte. Without a
 	 * console there is nothing to wait for (and the test driver cannot start paused). */
-	vm->dom = virDomainCreateXML(v->conn, xml, c->no_console ? 0 : VIR_DOMAIN_START_PAUSED);
+	vm->dom = virDomainCreateXML(v->conn, xml, stream ? VIR_DOMAIN_START_PAUSED : 0);
 	if (!vm->dom)
 		return kl_virt_error(err, "cannot start domain \"%s\"", c->name);
 	pthread_mutex_lock(&v->lock);
@@ -269,12 +308,12 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 		virResetLastError();
 	}
 
-	if (!c->no_console) {
+	if (stream) {
 		r = console_open(vm, v->conn, err);
 		if (r < 0)
 			return r;
 	}
-	if (!c->no_console && virDomainResume(vm->dom) < 0)
+	if (stream && virDomainResume(vm->dom) < 0)
 		return kl_virt_error(err, "cannot resume domain \"%s\"", c->name);
 	kl_virt_caps_export(v);
 	*ret = TAKE_PTR(vm);

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Integration: nothing outlives the lab. (1) SIGINT during a cell: the lab destroys its domain,
+# writes its reports with verdict error/interrupted and exits 130; a rerun into the same output
+# runs the interrupted cell again. (2) SIGKILL: the embedded driver's QEMU outlives the lab
+# (libvirt 9 refuses AUTODESTROY there); the next lab start must remove it.
+# usage: interrupt.sh KDUMPLAB
+set -u
+kl=$1
+work=$(mktemp -d /tmp/kdumplab-int.XXXXXX)
+trap 'pkill -9 -f "$work" 2>/dev/null; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+qemus() { pgrep -f "qemu-system.*$work" | wc -l; }
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	for _ in $(seq $(($3 * 10))); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+args=(run --memory 1G --crashkernel 192M --output "$work/out" --state "$work/state")
+
+# (1) SIGINT while the guest boots.
+"$kl" "${args[@]}" >"$work/run1.out" 2>"$work/run1.err" &
+pid=$!
+wait_for "$work/run1.err" "\] load" 120 || fail "the cell never started booting: $(cat "$work/run1.err")"
+sleep 0.2
+[ "$(qemus)" -ge 1 ] || fail "no QEMU running during boot"
+t0=$(date +%s.%N)
+kill -INT $pid
+wait $pid
+rc=$?
+t1=$(date +%s.%N)
+echo "SIGINT: exit $rc after $(echo "$t1 - $t0" | bc) s"
+[ $rc -eq 130 ] || fail "exit status $rc after SIGINT, expected 130"
+[ "$(qemus)" -eq 0 ] || fail "QEMU left running after SIGINT"
+python3 - "$work/out/results.json" <<'PY' || exit 1
+import json, sys
+c = json.load(open(sys.argv[1]))["cells"][0]
+assert (c["verdict"], c["cause"]) == ("error", "interrupted"), (c["verdict"], c["cause"])
+print("interrupted cell recorded in phase", c["phase"])
+PY
+[ ! -e "$work/out/cells/sysrq-1G-192M-2c/cell.json" ] || fail "an interrupted cell was journaled"
+
+# (2) SIGKILL while the guest runs: the domain survives the lab ...
+"$kl" "${args[@]}" --rerun >"$work/run2.out" 2>"$work/run2.err" &
+pid=$!
+wait_for "$work/run2.err" "\] load" 120 || fail "second run never booted: $(cat "$work/run2.err")"
+sleep 0.2
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.2
+n=$(qemus)
+echo "after SIGKILL: $n QEMU process(es) left by the killed lab"
+# ... and the next lab start removes it (this run resumes and completes the cell).
+"$kl" "${args[@]}" >"$work/run3.out" 2>"$work/run3.err"
+rc=$?
+cat "$work/run3.out"
+[ "$(qemus)" -eq 0 ] || fail "QEMU of the killed lab still running after the next start"
+[ $rc -eq 0 ] || fail "the resumed run exited $rc: $(tail -5 "$work/run3.err")"
+echo ok
