@@ -247,6 +247,17 @@ static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan 
 	return 0;
 }
 
+/* Directories are handed to libvirt and libguestfs, which need absolute paths. */
+static char *absolute(const char *p)
+{
+	char cwd[4096], *s;
+	if (p[0] == '/')
+		return strdup(p);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&s, "%s/%s", cwd, p) < 0)
+		return NULL;
+	return s;
+}
+
 int cmd_run(int argc, char **argv, struct kl_error **err)
 {
 	struct run_args a = { .cell = { .crashkernel = 192ULL << 20 } };
@@ -262,23 +273,24 @@ int cmd_run(int argc, char **argv, struct kl_error **err)
 	if (r < 0)
 		return r;
 	if (a.cache)
-		cache = strdup(a.cache);
+		cache = absolute(a.cache);
 	else
 		r = kl_default_cache_dir(&cache, err);
 	if (r >= 0 && a.state)
-		state = strdup(a.state);
+		state = absolute(a.state);
 	else if (r >= 0)
 		r = kl_default_state_dir(&state, err);
 	if (r >= 0 && a.output)
-		out = strdup(a.output);
+		out = absolute(a.output);
 	else if (r >= 0) {
 		char stamp[32];
 		time_t t = time(NULL);
 		struct tm tm;
 		localtime_r(&t, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		if (asprintf(&out, "kdumplab-out/%s", stamp) < 0)
-			out = NULL;
+		_cleanup_free_ char *rel = NULL;
+		if (asprintf(&rel, "kdumplab-out/%s", stamp) >= 0)
+			out = absolute(rel);
 	}
 	if (r < 0 || !cache || !state || !out) {
 		kl_plan_free(plan);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fsutil.h"
+#include "run.h"
 #include "config.h"
 
 static const struct kl_verb verbs[] = {
@@ -24,6 +26,23 @@ void cli_note(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * libguestfs' library constructor calls virInitialize() before main() runs, and libvirt reads
+ * its log outputs (LIBVIRT_LOG_OUTPUTS) from the environment only then; without them its
+ * embedded driver writes warnings and a version banner to our stderr. So the CLI executes
+ * itself once more with the variable set (a user's own setting is left alone).
+ */
+static void route_libvirt_logs(char **argv)
+{
+	_cleanup_free_ char *state = NULL, *value = NULL;
+	if (getenv("LIBVIRT_LOG_OUTPUTS") || kl_default_state_dir(&state, NULL) < 0)
+		return;
+	if (kl_mkdir_p(state, 0755, NULL) < 0 || asprintf(&value, "3:file:%s/libvirt.log", state) < 0)
+		return;
+	setenv("LIBVIRT_LOG_OUTPUTS", value, 1);
+	execv("/proc/self/exe", argv); /* on failure: go on, only noisier */
 }
 
 static void usage(FILE *f)
@@ -51,6 +70,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
 		if (!streq(argv[1], verbs[i].name))
 			continue;
+		if (streq(argv[1], "run") || streq(argv[1], "doctor"))
+			route_libvirt_logs(argv);
 		_cleanup_error_ struct kl_error *e = NULL;
 		int r = verbs[i].run(argc - 1, argv + 1, &e);
 		if (r < 0) {
