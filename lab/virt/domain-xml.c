@@ -127,6 +127,17 @@ int kl_domain_xml(const struct kl_domain_config *c, char **ret_xml, struct kl_er
 		prop(cpu, "mode", "custom");
 		prop(cpu, "match", "exact");
 		prop(child(cpu, "model", model), "fallback", "forbid");
+		/*
+		 * QEMU 7.2's TCG and Linux 6.12 (Debian bookworm-backports and trixie): with cx16
+		 * advertised the kernel dies at early boot with a double fault on a cmpxchg16b in
+		 * kmem_cache_alloc (seen here with qemu64 and max). 6.1 is unaffected. Without cx16
+		 * both boot; the kernel falls back to its generic paths.
+		 */
+		if (!c->kvm && streq(model, "qemu64")) {
+			xmlNodePtr f = child(cpu, "feature", NULL);
+			prop(f, "policy", "disable");
+			prop(f, "name", "cx16");
+		}
 	}
 
 	prop(child(dom, "clock", NULL), "offset", "utc");
