@@ -20,7 +20,8 @@ expect_usage() {
 		sed 's/^/#   /' "$work/stderr"
 		failures=$((failures + 1))
 	else
-		echo "ok - $name: $(cat "$work/stderr")"
+		echo "ok - $name"
+		sed 's/^/#   /' "$work/stderr"
 	fi
 	rm -rf "$work/out"
 }
