@@ -18,6 +18,7 @@
  * time, or another boot). Domains owned by other hosts are never touched: we cannot know whether
  * their owner lives.
  */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -61,7 +62,8 @@ static void global_init_once(void)
 	 * stderr unless told otherwise, and only reads its outputs from the environment, once,
 	 * in virInitialize(). A user's own LIBVIRT_LOG_OUTPUTS wins.
 	 */
-	if (!getenv("LIBVIRT_LOG_OUTPUTS"))
+	bool ours = !getenv("LIBVIRT_LOG_OUTPUTS");
+	if (ours)
 		setenv("LIBVIRT_LOG_OUTPUTS", global_log_outputs, 1);
 	if (virInitialize() < 0) {
 		global_init_result = -EIO;
@@ -69,6 +71,15 @@ static void global_init_once(void)
 		return;
 	}
 	virSetErrorFunc(NULL, silent_error_func);
+	/*
+	 * libguestfs.so calls virInitialize() from a constructor, before main(), so libvirt has
+	 * usually read its environment already. virLogSetFromEnv() (libvirt's private ABI, so
+	 * looked up, never linked) makes it read our setting again; without it libvirt keeps
+	 * logging warnings to stderr, which is noise, not breakage.
+	 */
+	int (*log_from_env)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "virLogSetFromEnv");
+	if (ours && log_from_env)
+		log_from_env();
 	if (virEventRegisterDefaultImpl() < 0) {
 		global_init_result = -EIO;
 		snprintf(global_init_msg, sizeof(global_init_msg), "cannot register libvirt's event loop: %s",
