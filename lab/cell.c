@@ -433,10 +433,18 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		.appliance_modules = im->modules_dir,
 		.force_tcg = !c->env->kvm,
 		.expected_dump_size = c->vmcore_size,
+		/* Launch ~6 s and ~25 MB/s of data under TCG: an order of magnitude more. */
+		.deadline_seconds = (180 + 60.0 * (double)c->spec->memory / (1ULL << 30)) *
+				    (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0),
 	};
 
 	enter_phase(c, KL_PHASE_PULL);
-	if (kl_pull(&po, &pr, &e) < 0) {
+	int r = kl_pull(&po, &pr, &e);
+	if (r == -ETIMEDOUT) {
+		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s", e && e->msg ? e->msg : "pull timed out");
+		return;
+	}
+	if (r < 0) {
 		set_verdict(c, KL_VERDICT_ERROR, "infra", "pulling the dump with libguestfs failed: %s", e && e->msg ? e->msg : "?");
 		return;
 	}

@@ -9,7 +9,10 @@
  * channel. The host file is then truncated to the vmcore's size. guestfs_download, which sends
  * every byte (zeros too) through the channel, is the fallback.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
@@ -176,7 +179,124 @@ static int copy_extents(guestfs_h *g, uint64_t (*runs)[2], size_t n)
 	return 0;
 }
 
+/*
+ * The watchdog: libguestfs has no timeouts of its own, and under TCG a wedged appliance would
+ * block its caller forever. After the deadline it SIGKILLs our QEMU children whose command
+ * line names the dump disk, which makes the pending libguestfs call fail.
+ */
+struct watchdog {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done, fired;
+	double deadline;
+	const char *disk;
+};
+
+static bool cmdline_has(pid_t pid, const char *needle)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static void kill_appliance(const char *disk)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") && cmdline_has(pid, disk))
+			kill(pid, SIGKILL);
+	}
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)w->deadline;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+			break;
+	/* Keep killing until the caller returns: QEMU may not have been started yet. */
+	while (!w->done) {
+		w->fired = true;
+		kill_appliance(w->disk);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int watchdog_start(struct watchdog *w, const char *disk, double deadline)
+{
+	*w = (struct watchdog){ .deadline = deadline, .disk = disk };
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &a);
+	pthread_condattr_destroy(&a);
+	return deadline > 0 ? -pthread_create(&w->thread, NULL, watchdog_main, w) : 0;
+}
+
+/* Returns true when the watchdog had to kill the appliance. */
+static bool watchdog_stop(struct watchdog *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	if (w->deadline > 0)
+		pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	return w->fired;
+}
+
+static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result **ret,
+			struct kl_error **err);
+
 int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
+{
+	struct watchdog w;
+	_cleanup_error_ struct kl_error *e = NULL;
+	if (watchdog_start(&w, o->disk_path ? o->disk_path : "", o->deadline_seconds) < 0)
+		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
+	int r = pull_guarded(o, ret, &e);
+	if (watchdog_stop(&w)) {
+		if (r >= 0) {
+			kl_pull_result_free(*ret);
+			*ret = NULL;
+		}
+		return kl_error_set(err, ETIMEDOUT, "the libguestfs appliance did not finish within %.0f s and was killed (disk \"%s\")", o->deadline_seconds, o->disk_path);
+	}
+	if (r < 0 && err && !*err)
+		*err = TAKE_PTR(e);
+	return r;
+}
+
+static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result **ret,
+			struct kl_error **err)
 {
 	double t0 = now_s();
 	struct stat st;

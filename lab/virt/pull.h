@@ -18,6 +18,9 @@ struct kl_pull_options {
 	/* Copy the dump with guestfs_download (every byte, zeros included, crosses the appliance
 	 * channel) instead of the sparse copy to a second drive. For measurements and fallback. */
 	bool force_download;
+	/* Kill the appliance after this many seconds (0: no limit): a stuck appliance must not
+	 * hang the cell. The pull then fails with ETIMEDOUT. */
+	double deadline_seconds;
 };
 
 struct kl_pull_result {
