@@ -23,25 +23,31 @@ cells = {c["id"]: c for c in res["cells"]}
 def fail(msg):
     print("FAIL:", msg); sys.exit(1)
 
-c = cells.get("sysrq-1G-192M") or fail("sysrq cell missing")
-print("sysrq cell:", c["verdict"], c["cause"], "%.1fs" % c["total_seconds"], c["seconds"])
-if c["verdict"] != "pass":
-    fail("sysrq cell: %s/%s: %s %s" % (c["verdict"], c["cause"], c["detail"], c["decisive_lines"]))
-v = c["validation"] or fail("no validation")
-if not v.get("ok"):
-    fail("validation not ok")
-if c["dump_bytes"] < (700 << 20):
-    fail("dump of %d bytes is too small for a 1G guest" % c["dump_bytes"])
-for k in ("console", "system", "capture", "dump", "manifest", "facts"):
-    p = c["paths"][k]
-    if not p or not os.path.exists(os.path.join(out, p)):
-        fail("missing %s file %s" % (k, p))
-cap = open(os.path.join(out, c["paths"]["capture"]), errors="replace").read()
-if "KDUMPLAB phase=done" not in cap:
-    fail("capture log lacks the saver's done line")
-sysl = open(os.path.join(out, c["paths"]["system"]), errors="replace").read()
-if "sysrq: Trigger a crash" not in sysl:
-    fail("system log lacks the sysrq trigger")
+def check_pass(cid, release_prefix):
+    c = cells.get(cid) or fail("cell %s missing" % cid)
+    print(cid, c["verdict"], c["cause"], c["release"], "%.1fs" % c["total_seconds"], c["seconds"])
+    if c["verdict"] != "pass":
+        fail("%s: %s/%s: %s %s" % (cid, c["verdict"], c["cause"], c["detail"], c["decisive_lines"]))
+    if not (c["release"] or "").startswith(release_prefix):
+        fail("%s booted %s, expected %s*" % (cid, c["release"], release_prefix))
+    v = c["validation"] or fail("no validation")
+    if not v.get("ok") or v.get("failed"):
+        fail("%s: validation not ok" % cid)
+    if c["dump_bytes"] < (700 << 20):
+        fail("dump of %d bytes is too small for a 1G guest" % c["dump_bytes"])
+    for k in ("console", "system", "capture", "dump", "manifest", "facts"):
+        p = c["paths"][k]
+        if not p or not os.path.exists(os.path.join(out, p)):
+            fail("missing %s file %s" % (k, p))
+    cap = open(os.path.join(out, c["paths"]["capture"]), errors="replace").read()
+    if "KDUMPLAB phase=done" not in cap:
+        fail("capture log lacks the saver's done line")
+    sysl = open(os.path.join(out, c["paths"]["system"]), errors="replace").read()
+    if "sysrq: Trigger a crash" not in sysl:
+        fail("system log lacks the sysrq trigger")
+
+check_pass("sysrq-1G-192M", "6.1.")
+check_pass("sysrq-trixie-1G-192M", "6.12.")
 
 n = cells.get("no-reservation") or fail("no-reservation cell missing")
 print("no-reservation cell:", n["verdict"], n["cause"], "%.1fs" % n["total_seconds"])
