@@ -16,8 +16,7 @@ static int console_fd(void)
 	if (kl_console_fd >= 0)
 		return kl_console_fd;
 	char path[KL_PATH_MAX];
-	int fd = open(kl_path(path, sizeof(path), "/dev/console"),
-		      O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = open(kl_path(path, sizeof(path), "/dev/console"), O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	kl_console_fd = fd >= 0 ? fd : STDOUT_FILENO;
 	return kl_console_fd;
 }

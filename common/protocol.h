@@ -68,20 +68,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KL_PROTO_PREFIX "KDUMPLAB "
+#define KL_PROTO_PREFIX	 "KDUMPLAB "
 #define KL_PROTO_VERSION 1
 
-#define KL_DUMP_FILE "vmcore"
-#define KL_DUMP_FILE_TMP "vmcore.incomplete"
-#define KL_MANIFEST_FILE "manifest"
-#define KL_EXTENTS_FILE "extents" /* "OFFSET LENGTH" lines: where the dump has data */
-#define KL_DONE_FILE "DONE"
+#define KL_DUMP_FILE	       "vmcore"
+#define KL_DUMP_FILE_TMP       "vmcore.incomplete"
+#define KL_MANIFEST_FILE       "manifest"
+#define KL_EXTENTS_FILE	       "extents" /* "OFFSET LENGTH" lines: where the dump has data */
+#define KL_DONE_FILE	       "DONE"
 #define KL_DEFAULT_DISK_SERIAL "kdumplab-dump"
 
 /* Paths inside the system initramfs. */
 #define KL_CAPTURE_KERNEL "/capture/vmlinuz"
 #define KL_CAPTURE_INITRD "/capture/initrd.img"
-#define KL_MODULES_LIST "/etc/kdumplab/modules" /* one .ko path per line, load order */
+#define KL_MODULES_LIST	  "/etc/kdumplab/modules" /* one .ko path per line, load order */
 
 /*
  * Encode src (len bytes) for use as a value: returns the number of bytes written to dst
@@ -107,17 +107,17 @@ uint64_t kl_page_hash(const void *page, uint64_t offset);
 int kl_page_is_zero(const void *page);
 
 /* Manifest keys (see the header comment). */
-#define KL_MANIFEST_SIZE "size"
-#define KL_MANIFEST_ALLOCATED "allocated"
-#define KL_MANIFEST_ZERO_PAGES "zero_pages"
-#define KL_MANIFEST_DATA_PAGES "data_pages"
-#define KL_MANIFEST_HASH "hash"
-#define KL_MANIFEST_READ_SECONDS "read_seconds"
-#define KL_MANIFEST_WRITE_SECONDS "write_seconds"
-#define KL_MANIFEST_TOTAL_SECONDS "total_seconds"
-#define KL_MANIFEST_VMCORE_SIZE "vmcore_size"
+#define KL_MANIFEST_SIZE	   "size"
+#define KL_MANIFEST_ALLOCATED	   "allocated"
+#define KL_MANIFEST_ZERO_PAGES	   "zero_pages"
+#define KL_MANIFEST_DATA_PAGES	   "data_pages"
+#define KL_MANIFEST_HASH	   "hash"
+#define KL_MANIFEST_READ_SECONDS   "read_seconds"
+#define KL_MANIFEST_WRITE_SECONDS  "write_seconds"
+#define KL_MANIFEST_TOTAL_SECONDS  "total_seconds"
+#define KL_MANIFEST_VMCORE_SIZE	   "vmcore_size"
 #define KL_MANIFEST_KERNEL_RELEASE "kernel_release"
-#define KL_MANIFEST_ELFCOREHDR "elfcorehdr"
-#define KL_MANIFEST_READ_MODE "read_mode"
-#define KL_MANIFEST_SAVER_VERSION "saver_version"
-#define KL_MANIFEST_EXTENTS "extents" /* number of lines in the extents file */
+#define KL_MANIFEST_ELFCOREHDR	   "elfcorehdr"
+#define KL_MANIFEST_READ_MODE	   "read_mode"
+#define KL_MANIFEST_SAVER_VERSION  "saver_version"
+#define KL_MANIFEST_EXTENTS	   "extents" /* number of lines in the extents file */

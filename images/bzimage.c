@@ -26,15 +26,20 @@ int kl_bzimage_release_from_buffer(const void *buf, size_t len, char **ret_relea
 	unsigned version = get16(b + 0x206);
 	unsigned ptr = get16(b + 0x20e);
 	if (version < 0x200 || ptr == 0)
-		return kl_error_set(err, ENOEXEC, "bzImage has no kernel_version string (boot protocol %u.%02u)", version >> 8, version & 0xff);
+		return kl_error_set(err, ENOEXEC,
+				    "bzImage has no kernel_version string (boot protocol %u.%02u)",
+				    version >> 8, version & 0xff);
 	size_t off = (size_t)ptr + 0x200;
 	if (off >= len)
-		return kl_error_set(err, ENOEXEC, "bzImage kernel_version pointer 0x%zx is out of bounds", off);
+		return kl_error_set(err, ENOEXEC,
+				    "bzImage kernel_version pointer 0x%zx is out of bounds", off);
 	size_t end = off;
 	while (end < len && b[end] > ' ' && b[end] < 0x7f)
 		end++;
 	if (end == off || end == len)
-		return kl_error_set(err, ENOEXEC, "bzImage kernel_version string at 0x%zx is empty or unterminated", off);
+		return kl_error_set(
+			err, ENOEXEC,
+			"bzImage kernel_version string at 0x%zx is empty or unterminated", off);
 	char *r = strndup((const char *)b + off, end - off);
 	if (!r)
 		return kl_error_set(err, ENOMEM, "cannot read the bzImage release");

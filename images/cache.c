@@ -26,8 +26,7 @@ int kl_cache_lock(const char *cache_dir, const char *key, int *ret_fd, struct kl
 	return 0;
 }
 
-int kl_cache_tmpdir(const char *cache_dir, const char *key, char **ret_path,
-		    struct kl_error **err)
+int kl_cache_tmpdir(const char *cache_dir, const char *key, char **ret_path, struct kl_error **err)
 {
 	_cleanup_free_ char *dir = kl_path_join(cache_dir, "tmp");
 	if (!dir)

@@ -20,8 +20,7 @@
 /* Block until we hold $cache/locks/<key>.lock; returns the fd to close. */
 int kl_cache_lock(const char *cache_dir, const char *key, int *ret_fd, struct kl_error **err);
 /* Under key's lock: drop stale tmp/<key>.* and create a fresh tmp/<key>.XXXXXX directory. */
-int kl_cache_tmpdir(const char *cache_dir, const char *key, char **ret_path,
-		    struct kl_error **err);
+int kl_cache_tmpdir(const char *cache_dir, const char *key, char **ret_path, struct kl_error **err);
 /* rename(tmp, final) for a directory; final must not exist yet. */
 int kl_cache_commit_dir(const char *tmp, const char *final, struct kl_error **err);
 

@@ -13,7 +13,7 @@ struct entry {
 	mode_t perm;
 	void *data; /* K_DATA content, K_SYMLINK target */
 	size_t len;
-	char *src;  /* K_FILE */
+	char *src; /* K_FILE */
 	unsigned major, minor;
 };
 
@@ -91,7 +91,9 @@ static int add(struct kl_cpio *c, const char *name, struct entry e, struct kl_er
 		/* The same directory twice is harmless; anything else is a layout bug. */
 		int same_dir = old->kind == K_DIR && e.kind == K_DIR;
 		entry_clear(&e);
-		return same_dir ? 0 : kl_error_set(err, EEXIST, "initramfs path '%s' added twice", name);
+		return same_dir
+			       ? 0
+			       : kl_error_set(err, EEXIST, "initramfs path '%s' added twice", name);
 	}
 	struct entry *ne = reallocarray(c->e, c->n + 1, sizeof(*ne));
 	if (!ne) {
@@ -108,15 +110,15 @@ int kl_cpio_add_dir(struct kl_cpio *c, const char *name, mode_t perm, struct kl_
 	return add(c, name, (struct entry){ .kind = K_DIR, .perm = perm }, err);
 }
 
-int kl_cpio_add_data_owned(struct kl_cpio *c, const char *name, mode_t perm, void *data,
-			   size_t len, struct kl_error **err)
+int kl_cpio_add_data_owned(struct kl_cpio *c, const char *name, mode_t perm, void *data, size_t len,
+			   struct kl_error **err)
 {
-	return add(c, name, (struct entry){ .kind = K_DATA, .perm = perm, .data = data, .len = len },
-		   err);
+	return add(c, name,
+		   (struct entry){ .kind = K_DATA, .perm = perm, .data = data, .len = len }, err);
 }
 
-int kl_cpio_add_data(struct kl_cpio *c, const char *name, mode_t perm, const void *data,
-		     size_t len, struct kl_error **err)
+int kl_cpio_add_data(struct kl_cpio *c, const char *name, mode_t perm, const void *data, size_t len,
+		     struct kl_error **err)
 {
 	void *copy = malloc(len ? len : 1);
 	if (!copy)
@@ -164,7 +166,10 @@ static int add_parents(struct kl_cpio *c, struct kl_error **err)
 			*s = '\0';
 			struct entry *par = find(c, p);
 			if (par && par->kind != K_DIR)
-				return kl_error_set(err, ENOTDIR, "initramfs path '%s' is used as a directory but is not one", p);
+				return kl_error_set(
+					err, ENOTDIR,
+					"initramfs path '%s' is used as a directory but is not one",
+					p);
 			if (par)
 				continue;
 			int r = kl_cpio_add_dir(c, p, 0755, err);
@@ -208,9 +213,12 @@ static int put_file(FILE *f, unsigned ino, const struct entry *e, struct kl_erro
 	_cleanup_close_ int fd = open(e->src, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return kl_error_set(err, errno, "cannot read '%s' for initramfs path '%s'", e->src, e->name);
+		return kl_error_set(err, errno, "cannot read '%s' for initramfs path '%s'", e->src,
+				    e->name);
 	if (!S_ISREG(st.st_mode))
-		return kl_error_set(err, EINVAL, "'%s' for initramfs path '%s' is not a regular file", e->src, e->name);
+		return kl_error_set(err, EINVAL,
+				    "'%s' for initramfs path '%s' is not a regular file", e->src,
+				    e->name);
 	if (put_header(f, ino, S_IFREG | e->perm, 1, (size_t)st.st_size, 0, 0, e->name) < 0)
 		return kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name);
 	char buf[1 << 16];
@@ -222,12 +230,16 @@ static int put_file(FILE *f, unsigned ino, const struct entry *e, struct kl_erro
 		if (n < 0)
 			return kl_error_set(err, errno, "cannot read '%s'", e->src);
 		if (n == 0)
-			return kl_error_set(err, EIO, "'%s' shrank while it was written to the initramfs", e->src);
+			return kl_error_set(err, EIO,
+					    "'%s' shrank while it was written to the initramfs",
+					    e->src);
 		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
 			return kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name);
 		left -= n;
 	}
-	return put_pad(f, (size_t)st.st_size) < 0 ? kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name) : 0;
+	return put_pad(f, (size_t)st.st_size) < 0
+		       ? kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name)
+		       : 0;
 }
 
 static int put_entry(FILE *f, unsigned ino, const struct entry *e, struct kl_error **err)

@@ -24,11 +24,11 @@ static inline void kl_cpio_freep(struct kl_cpio **c)
 
 int kl_cpio_add_dir(struct kl_cpio *c, const char *name, mode_t perm, struct kl_error **err);
 /* Copies data. */
-int kl_cpio_add_data(struct kl_cpio *c, const char *name, mode_t perm, const void *data,
-		     size_t len, struct kl_error **err);
+int kl_cpio_add_data(struct kl_cpio *c, const char *name, mode_t perm, const void *data, size_t len,
+		     struct kl_error **err);
 /* Takes ownership of data (malloc'ed), also on failure. */
-int kl_cpio_add_data_owned(struct kl_cpio *c, const char *name, mode_t perm, void *data,
-			   size_t len, struct kl_error **err);
+int kl_cpio_add_data_owned(struct kl_cpio *c, const char *name, mode_t perm, void *data, size_t len,
+			   struct kl_error **err);
 /* Content read from src when the archive is written. */
 int kl_cpio_add_file(struct kl_cpio *c, const char *name, mode_t perm, const char *src,
 		     struct kl_error **err);

@@ -49,7 +49,8 @@ static int copy_data(struct archive *a, int fd, const char *dest, struct kl_erro
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
 		if (n < 0)
-			return kl_error_set(err, 0, "cannot unpack '%s': %s", dest, archive_error_string(a));
+			return kl_error_set(err, 0, "cannot unpack '%s': %s", dest,
+					    archive_error_string(a));
 		if (n == 0)
 			return 0;
 		for (la_ssize_t off = 0; off < n;) {
@@ -71,7 +72,8 @@ static int extract_entry(struct archive *a, struct archive_entry *e, const char 
 	if (!dest)
 		return kl_error_set(err, ENOMEM, "cannot unpack '%s'", rel);
 	if (!safe_relative(rel))
-		return kl_error_set(err, EINVAL, "refusing package member '%s' outside the tree", rel);
+		return kl_error_set(err, EINVAL, "refusing package member '%s' outside the tree",
+				    rel);
 	if (type == AE_IFDIR)
 		return kl_mkdir_p(dest, 0755, err);
 	if (type != AE_IFREG)
@@ -106,7 +108,8 @@ static int extract_data_tar(struct archive *outer, const char *deb, const char *
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, outer, NULL, inner_read, NULL) != ARCHIVE_OK)
-		return kl_error_set(err, 0, "cannot read data.tar of '%s': %s", deb, archive_error_string(a));
+		return kl_error_set(err, 0, "cannot read data.tar of '%s': %s", deb,
+				    archive_error_string(a));
 	struct archive_entry *e;
 	int r;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -118,7 +121,8 @@ static int extract_data_tar(struct archive *outer, const char *deb, const char *
 			return kl_error_wrap(err, "package '%s'", deb);
 	}
 	if (r != ARCHIVE_EOF)
-		return kl_error_set(err, 0, "cannot read data.tar of '%s': %s", deb, archive_error_string(a));
+		return kl_error_set(err, 0, "cannot read data.tar of '%s': %s", deb,
+				    archive_error_string(a));
 	return 0;
 }
 
@@ -130,7 +134,8 @@ int kl_deb_extract_kernel(const char *deb, const char *root, char **ret_release,
 		return kl_error_set(err, ENOMEM, "cannot unpack '%s'", deb);
 	archive_read_support_format_ar(a);
 	if (archive_read_open_filename(a, deb, 1 << 16) != ARCHIVE_OK)
-		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "cannot open package '%s': %s", deb, archive_error_string(a));
+		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0,
+				    "cannot open package '%s': %s", deb, archive_error_string(a));
 	_cleanup_free_ char *release = NULL;
 	int found = 0;
 	struct archive_entry *e;
@@ -144,14 +149,18 @@ int kl_deb_extract_kernel(const char *deb, const char *root, char **ret_release,
 		break;
 	}
 	if (!found)
-		return kl_error_set(err, 0, "'%s' is not a Debian package: no data.tar member", deb);
+		return kl_error_set(err, 0, "'%s' is not a Debian package: no data.tar member",
+				    deb);
 	if (!release)
-		return kl_error_set(err, 0, "package '%s' has no boot/vmlinuz-*: not a kernel image package", deb);
+		return kl_error_set(
+			err, 0, "package '%s' has no boot/vmlinuz-*: not a kernel image package",
+			deb);
 	_cleanup_free_ char *mods = NULL;
 	if (asprintf(&mods, "%s/lib/modules/%s", root, release) < 0)
 		return kl_error_set(err, ENOMEM, "cannot unpack '%s'", deb);
 	if (!kl_exists(mods))
-		return kl_error_set(err, ENOENT, "package '%s' has no lib/modules/%s", deb, release);
+		return kl_error_set(err, ENOENT, "package '%s' has no lib/modules/%s", deb,
+				    release);
 	*ret_release = TAKE_PTR(release);
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include "sha256.h"
 #include "spawn.h"
 
-#define KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+#define KEYRING	      "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define LISTS_MAX_AGE (24 * 60 * 60)
 /* After a failed refresh, older lists are used without retrying for this long. */
 #define RETRY_AFTER (60 * 60)
@@ -84,8 +84,8 @@ static int apt_setup(const char *cache_dir, const struct kl_debian_suite *s, str
 {
 	if (asprintf(&a->dir, "%s/apt/%s", cache_dir, s->name) < 0)
 		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
-	static const char *const dirs[] = { "sources.list.d", "preferences.d", "state/lists/partial",
-					    "cache/archives/partial" };
+	static const char *const dirs[] = { "sources.list.d", "preferences.d",
+					    "state/lists/partial", "cache/archives/partial" };
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		_cleanup_free_ char *d = kl_path_join(a->dir, dirs[i]);
 		int r = d ? kl_mkdir_p(d, 0755, err) : -ENOMEM;
@@ -116,7 +116,8 @@ static int apt_setup(const char *cache_dir, const struct kl_debian_suite *s, str
 	    apt_opt(a, "Dir::Etc::sourceparts", "sources.list.d") < 0 ||
 	    apt_opt(a, "Dir::Etc::preferences", "preferences") < 0 ||
 	    apt_opt(a, "Dir::Etc::preferencesparts", "preferences.d") < 0 ||
-	    apt_opt(a, "Dir::State", "state") < 0 || apt_opt(a, "Dir::State::status", "state/status") < 0 ||
+	    apt_opt(a, "Dir::State", "state") < 0 ||
+	    apt_opt(a, "Dir::State::status", "state/status") < 0 ||
 	    apt_opt(a, "Dir::Cache", "cache") < 0 ||
 	    apt_opt(a, "Dir::Cache::pkgcache", "cache/pkgcache.bin") < 0 ||
 	    apt_opt(a, "Dir::Cache::srcpkgcache", "cache/srcpkgcache.bin") < 0)
@@ -184,7 +185,8 @@ static int failed_recently(struct apt *a)
 	_cleanup_free_ char *path = kl_path_join(a->dir, "update-failed");
 	struct stat st;
 	time_t now = time(NULL);
-	return path && stat(path, &st) == 0 && st.st_mtime <= now && now - st.st_mtime < RETRY_AFTER;
+	return path && stat(path, &st) == 0 && st.st_mtime <= now &&
+	       now - st.st_mtime < RETRY_AFTER;
 }
 
 static int apt_update(struct apt *a, const char *suite, const struct kl_progress *p,
@@ -207,11 +209,13 @@ static int apt_update(struct apt *a, const char *suite, const struct kl_progress
 	if (r < 0) {
 		/* Offline with lists from an earlier day: use them, and say so. */
 		if (kl_exists(stamp)) {
-			kl_progress(p, "apt-get update for %s failed, using older lists: %s", suite, e->msg);
+			kl_progress(p, "apt-get update for %s failed, using older lists: %s", suite,
+				    e->msg);
 			return kl_write_file_atomic(failed, "", 0, 0644, err);
 		}
 		*err = TAKE_PTR(e);
-		return kl_error_wrap(err, "cannot fetch the package lists of Debian suite '%s'", suite);
+		return kl_error_wrap(err, "cannot fetch the package lists of Debian suite '%s'",
+				     suite);
 	}
 	unlink(failed);
 	return kl_write_file_atomic(stamp, a->sources, strlen(a->sources), 0644, err);
@@ -240,7 +244,8 @@ static int newest_stanza(char *text, const char *package, char **ret_version, ch
 		int end = !line || (next && startswith(next, "Package: "));
 		if (!end)
 			continue;
-		if (pkg && ver && streq(pkg, package) && (!best || kl_debversion_compare(ver, best) > 0)) {
+		if (pkg && ver && streq(pkg, package) &&
+		    (!best || kl_debversion_compare(ver, best) > 0)) {
 			free(best);
 			free(best_dep);
 			free(best_sha);
@@ -270,20 +275,23 @@ static int show_newest(struct apt *a, const char *suite, const char *package, ch
 	const char *args[] = { "show", package, NULL };
 	int r = apt_run(a, "apt-cache", args, NULL, &out, &e);
 	if (r < 0 && e && strstr(e->msg, "No packages found"))
-		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'", package, suite);
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
+				      package, suite);
 	if (r < 0) {
 		*err = TAKE_PTR(e);
 		return r;
 	}
 	r = newest_stanza(out, package, ret_version, ret_depends, ret_sha256);
 	if (r == -ENOENT)
-		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'", package, suite);
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
+				      package, suite);
 	if (r < 0)
 		return kl_error_set(err, -r, "cannot read apt's record of '%s'", package);
 	return 0;
 }
 
-/* "linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2), foo" -> "linux-image-6.1.0-56-cloud-amd64-unsigned" */
+/* "linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2), foo" ->
+ * "linux-image-6.1.0-56-cloud-amd64-unsigned" */
 static char *unsigned_twin(const char *depends)
 {
 	size_t len = strcspn(depends, " ,|(");
@@ -303,7 +311,9 @@ static int resolve_now(struct apt *a, const char *suite, const char *package,
 		if (r < 0)
 			return r;
 		if (!dep || !(want = unsigned_twin(dep)))
-			return kl_error_set(err, 0, "'%s' %s in suite '%s' has no kernel dependency", METAPACKAGE, v, suite);
+			return kl_error_set(err, 0,
+					    "'%s' %s in suite '%s' has no kernel dependency",
+					    METAPACKAGE, v, suite);
 	}
 	if (!want)
 		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
@@ -325,7 +335,8 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 {
 	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
 	if (!s)
-		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)", suite, KL_DEBIAN_SUITES);
+		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)",
+				      suite, KL_DEBIAN_SUITES);
 	_cleanup_close_ int lock = -1;
 	_cleanup_free_ char *key = NULL;
 	if (asprintf(&key, "apt-%s", suite) < 0)
@@ -361,7 +372,8 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 	if (r >= 0)
 		r = resolve_now(&a, suite, package, &p, err);
 	if (r >= 0) {
-		const char *pairs[] = { "package", p.name, "version", p.version, "sha256", p.sha256, NULL };
+		const char *pairs[] = { "package", p.name,   "version", p.version,
+					"sha256",  p.sha256, NULL };
 		r = kl_kv_write(memo, pairs, err);
 	}
 	apt_clear(&a);
@@ -394,10 +406,12 @@ int kl_debian_download(const char *cache_dir, const char *suite,
 {
 	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
 	if (!s)
-		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)", suite, KL_DEBIAN_SUITES);
+		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)",
+				      suite, KL_DEBIAN_SUITES);
 	_cleanup_close_ int lock = -1;
 	_cleanup_free_ char *key = NULL, *what = NULL, *deb = NULL;
-	if (asprintf(&key, "apt-%s", suite) < 0 || asprintf(&what, "%s=%s", pkg->name, pkg->version) < 0)
+	if (asprintf(&key, "apt-%s", suite) < 0 ||
+	    asprintf(&what, "%s=%s", pkg->name, pkg->version) < 0)
 		return kl_error_set(err, ENOMEM, "cannot download '%s'", pkg->name);
 	int r = kl_cache_lock(cache_dir, key, &lock, err);
 	if (r < 0)
@@ -409,7 +423,9 @@ int kl_debian_download(const char *cache_dir, const char *suite,
 		r = apt_run(&a, "apt-get", args, dest_dir, NULL, err);
 	apt_clear(&a);
 	if (r < 0)
-		return kl_error_wrap(err, "cannot download Debian package '%s' version '%s' from suite '%s'", pkg->name, pkg->version, suite);
+		return kl_error_wrap(
+			err, "cannot download Debian package '%s' version '%s' from suite '%s'",
+			pkg->name, pkg->version, suite);
 	r = find_deb(dest_dir, &deb, err);
 	if (r < 0)
 		return r;
@@ -418,7 +434,8 @@ int kl_debian_download(const char *cache_dir, const char *suite,
 	if (r < 0)
 		return r;
 	if (!streq(sum, pkg->sha256))
-		return kl_error_set(err, 0, "'%s' has SHA-256 %s, but the archive index says %s", deb, sum, pkg->sha256);
+		return kl_error_set(err, 0, "'%s' has SHA-256 %s, but the archive index says %s",
+				    deb, sum, pkg->sha256);
 	*ret_deb = TAKE_PTR(deb);
 	return 0;
 }

@@ -26,7 +26,8 @@ static int verrevcmp(const char *a, size_t alen, const char *b, size_t blen)
 	const char *ae = a + alen, *be = b + blen;
 	while (a < ae || b < be) {
 		int diff = 0;
-		while ((a < ae && !isdigit((unsigned char)*a)) || (b < be && !isdigit((unsigned char)*b))) {
+		while ((a < ae && !isdigit((unsigned char)*a)) ||
+		       (b < be && !isdigit((unsigned char)*b))) {
 			int ac = a < ae ? order((unsigned char)*a) : 0;
 			int bc = b < be ? order((unsigned char)*b) : 0;
 			if (ac != bc)
@@ -40,7 +41,8 @@ static int verrevcmp(const char *a, size_t alen, const char *b, size_t blen)
 			a++;
 		while (b < be && *b == '0')
 			b++;
-		while (a < ae && isdigit((unsigned char)*a) && b < be && isdigit((unsigned char)*b)) {
+		while (a < ae && isdigit((unsigned char)*a) && b < be &&
+		       isdigit((unsigned char)*b)) {
 			if (!diff)
 				diff = *a - *b;
 			a++;

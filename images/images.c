@@ -11,8 +11,8 @@
 #include "modules.h"
 #include "sha256.h"
 
-#define IMAGE_INFO "image.info"
-#define SYSTEM_IMG "system.img"
+#define IMAGE_INFO  "image.info"
+#define SYSTEM_IMG  "system.img"
 #define CAPTURE_IMG "capture.img"
 
 /* What the capture kernel needs to reach the dump disk, and the option that builds it in. */
@@ -58,7 +58,8 @@ static int check_config(const char *config, struct kl_error **err)
 	for (size_t i = 0; missing[i]; i++)
 		fprintf(f, "%s%s", i ? ", " : "", missing[i]);
 	fclose(f);
-	return kl_error_usage(err, ENOTSUP, "kernel config '%s' lacks what kdump needs: %s", config, list);
+	return kl_error_usage(err, ENOTSUP, "kernel config '%s' lacks what kdump needs: %s", config,
+			      list);
 }
 
 /* Modules the capture initramfs carries, names and paths in load order. */
@@ -77,11 +78,15 @@ static int capture_modules(const struct kl_kernel *k, char ***ret_names, char **
 			wanted[n++] = capture_needs[i].module;
 	}
 	if (n > 0 && !k->modules_dir)
-		return kl_error_usage(err, ENOENT, "kernel %s builds %s as a module, but no modules directory was given (use local:VMLINUZ,MODULES_DIR)", k->release, wanted[0]);
+		return kl_error_usage(
+			err, ENOENT,
+			"kernel %s builds %s as a module, but no modules directory was given (use local:VMLINUZ,MODULES_DIR)",
+			k->release, wanted[0]);
 	if (n == 0) {
 		*ret_names = calloc(1, sizeof(char *));
 		*ret_paths = calloc(1, sizeof(char *));
-		return *ret_names && *ret_paths ? 0 : kl_error_set(err, ENOMEM, "cannot list modules");
+		return *ret_names && *ret_paths ? 0
+						: kl_error_set(err, ENOMEM, "cannot list modules");
 	}
 	_cleanup_(kl_modules_freep) struct kl_modules *m = NULL;
 	r = kl_modules_load(k->modules_dir, &m, err);
@@ -134,7 +139,8 @@ static int build_images(const struct kl_images_options *o, const struct kl_kerne
 	int r = kl_cache_tmpdir(o->cache_dir, key, &tmp, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *cap = kl_path_join(tmp, CAPTURE_IMG), *sys = kl_path_join(tmp, SYSTEM_IMG),
+	_cleanup_free_ char *cap = kl_path_join(tmp, CAPTURE_IMG),
+			    *sys = kl_path_join(tmp, SYSTEM_IMG),
 			    *info = kl_path_join(tmp, IMAGE_INFO), *mods = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&mods, &len);
@@ -152,8 +158,9 @@ static int build_images(const struct kl_images_options *o, const struct kl_kerne
 	if (r >= 0)
 		r = kl_initramfs_write_system(sys, o->loader_path, k->vmlinuz, cap, err);
 	if (r >= 0) {
-		const char *pairs[] = { "spec", spec, "release", k->release, "kernel", k->identity,
-					"capture_modules", mods, NULL };
+		const char *pairs[] = { "spec",	  spec,	       "release",	  k->release,
+					"kernel", k->identity, "capture_modules", mods,
+					NULL };
 		r = kl_kv_write(info, pairs, err);
 	}
 	if (r >= 0)
@@ -183,11 +190,12 @@ static int ensure_images(const struct kl_images_options *o, const struct kl_kern
 	return build_images(o, k, spec, names, paths, id, dir, p, err);
 }
 
-static int fill(struct kl_images *im, const struct kl_kernel *k, const char *spec,
-		const char *id, const char *dir, char **names)
+static int fill(struct kl_images *im, const struct kl_kernel *k, const char *spec, const char *id,
+		const char *dir, char **names)
 {
 	if (!(im->id = strdup(id)) || !(im->spec = strdup(spec)) ||
-	    !(im->release = strdup(k->release)) || (k->package && !(im->package = strdup(k->package))) ||
+	    !(im->release = strdup(k->release)) ||
+	    (k->package && !(im->package = strdup(k->package))) ||
 	    !(im->vmlinuz = strdup(k->vmlinuz)) || !(im->config = strdup(k->config)) ||
 	    (k->modules_dir && !(im->modules_dir = strdup(k->modules_dir))) ||
 	    !(im->system_initrd = kl_path_join(dir, SYSTEM_IMG)) ||
@@ -202,7 +210,8 @@ int kl_images_prepare(const struct kl_images_options *o, struct kl_images **ret,
 {
 	const struct kl_progress p = { .fn = o->progress, .userdata = o->userdata };
 	if (!o->cache_dir || !o->loader_path || !o->saver_path)
-		return kl_error_set(err, EINVAL, "images: cache directory, loader and saver paths are required");
+		return kl_error_set(err, EINVAL,
+				    "images: cache directory, loader and saver paths are required");
 	_cleanup_(kl_kernel_spec_freep) struct kl_kernel_spec *spec = NULL;
 	int r = kl_kernel_spec_parse(o->kernel_spec, &spec, err);
 	if (r < 0)

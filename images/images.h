@@ -9,25 +9,25 @@
 #include "error.h"
 
 struct kl_images_options {
-	const char *cache_dir;   /* e.g. $XDG_CACHE_HOME/kdumplab or --cache */
+	const char *cache_dir;	 /* e.g. $XDG_CACHE_HOME/kdumplab or --cache */
 	const char *kernel_spec; /* debian:SUITE[:ABI|:PACKAGE] | local:VMLINUZ[,MODULES_DIR] */
 	const char *loader_path; /* static kdumplab-loader binary */
-	const char *saver_path;  /* static kdumplab-saver binary */
+	const char *saver_path;	 /* static kdumplab-saver binary */
 	void (*progress)(void *userdata, const char *msg); /* optional, one short line per step */
 	void *userdata;
 };
 
 struct kl_images {
-	char *id;             /* content hash of everything below (hex) */
-	char *spec;           /* normalised spec */
-	char *release;        /* uname -r of the kernel */
-	char *package;        /* Debian package name+version, or NULL for local */
-	char *vmlinuz;        /* bzImage booted as both the system and the capture kernel */
-	char *system_initrd;  /* cpio newc: loader as /init, /capture/vmlinuz, /capture/initrd.img */
+	char *id;	     /* content hash of everything below (hex) */
+	char *spec;	     /* normalised spec */
+	char *release;	     /* uname -r of the kernel */
+	char *package;	     /* Debian package name+version, or NULL for local */
+	char *vmlinuz;	     /* bzImage booted as both the system and the capture kernel */
+	char *system_initrd; /* cpio newc: loader as /init, /capture/vmlinuz, /capture/initrd.img */
 	char *capture_initrd; /* cpio newc: saver as /init, modules */
 	char *modules_dir;    /* lib/modules/<release> after depmod (for the libguestfs appliance),
 				 NULL for a local kernel without modules */
-	char *config;         /* kernel config file */
+	char *config;	      /* kernel config file */
 	char **capture_modules; /* NULL-terminated, module names in load order */
 };
 

@@ -32,7 +32,8 @@ int kl_module_read(const char *path, void **ret_data, size_t *ret_len, struct kl
 	struct archive_entry *e;
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK)
-		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0, "cannot read module '%s': %s", path, archive_error_string(a));
+		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0,
+				    "cannot read module '%s': %s", path, archive_error_string(a));
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 	for (;;) {
@@ -45,13 +46,15 @@ int kl_module_read(const char *path, void **ret_data, size_t *ret_len, struct kl
 		}
 		la_ssize_t n = archive_read_data(a, buf + len, cap - len);
 		if (n < 0)
-			return kl_error_set(err, 0, "cannot decompress module '%s': %s", path, archive_error_string(a));
+			return kl_error_set(err, 0, "cannot decompress module '%s': %s", path,
+					    archive_error_string(a));
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	if (len < 4 || memcmp(buf, "\177ELF", 4) != 0)
-		return kl_error_set(err, ENOEXEC, "module '%s' is not an ELF file after decompression", path);
+		return kl_error_set(err, ENOEXEC,
+				    "module '%s' is not an ELF file after decompression", path);
 	*ret_data = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
@@ -86,8 +89,8 @@ static char *module_dest(const char *release, const char *rel)
 	return d;
 }
 
-static int add_module(struct kl_cpio *c, const char *modules_dir, const char *dest,
-		      const char *rel, struct kl_error **err)
+static int add_module(struct kl_cpio *c, const char *modules_dir, const char *dest, const char *rel,
+		      struct kl_error **err)
 {
 	_cleanup_free_ char *src = kl_path_join(modules_dir, rel);
 	if (!src)

@@ -21,17 +21,25 @@ static const struct requirement {
 	const char *why;
 } requirements[] = {
 	{ "CONFIG_X86_64", 0, "guests are x86_64" },
-	{ "CONFIG_RELOCATABLE", 0, "the same bzImage must run as capture kernel inside the crashkernel= reservation" },
-	{ "CONFIG_KEXEC_FILE", 0, "the loader loads the capture kernel with kexec_file_load(KEXEC_FILE_ON_CRASH)" },
-	{ "CONFIG_CRASH_DUMP", 0, "the capture kernel must be able to boot on top of a crashed kernel (elfcorehdr=)" },
+	{ "CONFIG_RELOCATABLE", 0,
+	  "the same bzImage must run as capture kernel inside the crashkernel= reservation" },
+	{ "CONFIG_KEXEC_FILE", 0,
+	  "the loader loads the capture kernel with kexec_file_load(KEXEC_FILE_ON_CRASH)" },
+	{ "CONFIG_CRASH_DUMP", 0,
+	  "the capture kernel must be able to boot on top of a crashed kernel (elfcorehdr=)" },
 	{ "CONFIG_PROC_VMCORE", 0, "the saver copies /proc/vmcore" },
 	{ "CONFIG_PROC_FS", 0, "/proc/iomem, /proc/vmcore and /proc/sysrq-trigger live in procfs" },
-	{ "CONFIG_SYSFS", 0, "/sys/kernel/kexec_crash_loaded, kexec_crash_size and disk serials are read from sysfs" },
-	{ "CONFIG_MAGIC_SYSRQ", 0, "the sysrq scenario crashes the kernel with echo c > /proc/sysrq-trigger" },
-	{ "CONFIG_PRINTK", 0, "validation reads the kernel log (nonce, panic signature) from the dump's printk ring" },
-	{ "CONFIG_BLK_DEV_INITRD", 0, "both kernels boot our initramfs (loader and saver are /init)" },
+	{ "CONFIG_SYSFS", 0,
+	  "/sys/kernel/kexec_crash_loaded, kexec_crash_size and disk serials are read from sysfs" },
+	{ "CONFIG_MAGIC_SYSRQ", 0,
+	  "the sysrq scenario crashes the kernel with echo c > /proc/sysrq-trigger" },
+	{ "CONFIG_PRINTK", 0,
+	  "validation reads the kernel log (nonce, panic signature) from the dump's printk ring" },
+	{ "CONFIG_BLK_DEV_INITRD", 0,
+	  "both kernels boot our initramfs (loader and saver are /init)" },
 	{ "CONFIG_BINFMT_ELF", 0, "loader and saver are static ELF programs run as /init" },
-	{ "CONFIG_DEVTMPFS", 0, "/dev is populated by devtmpfs: there is no udev in our initramfs" },
+	{ "CONFIG_DEVTMPFS", 0,
+	  "/dev is populated by devtmpfs: there is no udev in our initramfs" },
 	{ "CONFIG_SERIAL_8250", 0, "the guest->host protocol runs over the ttyS0 serial console" },
 	{ "CONFIG_SERIAL_8250_CONSOLE", 0, "console=ttyS0 must work before any module is loaded" },
 	{ "CONFIG_VIRTIO_PCI", 1, "the dump disk is a virtio-pci device" },
@@ -96,7 +104,9 @@ int kl_kconfig_load(const char *path, struct kl_kconfig **ret, struct kl_error *
 		options++;
 	}
 	if (options == 0)
-		return kl_error_set(err, 0, "'%s' is not a kernel config: no CONFIG_ option is set in it", path);
+		return kl_error_set(err, 0,
+				    "'%s' is not a kernel config: no CONFIG_ option is set in it",
+				    path);
 	*ret = TAKE_PTR(c);
 	return 0;
 }
@@ -135,7 +145,8 @@ int kl_kconfig_check(const char *config_path, char ***ret_missing, struct kl_err
 			continue;
 		if (asprintf(&missing[n], "%s=%s", q->option, q->module_ok ? "y|m" : "y") < 0) {
 			missing[n] = NULL;
-			return kl_error_set(err, ENOMEM, "cannot check kernel config '%s'", config_path);
+			return kl_error_set(err, ENOMEM, "cannot check kernel config '%s'",
+					    config_path);
 		}
 		n++;
 	}

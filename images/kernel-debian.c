@@ -74,8 +74,8 @@ static int build_kernel(const char *cache_dir, const char *suite,
 		r = kl_spawn(argv, NULL, NULL, NULL, err);
 	}
 	if (r >= 0) {
-		const char *pairs[] = { "package", pkg->name, "version", pkg->version, "sha256",
-					pkg->sha256, "release", release, NULL };
+		const char *pairs[] = { "package",   pkg->name, "version", pkg->version, "sha256",
+					pkg->sha256, "release", release,   NULL };
 		r = kl_kv_write(info, pairs, err);
 	}
 	if (r >= 0)

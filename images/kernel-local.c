@@ -44,7 +44,8 @@ static int find_config(const char *vmlinuz, const char *modules_dir, const char 
 		fprintf(f, "%s'%s'", i ? ", " : "", cand[i]);
 	if (f)
 		fclose(f);
-	int r = kl_error_set(err, ENOENT, "no kernel config for '%s' (release %s): looked for %s", vmlinuz, release, list ? list : "?");
+	int r = kl_error_set(err, ENOENT, "no kernel config for '%s' (release %s): looked for %s",
+			     vmlinuz, release, list ? list : "?");
 	free(list);
 	for (size_t i = 0; i < n; i++)
 		free(cand[i]);
@@ -67,7 +68,9 @@ static int local_prepare_checked(const struct kl_kernel_spec *spec, struct kl_ke
 		if (!dep)
 			return kl_error_set(err, ENOMEM, "cannot prepare '%s'", spec->normalised);
 		if (access(dep, R_OK) < 0)
-			return kl_error_set(err, errno, "cannot read '%s' (run depmod for release %s first)", dep, k->release);
+			return kl_error_set(err, errno,
+					    "cannot read '%s' (run depmod for release %s first)",
+					    dep, k->release);
 		k->modules_dir = strdup(spec->modules_dir);
 	} else {
 		/* The host's tree for the same release is the same kernel's modules. */

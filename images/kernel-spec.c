@@ -37,7 +37,10 @@ static int parse_debian(const char *spec, const char *rest, struct kl_kernel_spe
 	if (!s->suite)
 		return -ENOMEM;
 	if (!kl_debian_suite_find(s->suite))
-		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' in kernel spec '%s' (known suites: %s; accepted forms: %s)", s->suite, spec, KL_DEBIAN_SUITES, KL_KERNEL_SPEC_FORMS);
+		return kl_error_usage(
+			err, EINVAL,
+			"unknown Debian suite '%s' in kernel spec '%s' (known suites: %s; accepted forms: %s)",
+			s->suite, spec, KL_DEBIAN_SUITES, KL_KERNEL_SPEC_FORMS);
 	if (!colon) {
 		if (asprintf(&s->normalised, "debian:%s", s->suite) < 0)
 			return -ENOMEM;
@@ -45,7 +48,10 @@ static int parse_debian(const char *spec, const char *rest, struct kl_kernel_spe
 	}
 	const char *pkg = colon + 1;
 	if (!valid_package_chars(pkg))
-		return kl_error_usage(err, EINVAL, "invalid Debian package or ABI '%s' in kernel spec '%s' (accepted forms: %s)", pkg, spec, KL_KERNEL_SPEC_FORMS);
+		return kl_error_usage(
+			err, EINVAL,
+			"invalid Debian package or ABI '%s' in kernel spec '%s' (accepted forms: %s)",
+			pkg, spec, KL_KERNEL_SPEC_FORMS);
 	if (startswith(pkg, "linux-image-"))
 		s->package = strdup(pkg);
 	else if (asprintf(&s->package, "linux-image-%s-cloud-amd64-unsigned", pkg) < 0)
@@ -61,9 +67,12 @@ static int absolute(const char *spec, const char *path, char **ret, struct kl_er
 {
 	char buf[PATH_MAX];
 	if (!*path)
-		return kl_error_usage(err, EINVAL, "empty path in kernel spec '%s' (accepted forms: %s)", spec, KL_KERNEL_SPEC_FORMS);
+		return kl_error_usage(err, EINVAL,
+				      "empty path in kernel spec '%s' (accepted forms: %s)", spec,
+				      KL_KERNEL_SPEC_FORMS);
 	if (!realpath(path, buf))
-		return kl_error_usage(err, errno, "cannot use '%s' from kernel spec '%s'", path, spec);
+		return kl_error_usage(err, errno, "cannot use '%s' from kernel spec '%s'", path,
+				      spec);
 	*ret = strdup(buf);
 	return *ret ? 0 : -ENOMEM;
 }
@@ -98,13 +107,15 @@ int kl_kernel_spec_parse(const char *spec, struct kl_kernel_spec **ret, struct k
 	if (!s)
 		return kl_error_set(err, ENOMEM, "cannot parse kernel spec '%s'", spec);
 	if (!spec || !*spec)
-		return kl_error_usage(err, EINVAL, "empty kernel spec (accepted forms: %s)", KL_KERNEL_SPEC_FORMS);
+		return kl_error_usage(err, EINVAL, "empty kernel spec (accepted forms: %s)",
+				      KL_KERNEL_SPEC_FORMS);
 	if (startswith(spec, "debian:"))
 		r = parse_debian(spec, spec + strlen("debian:"), s, err);
 	else if (startswith(spec, "local:"))
 		r = parse_local(spec, spec + strlen("local:"), s, err);
 	else
-		return kl_error_usage(err, EINVAL, "unknown kernel spec '%s' (accepted forms: %s)", spec, KL_KERNEL_SPEC_FORMS);
+		return kl_error_usage(err, EINVAL, "unknown kernel spec '%s' (accepted forms: %s)",
+				      spec, KL_KERNEL_SPEC_FORMS);
 	if (r == -ENOMEM)
 		return kl_error_set(err, ENOMEM, "cannot parse kernel spec '%s'", spec);
 	if (r < 0)

@@ -8,8 +8,8 @@
 
 struct kl_kernel {
 	char *release;
-	char *package;     /* "name version" for Debian kernels, NULL for local ones */
-	char *identity;    /* "deb-sha256:<hex>" or "local-sha256:<hex>": keys the image cache */
+	char *package;	/* "name version" for Debian kernels, NULL for local ones */
+	char *identity; /* "deb-sha256:<hex>" or "local-sha256:<hex>": keys the image cache */
 	char *vmlinuz;
 	char *config;
 	char *modules_dir; /* lib/modules/<release> with modules.dep, or NULL */

@@ -6,9 +6,9 @@
 
 struct module {
 	char *name;
-	char *path;   /* relative, as in modules.dep */
-	char **deps;  /* names */
-	char **pre;   /* softdep pre: names */
+	char *path;  /* relative, as in modules.dep */
+	char **deps; /* names */
+	char **pre;  /* softdep pre: names */
 };
 
 struct kl_modules {
@@ -210,7 +210,10 @@ static int visit(struct walk *w, const char *name, int soft, struct kl_error **e
 	if (!mod) {
 		if (soft || kl_modules_is_builtin(w->m, name))
 			return 0;
-		return kl_error_set(err, 0, "module '%s' is neither built into the kernel nor listed in '%s/modules.dep'", name, w->m->dir);
+		return kl_error_set(
+			err, 0,
+			"module '%s' is neither built into the kernel nor listed in '%s/modules.dep'",
+			name, w->m->dir);
 	}
 	size_t i = (size_t)(mod - w->m->mods);
 	if (w->state[i])

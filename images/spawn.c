@@ -137,7 +137,7 @@ static void squash(char *s)
 }
 
 int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
-	   struct kl_error **err)
+	     struct kl_error **err)
 {
 	_cleanup_free_ char *cmd = what ? strdup(what) : argv_join(argv);
 	_cleanup_free_ char **env = make_env();
@@ -183,8 +183,8 @@ int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **
 		return kl_error_set(err, -r, "cannot read the output of '%s'", cmd);
 	squash(errtext);
 	if (WIFSIGNALED(status))
-		return kl_error_set(err, 0, "'%s' was killed by signal %d: %s", cmd, WTERMSIG(status),
-				    errtext ? errtext : "");
+		return kl_error_set(err, 0, "'%s' was killed by signal %d: %s", cmd,
+				    WTERMSIG(status), errtext ? errtext : "");
 	if (WEXITSTATUS(status) != 0)
 		return kl_error_set(err, 0, "'%s' failed with exit status %d: %s", cmd,
 				    WEXITSTATUS(status), errtext ? errtext : "(no message)");

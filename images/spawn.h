@@ -11,4 +11,4 @@
  * quoting the command (what, or argv joined when what is NULL) and the end of its stderr.
  */
 int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
-	   struct kl_error **err);
+	     struct kl_error **err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,9 +20,9 @@
 #include "vmcore/vmcore.h"
 
 static const char *const phase_names[KL_PHASE_COUNT] = {
-	[KL_PHASE_PREPARE] = "prepare", [KL_PHASE_BOOT] = "boot",
-	[KL_PHASE_LOAD] = "load",	[KL_PHASE_TRIGGER] = "trigger",
-	[KL_PHASE_CAPTURE] = "capture", [KL_PHASE_SAVE] = "save",
+	[KL_PHASE_PREPARE] = "prepare",	  [KL_PHASE_BOOT] = "boot",
+	[KL_PHASE_LOAD] = "load",	  [KL_PHASE_TRIGGER] = "trigger",
+	[KL_PHASE_CAPTURE] = "capture",	  [KL_PHASE_SAVE] = "save",
 	[KL_PHASE_POWEROFF] = "poweroff", [KL_PHASE_PULL] = "pull",
 	[KL_PHASE_VALIDATE] = "validate", [KL_PHASE_VERDICT] = "verdict",
 };
@@ -300,23 +300,31 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 	if (c->loader_error) {
 		add_decisive(c, c->loader_error);
 		if (streq(ls, "reservation"))
-			set_verdict(c, KL_VERDICT_FAIL, "no-reservation", "the first kernel has no crashkernel reservation (%s)", c->loader_error_detail ? c->loader_error_detail : "no detail");
+			set_verdict(c, KL_VERDICT_FAIL, "no-reservation",
+				    "the first kernel has no crashkernel reservation (%s)",
+				    c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
-			set_verdict(c, KL_VERDICT_FAIL, "load-failed", "loading the capture kernel failed at step \"%s\" (%s)", ls, c->loader_error_detail ? c->loader_error_detail : "no detail");
+			set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+				    "loading the capture kernel failed at step \"%s\" (%s)", ls,
+				    c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "trigger"))
-			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed", "the scenario's trigger returned without a crash");
+			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed",
+				    "the scenario's trigger returned without a crash");
 		else
-			set_verdict(c, KL_VERDICT_ERROR, "loader-failed", "the loader failed at step \"%s\"", ls);
+			set_verdict(c, KL_VERDICT_ERROR, "loader-failed",
+				    "the loader failed at step \"%s\"", ls);
 		return;
 	}
 	if (c->capture_oom) {
 		add_decisive(c, c->capture_oom);
-		set_verdict(c, KL_VERDICT_FAIL, "capture-oom", "the capture kernel ran out of memory");
+		set_verdict(c, KL_VERDICT_FAIL, "capture-oom",
+			    "the capture kernel ran out of memory");
 		return;
 	}
 	if (c->saver_error) {
 		add_decisive(c, c->saver_error);
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the saver failed at step \"%s\"", c->saver_error_step);
+		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the saver failed at step \"%s\"",
+			    c->saver_error_step);
 		return;
 	}
 	if (c->capture_panic) {
@@ -328,19 +336,25 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 	if (timed_out) {
 		char cause[64];
 		snprintf(cause, sizeof(cause), "timeout(%s)", kl_phase_name(c->phase));
-		set_verdict(c, KL_VERDICT_FAIL, cause, "no progress in phase \"%s\" within %.0f s", kl_phase_name(c->phase), phase_deadline(c->env, c->spec, c->phase));
+		set_verdict(c, KL_VERDICT_FAIL, cause, "no progress in phase \"%s\" within %.0f s",
+			    kl_phase_name(c->phase), phase_deadline(c->env, c->spec, c->phase));
 		return;
 	}
 	if (!c->saw_loader)
-		set_verdict(c, KL_VERDICT_FAIL, "no-system-boot", "the domain ended before the loader started");
+		set_verdict(c, KL_VERDICT_FAIL, "no-system-boot",
+			    "the domain ended before the loader started");
 	else if (!c->saw_loaded)
-		set_verdict(c, KL_VERDICT_FAIL, "load-failed", "the domain ended before the capture kernel was loaded");
+		set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+			    "the domain ended before the capture kernel was loaded");
 	else if (!c->saw_capture_banner)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot", "the guest ended after the trigger without booting the capture kernel");
+		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+			    "the guest ended after the trigger without booting the capture kernel");
 	else if (!c->saw_saver)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot", "the capture kernel started but never ran the saver");
+		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+			    "the capture kernel started but never ran the saver");
 	else
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the capture environment ended before the saver finished");
+		set_verdict(c, KL_VERDICT_FAIL, "saver-failed",
+			    "the capture environment ended before the saver finished");
 }
 
 /* Stream the console until the domain ends, a deadline passes or we are interrupted. */
@@ -360,7 +374,9 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 		if (c->env->interrupted && *c->env->interrupted) {
 			kl_vm_destroy(vm);
 			add_tail(c, 3);
-			set_verdict(c, KL_VERDICT_ERROR, "interrupted", "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
+			set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+				    "interrupted by a signal in phase \"%s\"",
+				    kl_phase_name(c->phase));
 			return -EINTR;
 		}
 		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
@@ -441,11 +457,14 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	enter_phase(c, KL_PHASE_PULL);
 	int r = kl_pull(&po, &pr, &e);
 	if (r == -ETIMEDOUT) {
-		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s", e && e->msg ? e->msg : "pull timed out");
+		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s",
+			    e && e->msg ? e->msg : "pull timed out");
 		return;
 	}
 	if (r < 0) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra", "pulling the dump with libguestfs failed: %s", e && e->msg ? e->msg : "?");
+		set_verdict(c, KL_VERDICT_ERROR, "infra",
+			    "pulling the dump with libguestfs failed: %s",
+			    e && e->msg ? e->msg : "?");
 		return;
 	}
 	c->res->dump_bytes = pr->dump_size;
@@ -460,8 +479,11 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		c->res->manifest = rel(c, KL_MANIFEST_FILE);
 	if (!pr->done_marker || !pr->dump || !pr->manifest) {
 		add_decisive(c, pr->listing);
-		set_verdict(c, KL_VERDICT_FAIL, "dump-incomplete", "the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
-			    pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no", pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
+		set_verdict(
+			c, KL_VERDICT_FAIL, "dump-incomplete",
+			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
+			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
+			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -491,9 +513,11 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		if (!kl_validation_ok(v)) {
 			const struct kl_check_result *first = kl_validation_first_failure(v);
 			char line[1024];
-			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?", first && first->message ? first->message : "");
+			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?",
+				 first && first->message ? first->message : "");
 			add_decisive(c, line);
-			set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump failed validation: %s", line);
+			set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
+				    "the dump failed validation: %s", line);
 		}
 	}
 	kl_validation_free(v);
@@ -530,8 +554,8 @@ static int cell_prepare(struct cell *c, char **ret_disk, struct kl_error **err)
 	return 0;
 }
 
-static int cell_boot(struct cell *c, const struct kl_images *im, const char *disk, struct kl_vm **ret_vm,
-		     struct kl_error **err)
+static int cell_boot(struct cell *c, const struct kl_images *im, const char *disk,
+		     struct kl_vm **ret_vm, struct kl_error **err)
 {
 	_cleanup_free_ char *cmdline = NULL, *name = NULL, *console = cell_path(c, "console.log");
 	int r = kl_cell_cmdline(c->spec, &cmdline, err);
@@ -572,7 +596,8 @@ static void finish_result(struct cell *c)
 	if (r->verdict == KL_VERDICT_PASS)
 		snprintf(got, sizeof(got), "pass");
 	else
-		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict), r->cause ? r->cause : "?");
+		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
+			 r->cause ? r->cause : "?");
 	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
 	const char *rel_ = c->facts->loader.uname_r;
 	if (rel_ && !r->release)
@@ -587,7 +612,8 @@ static void finish_result(struct cell *c)
 }
 
 int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
-		const struct kl_images *im, struct kl_cell_result **ret_result, struct kl_error **err)
+		const struct kl_images *im, struct kl_cell_result **ret_result,
+		struct kl_error **err)
 {
 	struct cell c = { .env = env, .spec = spec };
 	_cleanup_free_ char *disk = NULL;
@@ -615,7 +641,8 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	if (r >= 0)
 		r = cell_boot(&c, im, disk, &vm, &e);
 	if (r < 0) {
-		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s", e && e->msg ? e->msg : "cell set-up failed");
+		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s",
+			    e && e->msg ? e->msg : "cell set-up failed");
 	} else {
 		r = drive_guest(&c, vm);
 		kl_vm_free(vm);

@@ -44,17 +44,17 @@ const char *kl_verdict_name(enum kl_verdict v);
 struct kl_cell_result {
 	struct kl_cell_spec spec;
 	enum kl_verdict verdict;
-	char *cause;	/* NULL on pass */
-	enum kl_phase phase; /* the phase the cell ended in */
-	char *detail;	/* one human sentence */
+	char *cause;			 /* NULL on pass */
+	enum kl_phase phase;		 /* the phase the cell ended in */
+	char *detail;			 /* one human sentence */
 	char *decisive[KL_DECISIVE_MAX]; /* console lines that decided it */
 	size_t n_decisive;
-	bool expected;	/* verdict/cause equals spec.expect */
+	bool expected; /* verdict/cause equals spec.expect */
 	double seconds[KL_PHASE_COUNT];
 	double total_seconds;
 	bool kvm;
-	char *release;	/* kernel release booted */
-	char *started;	/* ISO 8601 UTC */
+	char *release; /* kernel release booted */
+	char *started; /* ISO 8601 UTC */
 	uint64_t dump_bytes, dump_allocated;
 	/* How the dump came off the disk (lab/virt/pull.h): method, runs, appliance launch. */
 	char *pull_method;
@@ -88,7 +88,8 @@ struct kl_cell_env {
  * (infrastructure failures are verdict error/infra); < 0 only when no result could be built.
  */
 int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
-		const struct kl_images *im, struct kl_cell_result **ret_result, struct kl_error **err);
+		const struct kl_images *im, struct kl_cell_result **ret_result,
+		struct kl_error **err);
 
 /* The first kernel's command line for a cell (golden-tested). */
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err);

@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fsutil.h"
 #include "images.h"
 #include "run.h"
-#include "fsutil.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
 #include "virt/virt.h"
@@ -18,7 +18,8 @@ struct doctor {
 	unsigned ok, bad;
 };
 
-static void report(struct doctor *d, bool ok, const char *what, const char *fmt, ...) _printf_(4, 5);
+static void report(struct doctor *d, bool ok, const char *what, const char *fmt, ...)
+	_printf_(4, 5);
 static void report(struct doctor *d, bool ok, const char *what, const char *fmt, ...)
 {
 	va_list ap;
@@ -38,7 +39,8 @@ static bool in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 	_cleanup_free_ char *copy = strdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
-	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
 		char p[4096];
 		snprintf(p, sizeof(p), "%s/%s", dir, prog);
 		if (access(p, X_OK) == 0)
@@ -52,10 +54,14 @@ static void check_tools(struct doctor *d)
 	static const char *const tools[] = { "mke2fs", "depmod", "apt-get", "qemu-system-x86_64" };
 	char missing[256] = "";
 	for (size_t i = 0; i < ELEMENTSOF(tools); i++)
-		if (!in_path(tools[i]) && !(streq(tools[i], "mke2fs") && access("/sbin/mke2fs", X_OK) == 0))
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", tools[i]);
+		if (!in_path(tools[i]) &&
+		    !(streq(tools[i], "mke2fs") && access("/sbin/mke2fs", X_OK) == 0))
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 " %s", tools[i]);
 	if (*missing)
-		report(d, false, "tools", "missing:%s; run ci/setup (or apt-get install e2fsprogs kmod apt qemu-system-x86)", missing);
+		report(d, false, "tools",
+		       "missing:%s; run ci/setup (or apt-get install e2fsprogs kmod apt qemu-system-x86)",
+		       missing);
 	else
 		report(d, true, "tools", "mke2fs, depmod, apt-get, qemu-system-x86_64 found");
 }
@@ -79,7 +85,10 @@ static void check_space(struct doctor *d, const char *what, const char *dir)
 	}
 	double gib = (double)st.f_bavail * (double)st.f_frsize / (1 << 30);
 	/* A 4 GiB cell needs a sparse 4+ GiB dump disk and a sparse copy of the dump. */
-	report(d, gib >= 8, what, "%.1f GiB free under \"%s\"%s", gib, dir, gib >= 8 ? "" : "; need at least 8 GiB: free space or pass --cache/--state/--output elsewhere");
+	report(d, gib >= 8, what, "%.1f GiB free under \"%s\"%s", gib, dir,
+	       gib >= 8
+		       ? ""
+		       : "; need at least 8 GiB: free space or pass --cache/--state/--output elsewhere");
 }
 
 /* The real thing: a scratch ext4 disk pulled through a libguestfs appliance. */
@@ -89,18 +98,26 @@ static void check_guestfs(struct doctor *d, const struct kl_images *im, const ch
 	_cleanup_free_ char *dir = NULL, *disk = NULL;
 	struct kl_pull_result *pr = NULL;
 
-	if (asprintf(&dir, "%s/doctor-%d", state, (int)getpid()) < 0 || asprintf(&disk, "%s/disk.img", dir) < 0)
+	if (asprintf(&dir, "%s/doctor-%d", state, (int)getpid()) < 0 ||
+	    asprintf(&disk, "%s/disk.img", dir) < 0)
 		return;
 	if (kl_mkdir_p(dir, 0755, &e) < 0 || kl_disk_create(disk, 64ULL << 20, &e) < 0) {
 		report(d, false, "libguestfs", "cannot create a scratch disk: %s", e->msg);
 		return;
 	}
-	struct kl_pull_options po = { .disk_path = disk, .out_dir = dir, .appliance_kernel = im->vmlinuz,
-				      .appliance_modules = im->modules_dir, .force_tcg = true };
+	struct kl_pull_options po = { .disk_path = disk,
+				      .out_dir = dir,
+				      .appliance_kernel = im->vmlinuz,
+				      .appliance_modules = im->modules_dir,
+				      .force_tcg = true };
 	if (kl_pull(&po, &pr, &e) < 0)
-		report(d, false, "libguestfs", "appliance failed: %s; run with LIBGUESTFS_DEBUG=1 for its log, check that /lib/modules exists", e->msg);
+		report(d, false, "libguestfs",
+		       "appliance failed: %s; run with LIBGUESTFS_DEBUG=1 for its log, check that /lib/modules exists",
+		       e->msg);
 	else
-		report(d, true, "libguestfs", "appliance launched in %.1f s, scratch ext4 disk read (kernel from the cache, TCG)", pr->launch_seconds);
+		report(d, true, "libguestfs",
+		       "appliance launched in %.1f s, scratch ext4 disk read (kernel from the cache, TCG)",
+		       pr->launch_seconds);
 	kl_pull_result_free(pr);
 	unlink(disk);
 	kl_rm_files(dir, NULL);
@@ -134,7 +151,9 @@ int cmd_doctor(int argc, char **argv, struct kl_error **err)
 			printf("kdumplab doctor [--connect URI] [--cache DIR] [--kernel SPEC]\n");
 			return 0;
 		} else
-			return kl_error_usage(err, 0, "unknown option \"%s\" (see kdumplab doctor --help)", argv[optind - 1]);
+			return kl_error_usage(err, 0,
+					      "unknown option \"%s\" (see kdumplab doctor --help)",
+					      argv[optind - 1]);
 	}
 	if (cache_opt)
 		cache = strdup(cache_opt);
@@ -153,18 +172,26 @@ int cmd_doctor(int argc, char **argv, struct kl_error **err)
 	if (kl_guest_binaries(&loader, &saver, &e) < 0) {
 		report(&d, false, "programs", "%s", e->msg);
 	} else {
-		struct kl_images_options io = { .cache_dir = cache, .kernel_spec = spec, .loader_path = loader, .saver_path = saver };
+		struct kl_images_options io = { .cache_dir = cache,
+						.kernel_spec = spec,
+						.loader_path = loader,
+						.saver_path = saver };
 		if (kl_images_prepare(&io, &im, &e) < 0)
-			report(&d, false, "kernel", "%s: %s; check network access to Debian's archive, or use --kernel local:VMLINUZ", spec, e->msg);
+			report(&d, false, "kernel",
+			       "%s: %s; check network access to Debian's archive, or use --kernel local:VMLINUZ",
+			       spec, e->msg);
 		else
-			report(&d, true, "kernel", "%s → %s cached in \"%s\"", spec, im->release, cache);
+			report(&d, true, "kernel", "%s → %s cached in \"%s\"", spec, im->release,
+			       cache);
 	}
 
 	struct kl_virt *v = NULL;
 	kl_error_free(e);
 	e = NULL;
 	if (kl_virt_open(uri, state, &v, &e) < 0) {
-		report(&d, false, "libvirt", "%s; for the default embedded driver install libvirt-daemon-driver-qemu (ci/setup), or pass --connect URI", e->msg);
+		report(&d, false, "libvirt",
+		       "%s; for the default embedded driver install libvirt-daemon-driver-qemu (ci/setup), or pass --connect URI",
+		       e->msg);
 	} else {
 		report(&d, true, "libvirt", "connected to \"%s\"", kl_virt_uri(v));
 		if (im) {
@@ -172,11 +199,15 @@ int cmd_doctor(int argc, char **argv, struct kl_error **err)
 			_cleanup_free_ char *reason = NULL;
 			kl_error_free(e);
 			e = NULL;
-			if (kl_virt_probe_kvm(v, cache, im->vmlinuz, im->system_initrd, &kvm, &reason, &e) < 0)
+			if (kl_virt_probe_kvm(v, cache, im->vmlinuz, im->system_initrd, &kvm,
+					      &reason, &e) < 0)
 				report(&d, false, "kvm", "probe failed: %s", e->msg);
 			else
 				/* Not a failure: TCG works, only slower. */
-				report(&d, true, "kvm", "%s%s%s", kvm ? "usable (a real boot succeeded)" : "not usable, cells run under TCG: ", kvm ? "" : "", kvm ? "" : (reason ? reason : "?"));
+				report(&d, true, "kvm", "%s%s%s",
+				       kvm ? "usable (a real boot succeeded)"
+					   : "not usable, cells run under TCG: ",
+				       kvm ? "" : "", kvm ? "" : (reason ? reason : "?"));
 		}
 		kl_virt_close(v);
 	}

@@ -37,12 +37,15 @@ int cmd_images(int argc, char **argv, struct kl_error **err)
 			       "        local:VMLINUZ[,MODULES_DIR]\n");
 			return 0;
 		} else
-			return kl_error_usage(err, 0, "unknown option \"%s\" (see kdumplab images --help)", argv[optind - 1]);
+			return kl_error_usage(err, 0,
+					      "unknown option \"%s\" (see kdumplab images --help)",
+					      argv[optind - 1]);
 	}
 	if (optind < argc)
 		return kl_error_usage(err, 0, "unexpected argument \"%s\"", argv[optind]);
 	if (!spec)
-		return kl_error_usage(err, 0, "--kernel SPEC is required, e.g. --kernel debian:bookworm");
+		return kl_error_usage(err, 0,
+				      "--kernel SPEC is required, e.g. --kernel debian:bookworm");
 	if (cache_opt)
 		cache = strdup(cache_opt);
 	else if ((r = kl_default_cache_dir(&cache, err)) < 0)

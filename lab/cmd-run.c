@@ -58,7 +58,8 @@ static void on_done(void *userdata, struct json_object *c, bool resumed)
 	struct json_object *x, *sec, *dl;
 	const char *verdict = js(c, "verdict"), *cause = js(c, "cause");
 	bool expected = json_object_object_get_ex(c, "expected", &x) && json_object_get_boolean(x);
-	double total = json_object_object_get_ex(c, "total_seconds", &x) ? json_object_get_double(x) : 0;
+	double total =
+		json_object_object_get_ex(c, "total_seconds", &x) ? json_object_get_double(x) : 0;
 	char what[128];
 
 	snprintf(what, sizeof(what), "%s%s%s", verdict, cause ? "/" : "", cause ? cause : "");
@@ -67,8 +68,7 @@ static void on_done(void *userdata, struct json_object *c, bool resumed)
 	       resumed ? "(from an earlier run)" : "");
 	if (json_object_object_get_ex(c, "seconds", &sec) && !resumed) {
 		printf("  phases:");
-		json_object_object_foreach(sec, k, v)
-		{
+		json_object_object_foreach (sec, k, v) {
 			double d = json_object_get_double(v);
 			if (d >= 0.05)
 				printf(" %s %.1f", k, d);
@@ -81,34 +81,49 @@ static void on_done(void *userdata, struct json_object *c, bool resumed)
 			printf("  %s\n", d);
 		if (json_object_object_get_ex(c, "decisive_lines", &dl))
 			for (size_t i = 0; i < json_object_array_length(dl) && i < 6; i++)
-				printf("  | %s\n", json_object_get_string(json_object_array_get_idx(dl, i)));
+				printf("  | %s\n",
+				       json_object_get_string(json_object_array_get_idx(dl, i)));
 	}
 	fflush(stdout);
 }
 
-enum { OPT_KERNEL = 256, OPT_MEMORY, OPT_VCPUS, OPT_CRASH, OPT_SCENARIO, OPT_EXPECT, OPT_CONNECT,
-       OPT_OUTPUT, OPT_CACHE, OPT_STATE, OPT_JOBS, OPT_RERUN, OPT_KEEP, OPT_TCG, OPT_SCALE, OPT_QUIET };
-
-static const struct option options[] = {
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "vcpus", required_argument, NULL, OPT_VCPUS },
-	{ "crashkernel", required_argument, NULL, OPT_CRASH },
-	{ "scenario", required_argument, NULL, OPT_SCENARIO },
-	{ "expect", required_argument, NULL, OPT_EXPECT },
-	{ "connect", required_argument, NULL, OPT_CONNECT },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "cache", required_argument, NULL, OPT_CACHE },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
-	{ "rerun", no_argument, NULL, OPT_RERUN },
-	{ "keep-disks", no_argument, NULL, OPT_KEEP },
-	{ "tcg", no_argument, NULL, OPT_TCG },
-	{ "timeout-scale", required_argument, NULL, OPT_SCALE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "help", no_argument, NULL, 'h' },
-	{}
+enum {
+	OPT_KERNEL = 256,
+	OPT_MEMORY,
+	OPT_VCPUS,
+	OPT_CRASH,
+	OPT_SCENARIO,
+	OPT_EXPECT,
+	OPT_CONNECT,
+	OPT_OUTPUT,
+	OPT_CACHE,
+	OPT_STATE,
+	OPT_JOBS,
+	OPT_RERUN,
+	OPT_KEEP,
+	OPT_TCG,
+	OPT_SCALE,
+	OPT_QUIET
 };
+
+static const struct option options[] = { { "kernel", required_argument, NULL, OPT_KERNEL },
+					 { "memory", required_argument, NULL, OPT_MEMORY },
+					 { "vcpus", required_argument, NULL, OPT_VCPUS },
+					 { "crashkernel", required_argument, NULL, OPT_CRASH },
+					 { "scenario", required_argument, NULL, OPT_SCENARIO },
+					 { "expect", required_argument, NULL, OPT_EXPECT },
+					 { "connect", required_argument, NULL, OPT_CONNECT },
+					 { "output", required_argument, NULL, OPT_OUTPUT },
+					 { "cache", required_argument, NULL, OPT_CACHE },
+					 { "state", required_argument, NULL, OPT_STATE },
+					 { "jobs", required_argument, NULL, OPT_JOBS },
+					 { "rerun", no_argument, NULL, OPT_RERUN },
+					 { "keep-disks", no_argument, NULL, OPT_KEEP },
+					 { "tcg", no_argument, NULL, OPT_TCG },
+					 { "timeout-scale", required_argument, NULL, OPT_SCALE },
+					 { "quiet", no_argument, NULL, OPT_QUIET },
+					 { "help", no_argument, NULL, 'h' },
+					 {} };
 
 struct run_args {
 	struct kl_cell_spec cell;
@@ -121,12 +136,14 @@ struct run_args {
 	double scale;
 };
 
-static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ret, struct kl_error **err)
+static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ret,
+		      struct kl_error **err)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 	if (!*s || *end || v < 1 || v > max)
-		return kl_error_usage(err, 0, "%s \"%s\": expected a number from 1 to %u", opt, s, max);
+		return kl_error_usage(err, 0, "%s \"%s\": expected a number from 1 to %u", opt, s,
+				      max);
 	*ret = (unsigned)v;
 	return 0;
 }
@@ -192,7 +209,10 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 			char *end;
 			a->scale = strtod(optarg, &end);
 			if (*end || a->scale <= 0 || a->scale > 100)
-				return kl_error_usage(err, 0, "--timeout-scale \"%s\": expected a number in (0, 100]", optarg);
+				return kl_error_usage(
+					err, 0,
+					"--timeout-scale \"%s\": expected a number in (0, 100]",
+					optarg);
 			break;
 		}
 		case 'h':
@@ -202,19 +222,27 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 			       "             [--timeout-scale F] [--quiet]\n");
 			exit(0);
 		default:
-			return kl_error_usage(err, 0, "unknown option \"%s\" (see kdumplab run --help)", argv[optind - 1]);
+			return kl_error_usage(err, 0,
+					      "unknown option \"%s\" (see kdumplab run --help)",
+					      argv[optind - 1]);
 		}
 	}
 	return r;
 }
 
-static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan **ret, struct kl_error **err)
+static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan **ret,
+		      struct kl_error **err)
 {
 	if (optind < argc - 1)
-		return kl_error_usage(err, 0, "unexpected argument \"%s\"; expected at most one plan file", argv[optind + 1]);
+		return kl_error_usage(err, 0,
+				      "unexpected argument \"%s\"; expected at most one plan file",
+				      argv[optind + 1]);
 	if (optind == argc - 1) {
 		if (a->cell_given)
-			return kl_error_usage(err, 0, "a plan file \"%s\" and cell options (--memory, --kernel, ...) were both given; expected one or the other", argv[optind]);
+			return kl_error_usage(
+				err, 0,
+				"a plan file \"%s\" and cell options (--memory, --kernel, ...) were both given; expected one or the other",
+				argv[optind]);
 		return kl_plan_parse_file(argv[optind], ret, err);
 	}
 	struct kl_cell_spec *c = &a->cell;
@@ -229,7 +257,8 @@ static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan 
 	kl_size_format(c->crashkernel, ck, sizeof(ck));
 	snprintf(id, sizeof(id), "%s-%s-%s-%uc", c->scenario, mem, ck, c->vcpus);
 	for (char *p = id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+			    *p))
 			*p = '_';
 	c->id = id;
 	int r = kl_cell_spec_check(c, err);
@@ -321,8 +350,9 @@ int cmd_run(int argc, char **argv, struct kl_error **err)
 	kl_plan_free(plan);
 	if (r < 0)
 		return r;
-	printf("%u cells: %u pass, %u fail, %u error; %u not as expected%s — %s/results.json\n", sum.cells,
-	       sum.pass, sum.fail, sum.error, sum.unexpected, sum.resumed ? " (some from an earlier run)" : "", out);
+	printf("%u cells: %u pass, %u fail, %u error; %u not as expected%s — %s/results.json\n",
+	       sum.cells, sum.pass, sum.fail, sum.error, sum.unexpected,
+	       sum.resumed ? " (some from an earlier run)" : "", out);
 	if (sum.interrupted)
 		return 130;
 	return sum.unexpected || sum.cells < n_cells ? 1 : 0;

@@ -37,7 +37,9 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 4096)
-				return kl_error_usage(err, 0, "--cpus \"%s\": expected a number from 1 to 4096", optarg);
+				return kl_error_usage(
+					err, 0, "--cpus \"%s\": expected a number from 1 to 4096",
+					optarg);
 			cpus = (int)v;
 			break;
 		}
@@ -49,7 +51,9 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 			       "exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error\n");
 			return 0;
 		default:
-			return kl_error_usage(err, 0, "unknown option \"%s\" (see kdumplab validate --help)", argv[optind - 1]);
+			return kl_error_usage(
+				err, 0, "unknown option \"%s\" (see kdumplab validate --help)",
+				argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -78,15 +82,19 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	}
 	if (json) {
 		struct json_object *o = kl_validation_to_json(v);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		for (size_t i = 0; i < v->n_results; i++) {
 			const struct kl_check_result *cr = &v->results[i];
-			printf("%-8s %-28s %s\n", kl_check_status_name(cr->status), cr->id, cr->message ? cr->message : "");
+			printf("%-8s %-28s %s\n", kl_check_status_name(cr->status), cr->id,
+			       cr->message ? cr->message : "");
 		}
-		printf("%s: %u passed, %u failed, %u warnings, %u skipped\n", kl_validation_ok(v) ? "valid" : "INVALID",
-		       v->n_passed, v->n_failed, v->n_warnings, v->n_skipped);
+		printf("%s: %u passed, %u failed, %u warnings, %u skipped\n",
+		       kl_validation_ok(v) ? "valid" : "INVALID", v->n_passed, v->n_failed,
+		       v->n_warnings, v->n_skipped);
 	}
 	bool ok = kl_validation_ok(v);
 	kl_validation_free(v);

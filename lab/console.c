@@ -62,8 +62,8 @@ int kl_record_get_u64(const struct kl_record *rec, const char *key, uint64_t *re
 		base = 16;
 		digits = v + 2;
 	}
-	if (!*digits || strspn(digits, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") !=
-				strlen(digits))
+	if (!*digits ||
+	    strspn(digits, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") != strlen(digits))
 		return -EINVAL;
 	errno = 0;
 	unsigned long long n = strtoull(digits, NULL, base);
@@ -131,7 +131,8 @@ static int parse_fields(char *s, struct kl_field *fields, size_t max_fields, siz
 			*ret_error = "too many fields";
 			return -EBADMSG;
 		}
-		fields[n++] = (struct kl_field){ .key = tok, .value = val, .value_len = (size_t)vlen };
+		fields[n++] =
+			(struct kl_field){ .key = tok, .value = val, .value_len = (size_t)vlen };
 	}
 	*ret_n = n;
 	return 0;
@@ -165,7 +166,9 @@ int kl_record_parse(const char *line, size_t len, char *scratch, struct kl_field
 				 strlen(phase))
 				error = "phase with a character outside [a-z0-9_]";
 			else {
-				*ret = (struct kl_record){ .phase = phase, .fields = fields, .n_fields = n };
+				*ret = (struct kl_record){ .phase = phase,
+							   .fields = fields,
+							   .n_fields = n };
 				return 1;
 			}
 		}

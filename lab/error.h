@@ -11,8 +11,8 @@
 #include "macro.h"
 
 struct kl_error {
-	int code;	/* positive errno, or 0 when not from a syscall */
-	int exit_code;	/* suggested process exit status (2 usage/input, 1 otherwise) */
+	int code;      /* positive errno, or 0 when not from a syscall */
+	int exit_code; /* suggested process exit status (2 usage/input, 1 otherwise) */
 	char *msg;
 };
 

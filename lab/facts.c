@@ -22,7 +22,10 @@ struct fdesc {
 	size_t off;
 };
 
-#define L(p, k, j, t, m) { p, k, j, t, offsetof(struct kl_loader_facts, m) }
+#define L(p, k, j, t, m)                                                                           \
+	{                                                                                          \
+		p, k, j, t, offsetof(struct kl_loader_facts, m)                                    \
+	}
 static const struct fdesc loader_fields[] = {
 	L("start", "version", "version", F_STR, version),
 	L("facts", "uname_r", "uname_r", F_STR, uname_r),
@@ -51,7 +54,10 @@ static const struct fdesc loader_fields[] = {
 };
 #undef L
 
-#define S(p, k, j, t, m) { p, k, j, t, offsetof(struct kl_saver_facts, m) }
+#define S(p, k, j, t, m)                                                                           \
+	{                                                                                          \
+		p, k, j, t, offsetof(struct kl_saver_facts, m)                                     \
+	}
 static const struct fdesc saver_fields[] = {
 	S("start", "version", "version", F_STR, version),
 	S("start", "elfcorehdr", "elfcorehdr", F_ADDR, elfcorehdr),
@@ -371,8 +377,7 @@ static int apply_loader(struct kl_loader_facts *l, const struct kl_record *rec,
 	return apply_table(l, loader_fields, ELEMENTSOF(loader_fields), rec, err);
 }
 
-static int apply_saver(struct kl_saver_facts *s, const struct kl_record *rec,
-		       struct kl_error **err)
+static int apply_saver(struct kl_saver_facts *s, const struct kl_record *rec, struct kl_error **err)
 {
 	const char *ph = rec->phase;
 
@@ -391,8 +396,9 @@ static int apply_saver(struct kl_saver_facts *s, const struct kl_record *rec,
 
 static bool known_phase(const char *ph)
 {
-	static const char *const extra[] = { "start", "iomem", "module", "error", "poweroff",
-					     "done" };
+	static const char *const extra[] = {
+		"start", "iomem", "module", "error", "poweroff", "done"
+	};
 	for (size_t i = 0; i < ELEMENTSOF(extra); i++)
 		if (streq(ph, extra[i]))
 			return true;
@@ -440,8 +446,7 @@ static struct json_object *json_addr(uint64_t a)
 	return json_object_new_string(buf);
 }
 
-static int table_to_json(struct json_object *o, const void *base, const struct fdesc *t,
-			 size_t n)
+static int table_to_json(struct json_object *o, const void *base, const struct fdesc *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const void *p = (const char *)base + t[i].off;
@@ -480,7 +485,8 @@ static struct json_object *ranges_to_json(const struct kl_range *r, size_t n)
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; a && i < n; i++) {
 		struct json_object *e = json_object_new_object();
-		if (!e || json_object_array_add(a, e) < 0 || json_add(e, "start", json_addr(r[i].start)) ||
+		if (!e || json_object_array_add(a, e) < 0 ||
+		    json_add(e, "start", json_addr(r[i].start)) ||
 		    json_add(e, "end", json_addr(r[i].end))) {
 			json_object_put(a);
 			return NULL;
@@ -562,8 +568,8 @@ int kl_facts_write_json(const struct kl_facts *f, const char *path, struct kl_er
 	struct json_object *o = kl_facts_to_json(f);
 	if (!o)
 		return kl_error_set(err, ENOMEM, "building facts JSON for \"%s\"", path);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_free_ char *tmp = NULL;
 	if (!text || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
 		json_object_put(o);
@@ -667,8 +673,8 @@ static bool jbool(struct json_object *o, const char *key)
 }
 
 /* Arrays go through the same apply paths as console records, so bounds hold alike. */
-static int ranges_from_json(struct json_object *o, const char *key, struct kl_range **v,
-			    size_t *n, struct kl_error **err)
+static int ranges_from_json(struct json_object *o, const char *key, struct kl_range **v, size_t *n,
+			    struct kl_error **err)
 {
 	struct json_object *a;
 	if (!json_object_object_get_ex(o, key, &a))
@@ -703,7 +709,8 @@ static int list_from_json(struct json_object *o, const char *where, struct kl_fa
 						 { "result", jstr(e, "result"), 0 } };
 			struct kl_record r = { .phase = "module", .fields = fl, .n_fields = 3 };
 			if (!fl[1].value || !fl[2].value)
-				return bad_json(err, where, "modules", "an array of {name, result}");
+				return bad_json(err, where, "modules",
+						"an array of {name, result}");
 			int k = apply_module(mods, n_mods, &r, err);
 			if (k < 0)
 				return k;
@@ -719,7 +726,9 @@ static int list_from_json(struct json_object *o, const char *where, struct kl_fa
 						 { "errname", jstr(e, "errname"), 0 },
 						 { "detail", jstr(e, "detail"), 0 } };
 			int64_t line = jint(e, "line", 0);
-			struct kl_record r = { .phase = "error", .fields = fl, .n_fields = 4,
+			struct kl_record r = { .phase = "error",
+					       .fields = fl,
+					       .n_fields = 4,
 					       .lineno = line > 0 ? (unsigned long)line : 0 };
 			if (!fl[1].value || !fl[2].value || !fl[3].value)
 				return bad_json(err, where, "errors",
@@ -741,11 +750,13 @@ int kl_facts_from_json(struct json_object *o, struct kl_facts **ret, struct kl_e
 
 	if (!f)
 		return kl_error_set(err, ENOMEM, "reading facts JSON");
-	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "loader", &l) ||
-	    !json_object_object_get_ex(o, "saver", &s) || !json_object_is_type(l, json_type_object) ||
-	    !json_object_is_type(s, json_type_object))
-		return kl_error_set(err, EBADMSG,
-				    "facts JSON: expected an object with \"loader\" and \"saver\" objects");
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "loader", &l) ||
+	    !json_object_object_get_ex(o, "saver", &s) ||
+	    !json_object_is_type(l, json_type_object) || !json_object_is_type(s, json_type_object))
+		return kl_error_set(
+			err, EBADMSG,
+			"facts JSON: expected an object with \"loader\" and \"saver\" objects");
 	r = table_from_json(l, &f->loader, loader_fields, ELEMENTSOF(loader_fields), "loader", err);
 	if (r < 0)
 		return r;

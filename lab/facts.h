@@ -18,9 +18,9 @@
 
 #define KL_FACT_UNSET (-1)
 /* Bounds on repeated records: a confused guest must not grow us without limit. */
-#define KL_FACTS_MAX_RANGES 256
+#define KL_FACTS_MAX_RANGES  256
 #define KL_FACTS_MAX_MODULES 256
-#define KL_FACTS_MAX_ERRORS 64
+#define KL_FACTS_MAX_ERRORS  64
 
 struct kl_range {
 	uint64_t start, end; /* end inclusive, as in /proc/iomem */
@@ -64,10 +64,10 @@ struct kl_saver_facts {
 	char *version;
 	uint64_t elfcorehdr; /* 0 when not reported */
 	char *disk_serial, *disk_dev;
-	int64_t vmcore_size;	 /* /proc/vmcore size seen by the capture kernel */
+	int64_t vmcore_size;	/* /proc/vmcore size seen by the capture kernel */
 	int64_t progress_bytes; /* last progress record */
 	int64_t saved_bytes, allocated, zero_pages, data_pages;
-	char *hash; /* 16 lower-case hex digits */
+	char *hash;	/* 16 lower-case hex digits */
 	double seconds; /* < 0 when unknown */
 	struct kl_fact_module *modules;
 	size_t n_modules;

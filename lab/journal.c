@@ -20,9 +20,10 @@ static bool same_u64(struct json_object *o, const char *key, uint64_t want)
 
 static bool matches(struct json_object *o, const struct kl_cell_spec *s)
 {
-	return same(o, "id", s->id) && same(o, "kernel", s->kernel) && same(o, "scenario", s->scenario) &&
-	       same(o, "expect", s->expect) && same_u64(o, "memory", s->memory) &&
-	       same_u64(o, "crashkernel", s->crashkernel) && same_u64(o, "vcpus", s->vcpus);
+	return same(o, "id", s->id) && same(o, "kernel", s->kernel) &&
+	       same(o, "scenario", s->scenario) && same(o, "expect", s->expect) &&
+	       same_u64(o, "memory", s->memory) && same_u64(o, "crashkernel", s->crashkernel) &&
+	       same_u64(o, "vcpus", s->vcpus);
 }
 
 struct json_object *kl_journal_load(const char *out_dir, const struct kl_cell_spec *s)
@@ -45,6 +46,7 @@ int kl_journal_store(const char *out_dir, const char *id, struct json_object *ce
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/cells/%s/cell.json", out_dir, id) < 0)
 		return kl_error_set(err, ENOMEM, "journal");
-	const char *t = json_object_to_json_string_ext(cell, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *t = json_object_to_json_string_ext(
+		cell, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	return kl_write_file_atomic(path, t, strlen(t), 0644, err);
 }

@@ -2,15 +2,15 @@
 /* Cleanup helpers and small macros shared by all host-side code. */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <dirent.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _cleanup_(f)	     __attribute__((cleanup(f)))
+#define _unused_	     __attribute__((unused))
+#define _printf_(a, b)	     __attribute__((format(printf, a, b)))
 #define _warn_unused_result_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -73,5 +73,5 @@ static inline void strv_freep(char ***v)
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 
-#define streq(a, b) (strcmp((a), (b)) == 0)
+#define streq(a, b)	 (strcmp((a), (b)) == 0)
 #define startswith(s, p) (strncmp((s), (p), strlen(p)) == 0)

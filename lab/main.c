@@ -4,18 +4,27 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "fsutil.h"
 #include "run.h"
-#include "config.h"
 
 static const struct kl_verb verbs[] = {
-	{ .name = "run", .summary = "run one cell or the cells of a plan", .run = cmd_run,
-	  .usage = "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME] [--connect URI]... [--output DIR]" },
-	{ .name = "images", .summary = "prepare (and cache) what guests boot", .run = cmd_images,
+	{ .name = "run",
+	  .summary = "run one cell or the cells of a plan",
+	  .run = cmd_run,
+	  .usage =
+		  "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME] [--connect URI]... [--output DIR]" },
+	{ .name = "images",
+	  .summary = "prepare (and cache) what guests boot",
+	  .run = cmd_images,
 	  .usage = "images --kernel SPEC [--cache DIR]" },
-	{ .name = "validate", .summary = "check a dump file", .run = cmd_validate,
+	{ .name = "validate",
+	  .summary = "check a dump file",
+	  .run = cmd_validate,
 	  .usage = "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--json]" },
-	{ .name = "doctor", .summary = "check this host: KVM, libvirt, libguestfs, disk, cache", .run = cmd_doctor,
+	{ .name = "doctor",
+	  .summary = "check this host: KVM, libvirt, libguestfs, disk, cache",
+	  .run = cmd_doctor,
 	  .usage = "doctor [--connect URI] [--cache DIR]" },
 };
 
@@ -39,7 +48,8 @@ static void route_libvirt_logs(char **argv)
 	_cleanup_free_ char *state = NULL, *value = NULL;
 	if (getenv("LIBVIRT_LOG_OUTPUTS") || kl_default_state_dir(&state, NULL) < 0)
 		return;
-	if (kl_mkdir_p(state, 0755, NULL) < 0 || asprintf(&value, "3:file:%s/libvirt.log", state) < 0)
+	if (kl_mkdir_p(state, 0755, NULL) < 0 ||
+	    asprintf(&value, "3:file:%s/libvirt.log", state) < 0)
 		return;
 	setenv("LIBVIRT_LOG_OUTPUTS", value, 1);
 	execv("/proc/self/exe", argv); /* on failure: go on, only noisier */
@@ -47,9 +57,12 @@ static void route_libvirt_logs(char **argv)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "kdumplab %s — a crash lab for Linux kdump\n\nUsage: kdumplab VERB [OPTIONS]\n\n", KL_VERSION);
+	fprintf(f,
+		"kdumplab %s — a crash lab for Linux kdump\n\nUsage: kdumplab VERB [OPTIONS]\n\n",
+		KL_VERSION);
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-		fprintf(f, "  %-9s %s\n            kdumplab %s\n", verbs[i].name, verbs[i].summary, verbs[i].usage);
+		fprintf(f, "  %-9s %s\n            kdumplab %s\n", verbs[i].name, verbs[i].summary,
+			verbs[i].usage);
 	fprintf(f, "\nSee README.md for the plan format and examples.\n");
 }
 
@@ -75,11 +88,14 @@ int main(int argc, char **argv)
 		_cleanup_error_ struct kl_error *e = NULL;
 		int r = verbs[i].run(argc - 1, argv + 1, &e);
 		if (r < 0) {
-			fprintf(stderr, "kdumplab %s: %s\n", verbs[i].name, e && e->msg ? e->msg : strerror(-r));
+			fprintf(stderr, "kdumplab %s: %s\n", verbs[i].name,
+				e && e->msg ? e->msg : strerror(-r));
 			return e ? e->exit_code : 1;
 		}
 		return r;
 	}
-	fprintf(stderr, "kdumplab: unknown verb \"%s\"; expected one of run, images, validate, doctor (see kdumplab --help)\n", argv[1]);
+	fprintf(stderr,
+		"kdumplab: unknown verb \"%s\"; expected one of run, images, validate, doctor (see kdumplab --help)\n",
+		argv[1]);
 	return 2;
 }

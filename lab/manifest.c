@@ -150,15 +150,16 @@ static int parse_line(struct kl_manifest *m, const char *line, size_t len, unsig
 	for (size_t i = 0; i < klen; i++) {
 		char c = line[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return kl_error_set(err, EBADMSG,
-					    "manifest line %u: key \"%.*s\" has a character outside [a-z0-9_]",
-					    lineno, (int)klen, line);
+			return kl_error_set(
+				err, EBADMSG,
+				"manifest line %u: key \"%.*s\" has a character outside [a-z0-9_]",
+				lineno, (int)klen, line);
 	}
 	for (const char *v = eq + 1; v < line + len; v++)
 		if ((unsigned char)*v < 0x20 && *v != '\t')
 			return kl_error_set(err, EBADMSG,
-					    "manifest line %u: control byte 0x%02x in value", lineno,
-					    (unsigned char)*v);
+					    "manifest line %u: control byte 0x%02x in value",
+					    lineno, (unsigned char)*v);
 	for (size_t i = 0; i < m->n_entries; i++)
 		if (strlen(m->entries[i].key) == klen && !memcmp(m->entries[i].key, line, klen))
 			return kl_error_set(err, EBADMSG, "manifest line %u: duplicate key \"%s\"",
@@ -171,8 +172,7 @@ static int parse_line(struct kl_manifest *m, const char *line, size_t len, unsig
 	return 0;
 }
 
-int kl_manifest_parse(const char *text, size_t len, struct kl_manifest **ret,
-		      struct kl_error **err)
+int kl_manifest_parse(const char *text, size_t len, struct kl_manifest **ret, struct kl_error **err)
 {
 	_cleanup_(kl_manifest_freep) struct kl_manifest *m = calloc(1, sizeof(*m));
 	unsigned lineno = 0;
@@ -249,9 +249,8 @@ static void freep_aligned(void *p)
 }
 
 /* Hash pages of [start, end) (page-aligned start); pages past size are zero-padded. */
-static int hash_range(int fd, const char *name, unsigned char *buf, uint64_t start,
-		      uint64_t end, uint64_t size, uint64_t *sum, struct kl_hash_stats *st,
-		      struct kl_error **err)
+static int hash_range(int fd, const char *name, unsigned char *buf, uint64_t start, uint64_t end,
+		      uint64_t size, uint64_t *sum, struct kl_hash_stats *st, struct kl_error **err)
 {
 	for (uint64_t off = start; off < end;) {
 		size_t want = (size_t)(end - off < HASH_CHUNK ? end - off : HASH_CHUNK);
@@ -265,7 +264,8 @@ static int hash_range(int fd, const char *name, unsigned char *buf, uint64_t sta
 						    name, off + got);
 			if (n == 0)
 				return kl_error_set(err, EIO,
-						    "\"%s\" ended at %" PRIu64 " while its size is %" PRIu64,
+						    "\"%s\" ended at %" PRIu64
+						    " while its size is %" PRIu64,
 						    name, off + got, size);
 			got += (size_t)n;
 		}

@@ -12,8 +12,8 @@
 
 #include "error.h"
 
-#define KL_MANIFEST_MAX_BYTES (64 * 1024)
-#define KL_MANIFEST_MAX_LINE 4096
+#define KL_MANIFEST_MAX_BYTES	(64 * 1024)
+#define KL_MANIFEST_MAX_LINE	4096
 #define KL_MANIFEST_MAX_ENTRIES 256
 
 struct kl_manifest_entry {
@@ -51,9 +51,9 @@ static inline void kl_manifest_freep(struct kl_manifest **m)
 }
 
 struct kl_hash_stats {
-	uint64_t data_pages;	/* non-zero pages hashed */
-	uint64_t zero_pages;	/* all-zero pages read from data extents */
-	uint64_t bytes_read;	/* bytes read (holes are never read) */
+	uint64_t data_pages; /* non-zero pages hashed */
+	uint64_t zero_pages; /* all-zero pages read from data extents */
+	uint64_t bytes_read; /* bytes read (holes are never read) */
 };
 
 /*

@@ -7,11 +7,11 @@
 
 #define PLAN_MAX_BYTES (1 << 20)
 #define PLAN_MAX_CELLS 4096
-#define MAX_VALUES 64
+#define MAX_VALUES     64
 
-static const char *const plan_keys[] = { "kernel", "memory", "vcpus", "crashkernel", "scenario",
-					 "expect" };
-#define N_KEYS ELEMENTSOF(plan_keys)
+static const char *const plan_keys[] = { "kernel",	"memory",   "vcpus",
+					 "crashkernel", "scenario", "expect" };
+#define N_KEYS	  ELEMENTSOF(plan_keys)
 #define KEYS_HELP "kernel, memory, vcpus, crashkernel, scenario, expect"
 
 /* One section's raw values: for each key, a list of strings (a list only in a matrix). */
@@ -82,26 +82,40 @@ int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 	char a[32], b[32];
 	if (c->memory < ((uint64_t)128 << 20)) {
 		kl_size_format(c->memory, a, sizeof(a));
-		return kl_error_usage(err, 0, "cell \"%s\": memory \"%s\" is too small; expected at least 128M", c->id, a);
+		return kl_error_usage(
+			err, 0, "cell \"%s\": memory \"%s\" is too small; expected at least 128M",
+			c->id, a);
 	}
 	if (c->memory > ((uint64_t)1 << 40)) {
 		kl_size_format(c->memory, a, sizeof(a));
-		return kl_error_usage(err, 0, "cell \"%s\": memory \"%s\" is too large; expected at most 1T", c->id, a);
+		return kl_error_usage(
+			err, 0, "cell \"%s\": memory \"%s\" is too large; expected at most 1T",
+			c->id, a);
 	}
 	if (c->crashkernel >= c->memory) {
 		kl_size_format(c->crashkernel, a, sizeof(a));
 		kl_size_format(c->memory, b, sizeof(b));
-		return kl_error_usage(err, 0, "cell \"%s\": crashkernel \"%s\" is not smaller than memory \"%s\"; the kernel rejects such a reservation", c->id, a, b);
+		return kl_error_usage(
+			err, 0,
+			"cell \"%s\": crashkernel \"%s\" is not smaller than memory \"%s\"; the kernel rejects such a reservation",
+			c->id, a, b);
 	}
 	if (c->crashkernel % ((uint64_t)1 << 20) != 0) {
 		kl_size_format(c->crashkernel, a, sizeof(a));
-		return kl_error_usage(err, 0, "cell \"%s\": crashkernel \"%s\" is not a whole number of MiB", c->id, a);
+		return kl_error_usage(
+			err, 0, "cell \"%s\": crashkernel \"%s\" is not a whole number of MiB",
+			c->id, a);
 	}
 	if (c->vcpus < 1 || c->vcpus > 64)
-		return kl_error_usage(err, 0, "cell \"%s\": vcpus \"%u\" out of range; expected 1 to 64", c->id, c->vcpus);
+		return kl_error_usage(err, 0,
+				      "cell \"%s\": vcpus \"%u\" out of range; expected 1 to 64",
+				      c->id, c->vcpus);
 	if (c->expect && !streq(c->expect, "pass") && !startswith(c->expect, "fail/") &&
 	    !startswith(c->expect, "error/"))
-		return kl_error_usage(err, 0, "cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\"", c->id, c->expect);
+		return kl_error_usage(
+			err, 0,
+			"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\"",
+			c->id, c->expect);
 	return 0;
 }
 
@@ -111,7 +125,8 @@ int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error
 		return kl_error_usage(err, 0, "%s: more than %d cells", p->source, PLAN_MAX_CELLS);
 	for (size_t i = 0; i < p->n_cells; i++)
 		if (streq(p->cells[i].id, c->id))
-			return kl_error_usage(err, 0, "%s: duplicate cell id \"%s\"", p->source, c->id);
+			return kl_error_usage(err, 0, "%s: duplicate cell id \"%s\"", p->source,
+					      c->id);
 	struct kl_cell_spec *n = realloc(p->cells, (p->n_cells + 1) * sizeof(*n));
 	if (!n)
 		return kl_error_set(err, ENOMEM, "plan");
@@ -177,7 +192,10 @@ static int add_cell(struct parser *ps, const size_t *pick, const char *id, struc
 	c.scenario = (char *)(v[4] ? v[4] : KL_DEFAULT_SCENARIO);
 	c.expect = (char *)(v[5] ? v[5] : "pass");
 	if (!v[1])
-		return kl_error_usage(err, 0, "%s:%u: cell \"%s\" has no memory; expected a \"memory = SIZE\" line in it or in [defaults]", ps->source, ps->section_line, id);
+		return kl_error_usage(
+			err, 0,
+			"%s:%u: cell \"%s\" has no memory; expected a \"memory = SIZE\" line in it or in [defaults]",
+			ps->source, ps->section_line, id);
 	r = kl_size_parse(v[1], "memory", &c.memory, err);
 	if (r >= 0 && v[3])
 		r = kl_size_parse(v[3], "crashkernel", &c.crashkernel, err);
@@ -185,7 +203,8 @@ static int add_cell(struct parser *ps, const size_t *pick, const char *id, struc
 		char *end;
 		unsigned long n = strtoul(v[2], &end, 10);
 		if (*end || end == v[2] || n > 1024)
-			r = kl_error_usage(err, 0, "vcpus \"%s\": expected a number from 1 to 64", v[2]);
+			r = kl_error_usage(err, 0, "vcpus \"%s\": expected a number from 1 to 64",
+					   v[2]);
 		c.vcpus = (unsigned)n;
 	}
 	if (r >= 0)
@@ -225,7 +244,9 @@ static int finish_section(struct parser *ps, struct kl_error **err)
 		for (;;) {
 			char id[512];
 			if (matrix_id(ps, pick, id, sizeof(id)) < 0)
-				return kl_error_usage(err, 0, "%s:%u: matrix \"%s\": cell id too long", ps->source, ps->section_line, ps->name);
+				return kl_error_usage(err, 0,
+						      "%s:%u: matrix \"%s\": cell id too long",
+						      ps->source, ps->section_line, ps->name);
 			r = add_cell(ps, pick, id, err);
 			if (r < 0)
 				break;
@@ -249,7 +270,9 @@ static int parse_header(struct parser *ps, char *line, unsigned lineno, struct k
 {
 	char *end = strchr(line, ']');
 	if (!end || strip(end + 1)[0])
-		return kl_error_usage(err, 0, "%s:%u: \"%s\": expected a section header like [cell NAME]", ps->source, lineno, line);
+		return kl_error_usage(err, 0,
+				      "%s:%u: \"%s\": expected a section header like [cell NAME]",
+				      ps->source, lineno, line);
 	*end = '\0';
 	char *h = strip(line + 1), *name = h + strcspn(h, " \t");
 	if (*name)
@@ -261,9 +284,15 @@ static int parse_header(struct parser *ps, char *line, unsigned lineno, struct k
 		return 0;
 	}
 	if (!streq(h, "cell") && !streq(h, "matrix"))
-		return kl_error_usage(err, 0, "%s:%u: unknown section \"[%s]\"; expected [defaults], [cell NAME] or [matrix NAME]", ps->source, lineno, h);
+		return kl_error_usage(
+			err, 0,
+			"%s:%u: unknown section \"[%s]\"; expected [defaults], [cell NAME] or [matrix NAME]",
+			ps->source, lineno, h);
 	if (!valid_name(name))
-		return kl_error_usage(err, 0, "%s:%u: [%s] name \"%s\" invalid; expected 1-64 characters of A-Z a-z 0-9 - _ .", ps->source, lineno, h, name);
+		return kl_error_usage(
+			err, 0,
+			"%s:%u: [%s] name \"%s\" invalid; expected 1-64 characters of A-Z a-z 0-9 - _ .",
+			ps->source, lineno, h, name);
 	ps->kind = streq(h, "cell") ? 2 : 3;
 	snprintf(ps->name, sizeof(ps->name), "%s", name);
 	return 0;
@@ -273,31 +302,44 @@ static int parse_assignment(struct parser *ps, char *line, unsigned lineno, stru
 {
 	char *eq = strchr(line, '=');
 	if (!eq)
-		return kl_error_usage(err, 0, "%s:%u: \"%s\": expected \"key = value\"", ps->source, lineno, line);
+		return kl_error_usage(err, 0, "%s:%u: \"%s\": expected \"key = value\"", ps->source,
+				      lineno, line);
 	*eq = '\0';
 	char *key = strip(line), *val = strip(eq + 1);
 	int k = key_index(key);
 	if (k < 0)
-		return kl_error_usage(err, 0, "%s:%u: unknown key \"%s\"; expected one of " KEYS_HELP, ps->source, lineno, key);
+		return kl_error_usage(err, 0,
+				      "%s:%u: unknown key \"%s\"; expected one of " KEYS_HELP,
+				      ps->source, lineno, key);
 	if (ps->kind == 0)
-		return kl_error_usage(err, 0, "%s:%u: \"%s\" outside a section; expected it under [defaults], [cell NAME] or [matrix NAME]", ps->source, lineno, key);
+		return kl_error_usage(
+			err, 0,
+			"%s:%u: \"%s\" outside a section; expected it under [defaults], [cell NAME] or [matrix NAME]",
+			ps->source, lineno, key);
 	struct section *s = ps->kind == 1 ? &ps->defaults : &ps->cur;
 	if (s->n[k])
-		return kl_error_usage(err, 0, "%s:%u: key \"%s\" given twice in one section", ps->source, lineno, key);
-	for (char *save = NULL, *tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		return kl_error_usage(err, 0, "%s:%u: key \"%s\" given twice in one section",
+				      ps->source, lineno, key);
+	for (char *save = NULL, *tok = strtok_r(val, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		tok = strip(tok);
 		if (!*tok)
 			continue;
 		if (s->n[k] >= MAX_VALUES)
-			return kl_error_usage(err, 0, "%s:%u: more than %d values for \"%s\"", ps->source, lineno, MAX_VALUES, key);
+			return kl_error_usage(err, 0, "%s:%u: more than %d values for \"%s\"",
+					      ps->source, lineno, MAX_VALUES, key);
 		if (!(s->values[k][s->n[k]] = strdup(tok)))
 			return kl_error_set(err, ENOMEM, "plan");
 		s->n[k]++;
 	}
 	if (!s->n[k])
-		return kl_error_usage(err, 0, "%s:%u: key \"%s\" has no value", ps->source, lineno, key);
+		return kl_error_usage(err, 0, "%s:%u: key \"%s\" has no value", ps->source, lineno,
+				      key);
 	if (s->n[k] > 1 && ps->kind != 3)
-		return kl_error_usage(err, 0, "%s:%u: \"%s\" has a list of values; lists are allowed only in [matrix NAME]", ps->source, lineno, key);
+		return kl_error_usage(
+			err, 0,
+			"%s:%u: \"%s\" has a list of values; lists are allowed only in [matrix NAME]",
+			ps->source, lineno, key);
 	return 0;
 }
 
@@ -335,7 +377,10 @@ int kl_plan_parse_string(const char *text, const char *source, struct kl_plan **
 	if (r >= 0)
 		r = finish_section(&ps, err);
 	if (r >= 0 && ps.plan->n_cells == 0)
-		r = kl_error_usage(err, 0, "%s: no cells; expected at least one [cell NAME] or [matrix NAME] section", source);
+		r = kl_error_usage(
+			err, 0,
+			"%s: no cells; expected at least one [cell NAME] or [matrix NAME] section",
+			source);
 	section_clear(&ps.defaults);
 	section_clear(&ps.cur);
 	if (r < 0) {
@@ -360,7 +405,8 @@ int kl_plan_parse_file(const char *path, struct kl_plan **ret, struct kl_error *
 	if (n > PLAN_MAX_BYTES)
 		return kl_error_usage(err, 0, "plan \"%s\" is larger than 1 MiB", path);
 	if (memchr(buf, '\0', n))
-		return kl_error_usage(err, 0, "plan \"%s\" contains a NUL byte; expected a text file", path);
+		return kl_error_usage(
+			err, 0, "plan \"%s\" contains a NUL byte; expected a text file", path);
 	buf[n] = '\0';
 	return kl_plan_parse_string(buf, path, ret, err);
 }

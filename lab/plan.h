@@ -17,12 +17,12 @@
 
 struct kl_cell_spec {
 	char *id;
-	char *kernel;		/* kernel spec, see images/kernel-spec.h */
-	uint64_t memory;	/* bytes */
+	char *kernel;	 /* kernel spec, see images/kernel-spec.h */
+	uint64_t memory; /* bytes */
 	unsigned vcpus;
-	uint64_t crashkernel;	/* bytes, 0 = no crashkernel= on the command line */
+	uint64_t crashkernel; /* bytes, 0 = no crashkernel= on the command line */
 	char *scenario;
-	char *expect;		/* "pass" or "fail/<cause>" */
+	char *expect; /* "pass" or "fail/<cause>" */
 };
 
 struct kl_plan {
@@ -31,7 +31,7 @@ struct kl_plan {
 	struct kl_cell_spec *cells;
 };
 
-#define KL_DEFAULT_KERNEL "debian:bookworm"
+#define KL_DEFAULT_KERNEL   "debian:bookworm"
 #define KL_DEFAULT_SCENARIO "sysrq"
 
 int kl_plan_parse_file(const char *path, struct kl_plan **ret, struct kl_error **err);

@@ -57,7 +57,10 @@ int kl_guest_binaries(char **ret_loader, char **ret_saver, struct kl_error **err
 		    asprintf(&s, "%s/kdumplab-saver", KL_LIBEXECDIR) < 0)
 			return kl_error_set(err, ENOMEM, "paths");
 		if (access(l, X_OK) < 0 || access(s, X_OK) < 0)
-			return kl_error_set(err, ENOENT, "the guest programs are neither in \"%s/loader\" and \"%s/saver\" nor in \"%s\"; build the project first (ninja -C build)", self, self, KL_LIBEXECDIR);
+			return kl_error_set(
+				err, ENOENT,
+				"the guest programs are neither in \"%s/loader\" and \"%s/saver\" nor in \"%s\"; build the project first (ninja -C build)",
+				self, self, KL_LIBEXECDIR);
 	}
 	*ret_loader = TAKE_PTR(l);
 	*ret_saver = TAKE_PTR(s);
@@ -135,7 +138,8 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 		struct kl_images *im = NULL;
 		r = kl_images_prepare(&io, &im, err);
 		if (r < 0)
-			return kl_error_wrap(err, "kernel \"%s\" (cell \"%s\")", p->cells[i].kernel, p->cells[i].id);
+			return kl_error_wrap(err, "kernel \"%s\" (cell \"%s\")", p->cells[i].kernel,
+					     p->cells[i].id);
 		rn->kernels[rn->n_kernels++] = (struct kernel_images){ p->cells[i].kernel, im };
 	}
 	return 0;
@@ -144,7 +148,8 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 static void count(struct kl_run_summary *s, struct json_object *c)
 {
 	struct json_object *v, *x;
-	const char *vs = json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) : "";
+	const char *vs =
+		json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) : "";
 	s->cells++;
 	if (streq(vs, "pass"))
 		s->pass++;
@@ -204,7 +209,9 @@ static void *slot_main(void *arg)
 			.out_dir = rn->o->out_dir,
 			.state_dir = rn->o->state_dir,
 			.kvm = rn->kvm,
-			.deadline_scale = (rn->o->deadline_scale > 0 ? rn->o->deadline_scale : 1.0) * (rn->kvm ? 0.5 : 1.0),
+			.deadline_scale =
+				(rn->o->deadline_scale > 0 ? rn->o->deadline_scale : 1.0) *
+				(rn->kvm ? 0.5 : 1.0),
 			.interrupted = rn->o->interrupted,
 			.keep_disk = rn->o->keep_disks,
 			.progress = cell_progress,
@@ -244,7 +251,8 @@ static void take_resumed(struct run *rn)
 {
 	const struct kl_plan *p = rn->o->plan;
 	for (size_t i = 0; i < p->n_cells; i++) {
-		struct json_object *c = rn->o->rerun ? NULL : kl_journal_load(rn->o->out_dir, &p->cells[i]);
+		struct json_object *c =
+			rn->o->rerun ? NULL : kl_journal_load(rn->o->out_dir, &p->cells[i]);
 		json_object_array_add(rn->cells, c);
 		if (!c)
 			continue;
@@ -264,7 +272,8 @@ static int probe_kvm(struct run *rn, struct kl_virt *v, struct kl_error **err)
 	const struct kl_images *im = rn->kernels[0].im;
 	bool kvm = false;
 	_cleanup_free_ char *reason = NULL;
-	int r = kl_virt_probe_kvm(v, rn->o->cache_dir, im->vmlinuz, im->system_initrd, &kvm, &reason, err);
+	int r = kl_virt_probe_kvm(v, rn->o->cache_dir, im->vmlinuz, im->system_initrd, &kvm,
+				  &reason, err);
 	if (r < 0)
 		return r;
 	rn->kvm = kvm;
@@ -332,11 +341,13 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	if (r >= 0)
 		r = kl_mkdir_p(o->state_dir, 0755, err);
 	if (r >= 0) {
-		notice(&rn, "kdumplab: %zu cell(s) from %s, results in \"%s\"", o->plan->n_cells, o->plan->source, o->out_dir);
+		notice(&rn, "kdumplab: %zu cell(s) from %s, results in \"%s\"", o->plan->n_cells,
+		       o->plan->source, o->out_dir);
 		rn.cells = json_object_new_array();
 		take_resumed(&rn);
 		if (rn.sum.resumed)
-			notice(&rn, "resuming: %u of %zu cells already done in \"%s\"", rn.sum.resumed, o->plan->n_cells, o->out_dir);
+			notice(&rn, "resuming: %u of %zu cells already done in \"%s\"",
+			       rn.sum.resumed, o->plan->n_cells, o->out_dir);
 		if (rn.sum.resumed < o->plan->n_cells)
 			r = run_cells(&rn, err);
 		write_reports(&rn);

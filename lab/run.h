@@ -23,7 +23,7 @@ struct kl_run_options {
 	unsigned jobs;		 /* cells at once per connection (default 1) */
 	bool rerun;		 /* ignore the journal: run every cell again */
 	bool keep_disks;
-	bool force_tcg;		 /* skip the KVM probe */
+	bool force_tcg; /* skip the KVM probe */
 	double deadline_scale;
 	volatile sig_atomic_t *interrupted;
 	/* Progress for the CLI; all optional. */

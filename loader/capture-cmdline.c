@@ -79,7 +79,8 @@ static void add(struct builder *b, const char *arg)
 
 int loader_capture_cmdline(const char *first_cmdline, char *buf, size_t size)
 {
-	struct builder b = { .buf = buf, .size = size < LOADER_CMDLINE_MAX ? size : LOADER_CMDLINE_MAX };
+	struct builder b = { .buf = buf,
+			     .size = size < LOADER_CMDLINE_MAX ? size : LOADER_CMDLINE_MAX };
 	char tok[KL_PATH_MAX], append[KL_PATH_MAX];
 	const char *cur;
 	int consoles = 0, r;

@@ -7,9 +7,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "kernel-facts.h"
 #include "guest-report.h"
 #include "guest-util.h"
+#include "kernel-facts.h"
 
 static int parse_hex(const char **p, uint64_t *ret)
 {
@@ -25,8 +25,8 @@ static int parse_hex(const char **p, uint64_t *ret)
 }
 
 /* "  00100000-bffdffff : System RAM" → depth 1, start, end, name. */
-static int iomem_line(const char *line, size_t len, unsigned *depth, uint64_t *start,
-		      uint64_t *end, const char **name, size_t *name_len)
+static int iomem_line(const char *line, size_t len, unsigned *depth, uint64_t *start, uint64_t *end,
+		      const char **name, size_t *name_len)
 {
 	const char *p = line, *stop = line + len;
 	size_t spaces = 0;
@@ -63,9 +63,11 @@ size_t loader_iomem_parse(const char *text, struct loader_iomem_range *ranges, s
 
 		if (iomem_line(line, len, &depth, &start, &end, &name, &name_len) == 0) {
 			if (depth == 0 && name_is(name, name_len, "System RAM"))
-				ranges[n++] = (struct loader_iomem_range){ LOADER_IOMEM_RAM, start, end };
+				ranges[n++] =
+					(struct loader_iomem_range){ LOADER_IOMEM_RAM, start, end };
 			else if (name_is(name, name_len, "Crash kernel"))
-				ranges[n++] = (struct loader_iomem_range){ LOADER_IOMEM_CRASH, start, end };
+				ranges[n++] = (struct loader_iomem_range){ LOADER_IOMEM_CRASH,
+									   start, end };
 		}
 		line += len;
 		if (*line == '\n')
@@ -88,7 +90,8 @@ static void kallsyms_line(const char *line, size_t len, uint64_t addrs[], unsign
 		return;
 	const char *name = p + 3;
 	for (unsigned i = 0; i < LOADER_KALLSYMS_COUNT; i++)
-		if (addrs[i] == 0 && name_is(name, (size_t)(stop - name), loader_kallsyms_names[i])) {
+		if (addrs[i] == 0 &&
+		    name_is(name, (size_t)(stop - name), loader_kallsyms_names[i])) {
 			addrs[i] = addr;
 			(*found)++;
 		}
@@ -115,7 +118,8 @@ int loader_kallsyms_read(const char *path, uint64_t addrs[LOADER_KALLSYMS_COUNT]
 			break;
 		have += (size_t)n;
 		size_t off = 0;
-		for (char *nl; (nl = memchr(buf + off, '\n', have - off)); off = (size_t)(nl - buf) + 1)
+		for (char *nl; (nl = memchr(buf + off, '\n', have - off));
+		     off = (size_t)(nl - buf) + 1)
 			kallsyms_line(buf + off, (size_t)(nl - (buf + off)), addrs, &found);
 		/* A line longer than the buffer is dropped rather than split. */
 		if (off == 0 && have == sizeof(buf))
@@ -186,10 +190,15 @@ int loader_report_facts(struct loader_facts *ret)
 		return kl_report_error("facts", r, "read /sys/devices/system/cpu/online");
 	r = kl_cpulist_parse(cpus_list, &ret->cpus_online, &ret->cpu_highest);
 	if (r < 0)
-		return kl_report_error("facts", r, "/sys/devices/system/cpu/online holds '%s', expected a CPU list like 0-3", cpus_list);
+		return kl_report_error(
+			"facts", r,
+			"/sys/devices/system/cpu/online holds '%s', expected a CPU list like 0-3",
+			cpus_list);
 	r = kl_read_u64("/sys/kernel/kexec_crash_size", &ret->crash_size);
 	if (r < 0)
-		return kl_report_error("facts", r, "read /sys/kernel/kexec_crash_size (a kernel without CONFIG_KEXEC_CORE?)");
+		return kl_report_error(
+			"facts", r,
+			"read /sys/kernel/kexec_crash_size (a kernel without CONFIG_KEXEC_CORE?)");
 	r = kl_read_file("/proc/iomem", iomem, sizeof(iomem));
 	if (r < 0)
 		return kl_report_error("facts", r, "read /proc/iomem");

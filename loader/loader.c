@@ -14,12 +14,12 @@
 #include "capture-cmdline.h"
 #include "catalogue.h"
 #include "config.h"
-#include "kernel-facts.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
 #include "guest-triggers.h"
 #include "guest-util.h"
+#include "kernel-facts.h"
 #include "loader.h"
 #include "protocol.h"
 
@@ -41,7 +41,11 @@ static int check_reservation(const struct loader_facts *f, uint64_t *ret_base)
 			return 0;
 		}
 	}
-	return kl_report_error("reservation", ENOMEM, "kexec_crash_size=%" PRIu64 " crash_kernel_ranges=%u: expected a Crash kernel range in /proc/iomem of kexec_crash_size bytes (boot with crashkernel=)", f->crash_size, crash_ranges);
+	return kl_report_error(
+		"reservation", ENOMEM,
+		"kexec_crash_size=%" PRIu64
+		" crash_kernel_ranges=%u: expected a Crash kernel range in /proc/iomem of kexec_crash_size bytes (boot with crashkernel=)",
+		f->crash_size, crash_ranges);
 }
 
 static off_t file_size(int fd)
@@ -53,28 +57,34 @@ static off_t file_size(int fd)
 static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 {
 	char kpath[KL_PATH_MAX], ipath[KL_PATH_MAX];
-	_cleanup_close_ int kfd = open(kl_path(kpath, sizeof(kpath), KL_CAPTURE_KERNEL),
-				       O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int kfd =
+		open(kl_path(kpath, sizeof(kpath), KL_CAPTURE_KERNEL), O_RDONLY | O_CLOEXEC);
 	if (kfd < 0)
 		return kl_report_error("kexec_file_load", errno, "open %s", KL_CAPTURE_KERNEL);
-	_cleanup_close_ int ifd = open(kl_path(ipath, sizeof(ipath), KL_CAPTURE_INITRD),
-				       O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int ifd =
+		open(kl_path(ipath, sizeof(ipath), KL_CAPTURE_INITRD), O_RDONLY | O_CLOEXEC);
 	if (ifd < 0)
 		return kl_report_error("kexec_file_load", errno, "open %s", KL_CAPTURE_INITRD);
 
-	int r = kl_sys.kexec_file_load(kfd, ifd, strlen(cmdline) + 1, cmdline,
-				       KEXEC_FILE_ON_CRASH);
+	int r = kl_sys.kexec_file_load(kfd, ifd, strlen(cmdline) + 1, cmdline, KEXEC_FILE_ON_CRASH);
 	if (r < 0)
-		return kl_report_error("kexec_file_load", r, "kernel=%s kernel_bytes=%lld initrd=%s initrd_bytes=%lld reservation_bytes=%" PRIu64 " cmdline_len=%zu",
-				       KL_CAPTURE_KERNEL, (long long)file_size(kfd), KL_CAPTURE_INITRD,
-				       (long long)file_size(ifd), crash_size, strlen(cmdline) + 1);
+		return kl_report_error(
+			"kexec_file_load", r,
+			"kernel=%s kernel_bytes=%lld initrd=%s initrd_bytes=%lld reservation_bytes=%" PRIu64
+			" cmdline_len=%zu",
+			KL_CAPTURE_KERNEL, (long long)file_size(kfd), KL_CAPTURE_INITRD,
+			(long long)file_size(ifd), crash_size, strlen(cmdline) + 1);
 
 	uint64_t loaded = 0;
 	r = kl_read_u64("/sys/kernel/kexec_crash_loaded", &loaded);
 	if (r < 0)
 		return kl_report_error("loaded", r, "read /sys/kernel/kexec_crash_loaded");
 	if (loaded != 1)
-		return kl_report_error("loaded", EIO, "kexec_file_load succeeded but /sys/kernel/kexec_crash_loaded is %" PRIu64 ", expected 1", loaded);
+		return kl_report_error(
+			"loaded", EIO,
+			"kexec_file_load succeeded but /sys/kernel/kexec_crash_loaded is %" PRIu64
+			", expected 1",
+			loaded);
 
 	struct kl_line l;
 	kl_line_begin(&l, "loaded");
@@ -127,7 +137,9 @@ static int trigger_child(void *arg)
 	if (r < 0)
 		kl_report_error("trigger", r, "scenario %s: the trigger failed", t->trigger->name);
 	else
-		kl_report_error("trigger", ECANCELED, "scenario %s: the trigger returned but the kernel did not crash", t->trigger->name);
+		kl_report_error("trigger", ECANCELED,
+				"scenario %s: the trigger returned but the kernel did not crash",
+				t->trigger->name);
 	return 1;
 }
 
@@ -158,7 +170,10 @@ static int run_trigger(const struct kl_guest_trigger *trigger, const char *cmdli
 	if (kl_cmdline_get(cmdline, "kdumplab.cpu", val, sizeof(val))) {
 		uint64_t cpu;
 		if (kl_parse_u64(val, 10, &cpu) < 0 || cpu > f->cpu_highest)
-			return kl_report_error("trigger", EINVAL, "kdumplab.cpu='%s': expected an online CPU number, at most %u", val, f->cpu_highest);
+			return kl_report_error(
+				"trigger", EINVAL,
+				"kdumplab.cpu='%s': expected an online CPU number, at most %u", val,
+				f->cpu_highest);
 		t.cpu = (unsigned)cpu;
 	}
 	make_nonce(t.nonce);
@@ -169,7 +184,8 @@ static int run_trigger(const struct kl_guest_trigger *trigger, const char *cmdli
 	/* Status 1: the child has reported why; anything else it could not report itself. */
 	if (status == 1)
 		return -ECANCELED;
-	return kl_report_error("trigger", ECHILD, "the trigger child ended with %s %d and no crash", status < 0 ? "signal" : "status", status < 0 ? -status : status);
+	return kl_report_error("trigger", ECHILD, "the trigger child ended with %s %d and no crash",
+			       status < 0 ? "signal" : "status", status < 0 ? -status : status);
 }
 
 int loader_run(void)
@@ -196,7 +212,10 @@ int loader_run(void)
 	/* Refuse an unknown scenario before spending a boot's worth of work. */
 	const struct kl_guest_trigger *trigger = kl_guest_trigger_find(scenario);
 	if (!trigger || !kl_scenario_find(scenario))
-		return kl_report_error("scenario", ENOENT, "kdumplab.scenario='%s' is not a scenario this loader knows (see scenarios/catalogue.txt)", scenario);
+		return kl_report_error(
+			"scenario", ENOENT,
+			"kdumplab.scenario='%s' is not a scenario this loader knows (see scenarios/catalogue.txt)",
+			scenario);
 
 	r = kl_load_modules();
 	if (r < 0)
@@ -204,7 +223,8 @@ int loader_run(void)
 
 	/* Root reads real kallsyms addresses only when kptr_restrict allows it. */
 	char path[KL_PATH_MAX];
-	r = kl_sys.write_ctl(kl_path(path, sizeof(path), "/proc/sys/kernel/kptr_restrict"), "0\n", 2);
+	r = kl_sys.write_ctl(kl_path(path, sizeof(path), "/proc/sys/kernel/kptr_restrict"), "0\n",
+			     2);
 	if (r < 0)
 		return kl_report_error("facts", r, "write 0 to /proc/sys/kernel/kptr_restrict");
 	r = loader_report_facts(&facts);
@@ -221,7 +241,8 @@ int loader_run(void)
 
 	r = loader_capture_cmdline(cmdline, capture, sizeof(capture));
 	if (r < 0)
-		return kl_report_error("cmdline", r, "build the capture command line from '%s'", cmdline);
+		return kl_report_error("cmdline", r, "build the capture command line from '%s'",
+				       cmdline);
 	r = load_capture_kernel(capture, facts.crash_size);
 	if (r < 0)
 		return r;

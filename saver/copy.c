@@ -48,7 +48,9 @@ static int write_all(struct copier *c, const unsigned char *p, size_t len, uint6
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
-			return kl_report_error("write", e, "pwrite %zu bytes at offset %" PRIu64 " of the dump", len, off);
+			return kl_report_error("write", e,
+					       "pwrite %zu bytes at offset %" PRIu64 " of the dump",
+					       len, off);
 		}
 		p += n;
 		off += (uint64_t)n;
@@ -66,7 +68,11 @@ static int read_all(struct copier *c, unsigned char *p, size_t len, uint64_t off
 			continue;
 		if (n <= 0) {
 			int e = n < 0 ? errno : EIO;
-			return kl_report_error("read", e, "pread %zu bytes at offset %" PRIu64 " of /proc/vmcore (size %" PRIu64 ")%s", len, off, c->size, n == 0 ? ": unexpected end of file" : "");
+			return kl_report_error("read", e,
+					       "pread %zu bytes at offset %" PRIu64
+					       " of /proc/vmcore (size %" PRIu64 ")%s",
+					       len, off, c->size,
+					       n == 0 ? ": unexpected end of file" : "");
 		}
 		p += n;
 		off += (uint64_t)n;
@@ -153,7 +159,9 @@ int saver_copy(int in_fd, uint64_t size, int out_fd, enum saver_read_mode mode, 
 		if (c.st.mode == SAVER_READ_PREAD) {
 			if (!buf) {
 				if (posix_memalign(&buf, PAGE, c.chunk) != 0)
-					return kl_report_error("read", ENOMEM, "allocate a %zu byte read buffer", c.chunk);
+					return kl_report_error("read", ENOMEM,
+							       "allocate a %zu byte read buffer",
+							       c.chunk);
 				c.buf = buf;
 			}
 			r = chunk_pread(&c, off, len);
@@ -166,7 +174,8 @@ int saver_copy(int in_fd, uint64_t size, int out_fd, enum saver_read_mode mode, 
 
 	double t1 = kl_now();
 	if (ftruncate(out_fd, (off_t)size) < 0)
-		return kl_report_error("write", errno, "ftruncate the dump to %" PRIu64 " bytes", size);
+		return kl_report_error("write", errno, "ftruncate the dump to %" PRIu64 " bytes",
+				       size);
 	if (fsync(out_fd) < 0)
 		return kl_report_error("fsync", errno, "fsync the dump");
 	c.st.write_seconds += kl_now() - t1;

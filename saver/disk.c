@@ -26,8 +26,7 @@ static int read_serial(const char *dev, char *buf, size_t size)
 	return -ENOENT;
 }
 
-int saver_disk_scan(const char *serial, char *name, size_t name_size, char *seen,
-		    size_t seen_size)
+int saver_disk_scan(const char *serial, char *name, size_t name_size, char *seen, size_t seen_size)
 {
 	char path[KL_PATH_MAX];
 	_cleanup_closedir_ DIR *d = opendir(kl_path(path, sizeof(path), "/sys/block"));

@@ -28,7 +28,8 @@ static int render(int fd, uint64_t size, uint64_t gap, char *buf, size_t buflen)
 			end = (uint64_t)h;
 		} else {
 			if (have) {
-				int n = snprintf(buf + o, buflen - o, "%" PRIu64 " %" PRIu64 "\n", start, end - start);
+				int n = snprintf(buf + o, buflen - o, "%" PRIu64 " %" PRIu64 "\n",
+						 start, end - start);
 				if (n < 0 || (size_t)n >= buflen - o)
 					return -ENOSPC;
 				o += (size_t)n;
@@ -43,7 +44,8 @@ static int render(int fd, uint64_t size, uint64_t gap, char *buf, size_t buflen)
 	if (have) {
 		if (end > size)
 			end = size;
-		int n = snprintf(buf + o, buflen - o, "%" PRIu64 " %" PRIu64 "\n", start, end - start);
+		int n = snprintf(buf + o, buflen - o, "%" PRIu64 " %" PRIu64 "\n", start,
+				 end - start);
 		if (n < 0 || (size_t)n >= buflen - o)
 			return -ENOSPC;
 		runs++;

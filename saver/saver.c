@@ -39,7 +39,8 @@ static int start(struct saver *s)
 	int r = kl_read_file("/proc/cmdline", s->cmdline, sizeof(s->cmdline));
 	if (r < 0)
 		return kl_report_error("capture-env", r, "read /proc/cmdline");
-	int capture = kl_cmdline_get(s->cmdline, "elfcorehdr", s->elfcorehdr, sizeof(s->elfcorehdr));
+	int capture =
+		kl_cmdline_get(s->cmdline, "elfcorehdr", s->elfcorehdr, sizeof(s->elfcorehdr));
 
 	kl_line_begin(&l, "start");
 	kl_line_add(&l, "prog", "saver");
@@ -48,7 +49,9 @@ static int start(struct saver *s)
 		kl_line_add(&l, "elfcorehdr", s->elfcorehdr);
 	kl_line_emit(&l);
 	if (!capture)
-		return kl_report_error("capture-env", ENOENT, "no elfcorehdr= on the kernel command line: this is not a capture kernel");
+		return kl_report_error(
+			"capture-env", ENOENT,
+			"no elfcorehdr= on the kernel command line: this is not a capture kernel");
 	return 0;
 }
 
@@ -68,7 +71,9 @@ static int find_disk(struct saver *s)
 		waited += 100;
 	}
 	if (r < 0)
-		return kl_report_error("find-disk", r, "no block device with serial '%s' after %u ms; seen: %s", serial, waited, seen[0] ? seen : "(none)");
+		return kl_report_error("find-disk", r,
+				       "no block device with serial '%s' after %u ms; seen: %s",
+				       serial, waited, seen[0] ? seen : "(none)");
 
 	struct kl_line l;
 	kl_line_begin(&l, "disk");
@@ -96,8 +101,8 @@ static int mount_disk(struct saver *s)
 static int fsync_dir(const char *dir, const char *step)
 {
 	char path[KL_PATH_MAX];
-	_cleanup_close_ int fd = open(kl_path(path, sizeof(path), dir),
-				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd =
+		open(kl_path(path, sizeof(path), dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0)
 		return kl_report_error(step, errno, "fsync directory %s", dir);
 	return 0;
@@ -139,9 +144,11 @@ static int save_vmcore(struct saver *s)
 
 	if (kl_cmdline_get(s->cmdline, "kdumplab.saver_read", val, sizeof(val)) &&
 	    saver_read_mode_parse(val, &mode) < 0)
-		return kl_report_error("read", EINVAL, "kdumplab.saver_read='%s': expected mmap or pread", val);
+		return kl_report_error("read", EINVAL,
+				       "kdumplab.saver_read='%s': expected mmap or pread", val);
 
-	_cleanup_close_ int in = open(kl_path(path, sizeof(path), "/proc/vmcore"), O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int in =
+		open(kl_path(path, sizeof(path), "/proc/vmcore"), O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0)
 		return kl_report_error("open-vmcore", errno, "open /proc/vmcore");
 	s->vmcore_size = (uint64_t)st.st_size;
@@ -167,7 +174,8 @@ static int save_vmcore(struct saver *s)
 		return kl_report_error("write", errno, "stat %s", MNT "/" KL_DUMP_FILE_TMP);
 	s->allocated = (uint64_t)st.st_blocks * 512;
 	if (rename(path, kl_path(dst, sizeof(dst), MNT "/" KL_DUMP_FILE)) < 0)
-		return kl_report_error("write", errno, "rename %s to %s", KL_DUMP_FILE_TMP, KL_DUMP_FILE);
+		return kl_report_error("write", errno, "rename %s to %s", KL_DUMP_FILE_TMP,
+				       KL_DUMP_FILE);
 	r = fsync_dir(MNT, "fsync");
 	if (r < 0)
 		return r;
@@ -197,12 +205,14 @@ static int write_extents(struct saver *s)
 {
 	char path[KL_PATH_MAX];
 	static char text[SAVER_EXTENTS_MAX_TEXT];
-	_cleanup_close_ int fd = open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd =
+		open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kl_report_error("extents", errno, "open %s", MNT "/" KL_DUMP_FILE);
 	int runs = saver_extents_text(fd, s->vmcore_size, text, sizeof(text));
 	if (runs < 0)
-		return kl_report_error("extents", -runs, "map the data of %s", MNT "/" KL_DUMP_FILE);
+		return kl_report_error("extents", -runs, "map the data of %s",
+				       MNT "/" KL_DUMP_FILE);
 	s->extents = (unsigned)runs;
 	return write_synced(MNT "/" KL_EXTENTS_FILE, text, "extents");
 }
@@ -214,20 +224,14 @@ static int write_manifest(struct saver *s)
 
 	uname(&u);
 	snprintf(text, sizeof(text),
-		 KL_MANIFEST_SIZE "=%" PRIu64 "\n"
-		 KL_MANIFEST_ALLOCATED "=%" PRIu64 "\n"
-		 KL_MANIFEST_ZERO_PAGES "=%" PRIu64 "\n"
-		 KL_MANIFEST_DATA_PAGES "=%" PRIu64 "\n"
-		 KL_MANIFEST_HASH "=%016" PRIx64 "\n"
-		 KL_MANIFEST_READ_SECONDS "=%.3f\n"
-		 KL_MANIFEST_WRITE_SECONDS "=%.3f\n"
-		 KL_MANIFEST_TOTAL_SECONDS "=%.3f\n"
-		 KL_MANIFEST_VMCORE_SIZE "=%" PRIu64 "\n"
-		 KL_MANIFEST_KERNEL_RELEASE "=%s\n"
-		 KL_MANIFEST_ELFCOREHDR "=%s\n"
-		 KL_MANIFEST_READ_MODE "=%s\n"
-		 KL_MANIFEST_SAVER_VERSION "=%s\n"
-		 KL_MANIFEST_EXTENTS "=%u\n",
+		 KL_MANIFEST_SIZE
+		 "=%" PRIu64 "\n" KL_MANIFEST_ALLOCATED "=%" PRIu64 "\n" KL_MANIFEST_ZERO_PAGES
+		 "=%" PRIu64 "\n" KL_MANIFEST_DATA_PAGES "=%" PRIu64 "\n" KL_MANIFEST_HASH
+		 "=%016" PRIx64 "\n" KL_MANIFEST_READ_SECONDS "=%.3f\n" KL_MANIFEST_WRITE_SECONDS
+		 "=%.3f\n" KL_MANIFEST_TOTAL_SECONDS "=%.3f\n" KL_MANIFEST_VMCORE_SIZE "=%" PRIu64
+		 "\n" KL_MANIFEST_KERNEL_RELEASE "=%s\n" KL_MANIFEST_ELFCOREHDR
+		 "=%s\n" KL_MANIFEST_READ_MODE "=%s\n" KL_MANIFEST_SAVER_VERSION
+		 "=%s\n" KL_MANIFEST_EXTENTS "=%u\n",
 		 s->vmcore_size, s->allocated, s->st.zero_pages, s->st.data_pages, s->st.hash,
 		 s->st.read_seconds, s->st.write_seconds, s->seconds, s->vmcore_size, u.release,
 		 s->elfcorehdr, saver_read_mode_name(s->st.mode), KL_VERSION, s->extents);
@@ -280,9 +284,9 @@ static int unmount_disk(struct saver *s)
 int saver_run(const struct saver_opts *opts)
 {
 	/* In order; each reports its own error line and the first failure ends the run. */
-	static int (*const steps[])(struct saver *s) = {
-		mount_basics, start, load_modules, find_disk, mount_disk, save_vmcore,
-		write_extents, write_manifest, unmount_disk,
+	static int (*const steps[])(struct saver * s) = {
+		mount_basics, start,	     load_modules,   find_disk,	   mount_disk,
+		save_vmcore,  write_extents, write_manifest, unmount_disk,
 	};
 	static struct saver s;
 

@@ -14,14 +14,16 @@ const struct kl_scenario kl_scenarios[] = {
 		.name = "sysrq",
 		.description = "panic through the magic SysRq crash action",
 		.trigger_text = "echo c > /proc/sysrq-trigger",
-		.expect = (const char *const[]){ "sysrq: Trigger a crash",
-						 "Kernel panic - not syncing: sysrq triggered crash",
-						 NULL },
+		.expect =
+			(const char *const[]){ "sysrq: Trigger a crash",
+					       "Kernel panic - not syncing: sysrq triggered crash",
+					       NULL },
 		.crashes = true,
 	},
 	{
 		.name = "none",
-		.description = "no crash: load the capture kernel, report and power off (boot probes)",
+		.description =
+			"no crash: load the capture kernel, report and power off (boot probes)",
 		.trigger_text = "",
 		.expect = (const char *const[]){ NULL },
 		.crashes = false,

@@ -50,16 +50,20 @@ struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 	struct json_object *sec = json_object_new_object();
 	for (int p = 0; p < KL_PHASE_COUNT; p++)
 		if (p != KL_PHASE_VERDICT)
-			json_object_object_add(sec, kl_phase_name(p), json_object_new_double(r->seconds[p]));
+			json_object_object_add(sec, kl_phase_name(p),
+					       json_object_new_double(r->seconds[p]));
 	json_object_object_add(o, "seconds", sec);
 	json_object_object_add(o, "total_seconds", json_object_new_double(r->total_seconds));
 	json_object_object_add(o, "dump_bytes", json_object_new_uint64(r->dump_bytes));
-	json_object_object_add(o, "dump_allocated_bytes", json_object_new_uint64(r->dump_allocated));
+	json_object_object_add(o, "dump_allocated_bytes",
+			       json_object_new_uint64(r->dump_allocated));
 	struct json_object *pull = json_object_new_object();
 	json_object_object_add(pull, "method", str_or_null(r->pull_method));
 	json_object_object_add(pull, "extents", json_object_new_uint64(r->pull_extents));
-	json_object_object_add(pull, "launch_seconds", json_object_new_double(r->pull_launch_seconds));
-	json_object_object_add(pull, "transfer_seconds", json_object_new_double(r->pull_transfer_seconds));
+	json_object_object_add(pull, "launch_seconds",
+			       json_object_new_double(r->pull_launch_seconds));
+	json_object_object_add(pull, "transfer_seconds",
+			       json_object_new_double(r->pull_transfer_seconds));
 	json_object_object_add(o, "pull", pull);
 	struct json_object *paths = json_object_new_object();
 	json_object_object_add(paths, "dir", str_or_null(r->dir));
@@ -81,7 +85,9 @@ static struct json_object *summary(struct json_object *cells)
 	size_t len = json_object_array_length(cells);
 	for (size_t i = 0; i < len; i++) {
 		struct json_object *c = json_object_array_get_idx(cells, i), *v, *x;
-		const char *vs = json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) : "";
+		const char *vs = json_object_object_get_ex(c, "verdict", &v)
+					 ? json_object_get_string(v)
+					 : "";
 		n[streq(vs, "pass") ? 0 : streq(vs, "fail") ? 1 : 2]++;
 		if (!json_object_object_get_ex(c, "expected", &x) || !json_object_get_boolean(x))
 			unexpected++;
@@ -110,7 +116,8 @@ int kl_report_write(const char *dir, struct json_object *cells, struct kl_error 
 	json_object_object_add(root, "written", json_object_new_string(when));
 	json_object_object_add(root, "summary", summary(cells));
 	json_object_object_add(root, "cells", json_object_get(cells));
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (asprintf(&rp, "%s/results.json", dir) < 0 || asprintf(&jp, "%s/junit.xml", dir) < 0) {
 		json_object_put(root);
 		return kl_error_set(err, ENOMEM, "report");

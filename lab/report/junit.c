@@ -27,16 +27,20 @@ static int write_case(xmlTextWriterPtr w, struct json_object *c)
 	const char *verdict = get_s(c, "verdict"), *cause = get_s(c, "cause");
 	char got[160], t[32];
 
-	snprintf(got, sizeof(got), "%s%s%s", verdict ? verdict : "?", cause ? "/" : "", cause ? cause : "");
+	snprintf(got, sizeof(got), "%s%s%s", verdict ? verdict : "?", cause ? "/" : "",
+		 cause ? cause : "");
 	snprintf(t, sizeof(t), "%.3f", get_d(c, "total_seconds"));
 	xmlTextWriterStartElement(w, BAD_CAST "testcase");
 	xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST "kdumplab");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST(get_s(c, "id") ? get_s(c, "id") : "?"));
+	xmlTextWriterWriteAttribute(w, BAD_CAST "name",
+				    BAD_CAST(get_s(c, "id") ? get_s(c, "id") : "?"));
 	xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST t);
 	if (!expected) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), "expected %s, got %s", get_s(c, "expect") ? get_s(c, "expect") : "pass", got);
-		xmlTextWriterStartElement(w, BAD_CAST(streq(verdict ? verdict : "", "error") ? "error" : "failure"));
+		snprintf(msg, sizeof(msg), "expected %s, got %s",
+			 get_s(c, "expect") ? get_s(c, "expect") : "pass", got);
+		xmlTextWriterStartElement(
+			w, BAD_CAST(streq(verdict ? verdict : "", "error") ? "error" : "failure"));
 		xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST msg);
 		xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST got);
 		const char *d = get_s(c, "detail");
@@ -46,12 +50,15 @@ static int write_case(xmlTextWriterPtr w, struct json_object *c)
 		if (json_object_object_get_ex(c, "decisive_lines", &dl))
 			for (size_t i = 0; i < json_object_array_length(dl); i++) {
 				xmlTextWriterWriteString(w, BAD_CAST "\n");
-				xmlTextWriterWriteString(w, BAD_CAST json_object_get_string(json_object_array_get_idx(dl, i)));
+				xmlTextWriterWriteString(w,
+							 BAD_CAST json_object_get_string(
+								 json_object_array_get_idx(dl, i)));
 			}
 		xmlTextWriterEndElement(w);
 	}
 	struct json_object *paths;
-	const char *log = json_object_object_get_ex(c, "paths", &paths) ? get_s(paths, "console") : NULL;
+	const char *log =
+		json_object_object_get_ex(c, "paths", &paths) ? get_s(paths, "console") : NULL;
 	if (log) {
 		char out[600];
 		snprintf(out, sizeof(out), "verdict %s; console log %s", got, log);

@@ -53,7 +53,8 @@ static int run_capture(const char *const *argv, char **ret_output, int *ret_stat
 			}
 		}
 		char sink[1024];
-		ssize_t n = read(pipefd[0], out ? out + len : sink, out ? cap - len - 1 : sizeof(sink));
+		ssize_t n =
+			read(pipefd[0], out ? out + len : sink, out ? cap - len - 1 : sizeof(sink));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -83,14 +84,19 @@ static int run_capture(const char *const *argv, char **ret_output, int *ret_stat
 int kl_disk_create(const char *path, uint64_t size_bytes, struct kl_error **err)
 {
 	if (size_bytes < 16ull << 20 || size_bytes % 4096)
-		return kl_error_usage(err, EINVAL, "dump disk \"%s\": size %" PRIu64 " must be a multiple of 4096 and at least 16 MiB", path, size_bytes);
+		return kl_error_usage(err, EINVAL,
+				      "dump disk \"%s\": size %" PRIu64
+				      " must be a multiple of 4096 and at least 16 MiB",
+				      path, size_bytes);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return kl_error_set(err, errno, "cannot replace dump disk \"%s\"", path);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kl_error_set(err, errno, "cannot create dump disk \"%s\"", path);
 	if (ftruncate(fd, (off_t)size_bytes) < 0) {
-		int r = kl_error_set(err, errno, "cannot size dump disk \"%s\" to %" PRIu64 " bytes", path, size_bytes);
+		int r = kl_error_set(err, errno,
+				     "cannot size dump disk \"%s\" to %" PRIu64 " bytes", path,
+				     size_bytes);
 		unlink(path);
 		return r;
 	}
@@ -101,20 +107,38 @@ int kl_disk_create(const char *path, uint64_t size_bytes, struct kl_error **err)
 	 * initialised: mke2fs trusts the fresh file to read as zeros after its discard.
 	 */
 	const char *const argv[] = {
-		"mke2fs", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-N", "64", "-m", "0",
-		"-L", "kdumplab-dump", "-E", "lazy_itable_init=0,lazy_journal_init=0,discard",
-		path, NULL,
+		"mke2fs",
+		"-q",
+		"-F",
+		"-t",
+		"ext4",
+		"-O",
+		"^has_journal",
+		"-N",
+		"64",
+		"-m",
+		"0",
+		"-L",
+		"kdumplab-dump",
+		"-E",
+		"lazy_itable_init=0,lazy_journal_init=0,discard",
+		path,
+		NULL,
 	};
 	_cleanup_free_ char *out = NULL;
 	int status;
 	int r = run_capture(argv, &out, &status);
 	if (r < 0) {
 		unlink(path);
-		return kl_error_set(err, -r, "cannot run mke2fs for dump disk \"%s\" (is e2fsprogs installed?)", path);
+		return kl_error_set(
+			err, -r, "cannot run mke2fs for dump disk \"%s\" (is e2fsprogs installed?)",
+			path);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		unlink(path);
-		return kl_error_set(err, 0, "mke2fs failed on dump disk \"%s\" (status %d): %s", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1, out ? out : "");
+		return kl_error_set(err, 0, "mke2fs failed on dump disk \"%s\" (status %d): %s",
+				    path, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				    out ? out : "");
 	}
 	return 0;
 }

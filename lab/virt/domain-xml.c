@@ -6,9 +6,9 @@
  * byte come out escaped.
  */
 #include <inttypes.h>
-#include <string.h>
 #include <libxml/tree.h>
 #include <libxml/xmlstring.h>
+#include <string.h>
 
 #include "virt-internal.h"
 
@@ -29,34 +29,45 @@ static void prop(xmlNodePtr n, const char *name, const char *value)
 }
 
 /* libvirt needs well-formed XML 1.0: UTF-8 and no control characters, which no escaping fixes. */
-static int check_text(const char *domain, const char *what, const char *value, struct kl_error **err)
+static int check_text(const char *domain, const char *what, const char *value,
+		      struct kl_error **err)
 {
 	if (!value)
 		return 0;
 	if (!xmlCheckUTF8(BAD_CAST value))
-		return kl_error_usage(err, EINVAL, "domain \"%s\": %s \"%s\" is not valid UTF-8", domain, what, value);
+		return kl_error_usage(err, EINVAL, "domain \"%s\": %s \"%s\" is not valid UTF-8",
+				      domain, what, value);
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
-			return kl_error_usage(err, EINVAL, "domain \"%s\": %s \"%s\" contains control character 0x%02x", domain, what, value, *p);
+			return kl_error_usage(
+				err, EINVAL,
+				"domain \"%s\": %s \"%s\" contains control character 0x%02x",
+				domain, what, value, *p);
 	return 0;
 }
 
 static int check_config(const struct kl_domain_config *c, struct kl_error **err)
 {
-	if (!c->name || !startswith(c->name, KL_DOMAIN_PREFIX) || !c->name[strlen(KL_DOMAIN_PREFIX)])
-		return kl_error_usage(err, EINVAL, "domain name \"%s\" must start with \"" KL_DOMAIN_PREFIX "\" and name a cell", c->name ? c->name : "(null)");
+	if (!c->name || !startswith(c->name, KL_DOMAIN_PREFIX) ||
+	    !c->name[strlen(KL_DOMAIN_PREFIX)])
+		return kl_error_usage(err, EINVAL,
+				      "domain name \"%s\" must start with \"" KL_DOMAIN_PREFIX
+				      "\" and name a cell",
+				      c->name ? c->name : "(null)");
 	/* libvirt rejects '/' in names; QEMU's -name splits at ','. */
 	if (strpbrk(c->name, "/,\n"))
-		return kl_error_usage(err, EINVAL, "domain name \"%s\" must not contain '/', ',' or a newline", c->name);
+		return kl_error_usage(err, EINVAL,
+				      "domain name \"%s\" must not contain '/', ',' or a newline",
+				      c->name);
 	int r = check_text(c->name, "name", c->name, err);
 	if (r < 0)
 		return r;
 	const struct {
 		const char *what, *value;
 	} texts[] = {
-		{ "kernel", c->kernel }, { "initrd", c->initrd }, { "cmdline", c->cmdline },
-		{ "disk path", c->disk_path }, { "disk serial", c->disk_serial },
-		{ "cpu model", c->cpu_model },
+		{ "kernel", c->kernel },	   { "initrd", c->initrd },
+		{ "cmdline", c->cmdline },	   { "disk path", c->disk_path },
+		{ "disk serial", c->disk_serial }, { "cpu model", c->cpu_model },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
 		r = check_text(c->name, texts[i].what, texts[i].value, err);
@@ -66,9 +77,13 @@ static int check_config(const struct kl_domain_config *c, struct kl_error **err)
 	if (!c->kernel || !*c->kernel)
 		return kl_error_usage(err, EINVAL, "domain \"%s\" has no kernel", c->name);
 	if (c->memory_mib < 16)
-		return kl_error_usage(err, EINVAL, "domain \"%s\": memory %u MiB is too small, expected at least 16", c->name, c->memory_mib);
+		return kl_error_usage(
+			err, EINVAL,
+			"domain \"%s\": memory %u MiB is too small, expected at least 16", c->name,
+			c->memory_mib);
 	if (c->vcpus < 1 || c->vcpus > 64)
-		return kl_error_usage(err, EINVAL, "domain \"%s\": %u vCPUs, expected 1..64", c->name, c->vcpus);
+		return kl_error_usage(err, EINVAL, "domain \"%s\": %u vCPUs, expected 1..64",
+				      c->name, c->vcpus);
 	return 0;
 }
 
@@ -154,8 +169,9 @@ int kl_domain_xml(const struct kl_domain_config *c, char **ret_xml, struct kl_er
 		xmlNodePtr drv = child(disk, "driver", NULL);
 		prop(drv, "name", "qemu");
 		prop(drv, "type", "raw");
-		/* The host reads the disk only after QEMU exited, through the same page cache, so the
-		 * guest's flushes need not reach the platter: "unsafe" saves an fdatasync per fsync. */
+		/* The host reads the disk only after QEMU exited, through the same page cache, so
+		 * the guest's flushes need not reach the platter: "unsafe" saves an fdatasync per
+		 * fsync. */
 		prop(drv, "cache", "unsafe");
 		prop(child(disk, "source", NULL), "file", c->disk_path);
 		xmlNodePtr target = child(disk, "target", NULL);

@@ -14,7 +14,7 @@
 #include "virt-internal.h"
 
 #define PROBE_CACHE_FILE "kvm-probe"
-#define PROBE_NEEDLE KL_PROTO_PREFIX "phase=start"
+#define PROBE_NEEDLE	 KL_PROTO_PREFIX "phase=start"
 
 static double now_s(void)
 {
@@ -106,13 +106,18 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 	for (;;) {
 		int left = (int)((t0 + KL_KVM_PROBE_TIMEOUT_MS / 1000.0 - now_s()) * 1000);
 		if (left <= 0) {
-			if (asprintf(&reason, "a kvm guest printed no \"" PROBE_NEEDLE "\" within %d s: /dev/kvm exists but does not run this kernel", KL_KVM_PROBE_TIMEOUT_MS / 1000) < 0)
+			if (asprintf(&reason,
+				     "a kvm guest printed no \"" PROBE_NEEDLE
+				     "\" within %d s: /dev/kvm exists but does not run this kernel",
+				     KL_KVM_PROBE_TIMEOUT_MS / 1000) < 0)
 				reason = NULL;
 			break;
 		}
 		ssize_t n = kl_vm_read_console(vm, buf + keep, sizeof(buf) - keep - 1, left);
 		if (n == -EPIPE) {
-			if (asprintf(&reason, "a kvm guest ended after %.1f s without reaching its init", now_s() - t0) < 0)
+			if (asprintf(&reason,
+				     "a kvm guest ended after %.1f s without reaching its init",
+				     now_s() - t0) < 0)
 				reason = NULL;
 			break;
 		}
@@ -121,7 +126,8 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 		size_t total = keep + n;
 		buf[total] = 0;
 		if (memmem(buf, total, PROBE_NEEDLE, strlen(PROBE_NEEDLE))) {
-			if (asprintf(&reason, "a kvm guest reached its init in %.1f s", now_s() - t0) < 0)
+			if (asprintf(&reason, "a kvm guest reached its init in %.1f s",
+				     now_s() - t0) < 0)
 				reason = NULL;
 			*ret_reason = reason;
 			return true;
@@ -162,7 +168,8 @@ int kl_virt_probe_kvm(struct kl_virt *v, const char *cache_dir, const char *kern
 	bool kvm = false;
 
 	if (!cache_dir || !kernel)
-		return kl_error_usage(err, EINVAL, "the KVM probe needs a cache directory and a kernel");
+		return kl_error_usage(err, EINVAL,
+				      "the KVM probe needs a cache directory and a kernel");
 	if (asprintf(&path, "%s/" PROBE_CACHE_FILE, cache_dir) < 0)
 		return kl_error_set(err, ENOMEM, "kvm probe");
 

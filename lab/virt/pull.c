@@ -11,14 +11,14 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <guestfs.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <guestfs.h>
 
 #include "protocol.h"
 #include "pull.h"
@@ -74,7 +74,8 @@ static int handle_setup(const struct kl_pull_options *o, guestfs_h **ret, struct
 	 * appliance runs; what matters is set explicitly below. */
 	guestfs_h *g = guestfs_create_flags(GUESTFS_CREATE_NO_ENVIRONMENT);
 	if (!g)
-		return kl_error_set(err, errno ? errno : ENOMEM, "cannot create a libguestfs handle");
+		return kl_error_set(err, errno ? errno : ENOMEM,
+				    "cannot create a libguestfs handle");
 	guestfs_set_error_handler(g, NULL, NULL);
 	*ret = g;
 	if (guestfs_set_backend(g, "direct") < 0)
@@ -99,7 +100,8 @@ static int add_output_drive(guestfs_h *g, const char *path, uint64_t size, const
 	if (fd < 0)
 		return kl_error_set(err, errno, "cannot create \"%s\"", path);
 	if (ftruncate(fd, (off_t)size) < 0)
-		return kl_error_set(err, errno, "cannot size \"%s\" to %" PRIu64 " bytes", path, size);
+		return kl_error_set(err, errno, "cannot size \"%s\" to %" PRIu64 " bytes", path,
+				    size);
 	if (guestfs_add_drive_opts(g, path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
 				   GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1) < 0)
 		return gerr(g, err, "cannot add the output drive", disk);
@@ -148,7 +150,8 @@ static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t (*runs)[2])
 	if (!text)
 		return 0;
 	uint64_t prev_end = 0;
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *end;
 		errno = 0;
 		uint64_t off = strtoull(line, &end, 10);
@@ -170,11 +173,11 @@ static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t (*runs)[2])
 static int copy_extents(guestfs_h *g, uint64_t (*runs)[2], size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
-						GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET, (int64_t)runs[i][0],
-						GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET, (int64_t)runs[i][0],
-						GUESTFS_COPY_FILE_TO_DEVICE_SIZE, (int64_t)runs[i][1],
-						GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) < 0)
+		if (guestfs_copy_file_to_device(
+			    g, "/" KL_DUMP_FILE, "/dev/sdb", GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET,
+			    (int64_t)runs[i][0], GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET,
+			    (int64_t)runs[i][0], GUESTFS_COPY_FILE_TO_DEVICE_SIZE,
+			    (int64_t)runs[i][1], GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) < 0)
 			return -EIO;
 	return 0;
 }
@@ -216,7 +219,8 @@ static void kill_appliance(const char *disk)
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") && cmdline_has(pid, disk))
+		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") &&
+		    cmdline_has(pid, disk))
 			kill(pid, SIGKILL);
 	}
 }
@@ -288,7 +292,10 @@ int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct
 			kl_pull_result_free(*ret);
 			*ret = NULL;
 		}
-		return kl_error_set(err, ETIMEDOUT, "the libguestfs appliance did not finish within %.0f s and was killed (disk \"%s\")", o->deadline_seconds, o->disk_path);
+		return kl_error_set(
+			err, ETIMEDOUT,
+			"the libguestfs appliance did not finish within %.0f s and was killed (disk \"%s\")",
+			o->deadline_seconds, o->disk_path);
 	}
 	if (r < 0 && err && !*err)
 		*err = TAKE_PTR(e);
@@ -301,12 +308,16 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 	double t0 = now_s();
 	struct stat st;
 	if (!o->disk_path || stat(o->disk_path, &st) < 0)
-		return kl_error_usage(err, o->disk_path ? errno : EINVAL, "dump disk \"%s\"", o->disk_path ? o->disk_path : "(null)");
+		return kl_error_usage(err, o->disk_path ? errno : EINVAL, "dump disk \"%s\"",
+				      o->disk_path ? o->disk_path : "(null)");
 	if (!o->out_dir || access(o->out_dir, W_OK) < 0)
-		return kl_error_usage(err, o->out_dir ? errno : EINVAL, "output directory \"%s\"", o->out_dir ? o->out_dir : "(null)");
+		return kl_error_usage(err, o->out_dir ? errno : EINVAL, "output directory \"%s\"",
+				      o->out_dir ? o->out_dir : "(null)");
 	/* supermin walks /lib/modules even when SUPERMIN_MODULES points elsewhere. */
 	if (access("/lib/modules", F_OK) < 0)
-		return kl_error_set(err, errno, "libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
+		return kl_error_set(
+			err, errno,
+			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
 
 	_cleanup_(kl_pull_result_freep) struct kl_pull_result *r = calloc(1, sizeof(*r));
 	_cleanup_free_ char *out = NULL, *manifest = NULL;
@@ -352,7 +363,8 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 			r->method = "extents";
 			r->extents = n;
 		} else if (guestfs_copy_file_to_device(g, "/" KL_DUMP_FILE, "/dev/sdb",
-						       GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) == 0) {
+						       GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1,
+						       -1) == 0) {
 			r->method = "device";
 		} else {
 			device = false; /* fall back below */
@@ -380,7 +392,9 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 		unlink(out);
 	} else {
 		if (truncate(out, (off_t)size) < 0)
-			return kl_error_set(err, errno, "cannot truncate \"%s\" to %" PRIu64 " bytes", out, size);
+			return kl_error_set(err, errno,
+					    "cannot truncate \"%s\" to %" PRIu64 " bytes", out,
+					    size);
 		struct stat ost;
 		if (stat(out, &ost) < 0)
 			return kl_error_set(err, errno, "cannot stat \"%s\"", out);

@@ -13,7 +13,7 @@ struct kl_pull_options {
 	 * /boot (NULL: leave supermin's defaults). These are environment variables of the process:
 	 * see kl_pull(). */
 	const char *appliance_kernel, *appliance_modules;
-	bool force_tcg;              /* backend setting force_tcg: needed where KVM does not work */
+	bool force_tcg;		     /* backend setting force_tcg: needed where KVM does not work */
 	uint64_t expected_dump_size; /* from the saver's console line, 0 if unknown */
 	/* Copy the dump with guestfs_download (every byte, zeros included, crosses the appliance
 	 * channel) instead of the sparse copy to a second drive. For measurements and fallback. */
@@ -24,15 +24,16 @@ struct kl_pull_options {
 };
 
 struct kl_pull_result {
-	bool done_marker, manifest, dump, partial_dump; /* what was on the disk (partial = vmcore.incomplete) */
-	char *dump_path, *manifest_path; /* in out_dir, NULL when absent */
+	bool done_marker, manifest, dump,
+		partial_dump;		    /* what was on the disk (partial = vmcore.incomplete) */
+	char *dump_path, *manifest_path;    /* in out_dir, NULL when absent */
 	uint64_t dump_size, dump_allocated; /* of the pulled copy (holes are not allocated) */
-	uint64_t partial_size;  /* size of vmcore.incomplete on the disk (not pulled) */
+	uint64_t partial_size;		    /* size of vmcore.incomplete on the disk (not pulled) */
 	bool dump_size_mismatch; /* expected_dump_size given and the disk's vmcore differs */
 	/* "extents" (only the saver's data runs, copied to a second drive), "device" (the whole
 	 * file, sparse, to a second drive), "download" or "none" */
 	const char *method;
-	size_t extents;         /* runs copied with method "extents" */
+	size_t extents; /* runs copied with method "extents" */
 	double seconds, launch_seconds, transfer_seconds;
 	char *listing; /* ls -la of the disk root, for diagnostics */
 };

@@ -2,9 +2,9 @@
 /* Shared between the files of lab/virt/; not a public header. */
 #pragma once
 
-#include <pthread.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <pthread.h>
 
 #include "virt.h"
 
@@ -16,7 +16,7 @@ struct kl_virt {
 	char *embed_root; /* set when we rooted the embedded driver ourselves */
 	char *state_dir;
 	bool caps_exported;
-	bool local;       /* the hypervisor runs on this host: pids can be found and killed */
+	bool local; /* the hypervisor runs on this host: pids can be found and killed */
 	pthread_mutex_t lock;
 	struct kl_vm *vms; /* started through this connection and not yet freed */
 };

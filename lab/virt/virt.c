@@ -21,15 +21,15 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/uri.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/uri.h>
 
 #include "virt-internal.h"
 
@@ -82,8 +82,8 @@ static void global_init_once(void)
 		log_from_env();
 	if (virEventRegisterDefaultImpl() < 0) {
 		global_init_result = -EIO;
-		snprintf(global_init_msg, sizeof(global_init_msg), "cannot register libvirt's event loop: %s",
-			 virGetLastErrorMessage());
+		snprintf(global_init_msg, sizeof(global_init_msg),
+			 "cannot register libvirt's event loop: %s", virGetLastErrorMessage());
 		return;
 	}
 	pthread_t t;
@@ -94,8 +94,8 @@ static void global_init_once(void)
 	pthread_attr_destroy(&attr);
 	if (r != 0) {
 		global_init_result = -r;
-		snprintf(global_init_msg, sizeof(global_init_msg), "cannot start libvirt's event loop thread: %s",
-			 strerror(r));
+		snprintf(global_init_msg, sizeof(global_init_msg),
+			 "cannot start libvirt's event loop thread: %s", strerror(r));
 	}
 }
 
@@ -103,7 +103,8 @@ int kl_virt_global_init(const char *state_dir, struct kl_error **err)
 {
 	/* Read only by the first call's global_init_once(). */
 	if (!global_log_outputs[0] && state_dir)
-		snprintf(global_log_outputs, sizeof(global_log_outputs), "3:file:%s/libvirt.log", state_dir);
+		snprintf(global_log_outputs, sizeof(global_log_outputs), "3:file:%s/libvirt.log",
+			 state_dir);
 	else if (!global_log_outputs[0])
 		snprintf(global_log_outputs, sizeof(global_log_outputs), "4:file:/dev/null");
 	pthread_once(&global_once, global_init_once);
@@ -366,7 +367,8 @@ static int rm_rf(const char *path)
 static bool same_inode(int fd, const char *path)
 {
 	struct stat a, b;
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 /* Kill what lived in root and delete it. The caller holds root's lock. */
@@ -468,7 +470,7 @@ int kl_virt_reap(const char *state_dir)
  * has started. libvirt validates what it reads (QEMU binary ctime, libvirt version, host CPU,
  * kernel) and re-probes when stale, so a shared file can only cost time, never be wrong.
  */
-#define CAPS_SHARED "qemu-capabilities"
+#define CAPS_SHARED  "qemu-capabilities"
 #define CAPS_IN_ROOT "cache/qemu/capabilities"
 
 static int copy_small_file(const char *from, const char *to)
@@ -535,21 +537,21 @@ void kl_virt_caps_export(struct kl_virt *v)
 /*
  * <root>/etc/qemu.conf for the embedded driver. As root, libvirt would run QEMU as the
  * distribution's "libvirt-qemu" user, which exists only where the daemon package is installed,
- * and would relabel, namespace and cgroup it, and hand its output to the virtlogd daemon: none of that is needed for throwaway guests whose
- * files we own, and each can fail inside a container. Unprivileged, these keys do not apply.
+ * and would relabel, namespace and cgroup it, and hand its output to the virtlogd daemon: none of
+ * that is needed for throwaway guests whose files we own, and each can fail inside a container.
+ * Unprivileged, these keys do not apply.
  */
 static int embed_write_config(const char *root, struct kl_error **err)
 {
-	static const char conf[] =
-		"# Written by kdumplab for its embedded QEMU driver.\n"
-		"user = \"+0\"\n"
-		"group = \"+0\"\n"
-		"dynamic_ownership = 0\n"
-		"remember_owner = 0\n"
-		"security_driver = \"none\"\n"
-		"namespaces = [ ]\n"
-		"cgroup_controllers = [ ]\n"
-		"stdio_handler = \"file\"\n";
+	static const char conf[] = "# Written by kdumplab for its embedded QEMU driver.\n"
+				   "user = \"+0\"\n"
+				   "group = \"+0\"\n"
+				   "dynamic_ownership = 0\n"
+				   "remember_owner = 0\n"
+				   "security_driver = \"none\"\n"
+				   "namespaces = [ ]\n"
+				   "cgroup_controllers = [ ]\n"
+				   "stdio_handler = \"file\"\n";
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	if (asprintf(&dir, "%s/etc", root) < 0 || asprintf(&path, "%s/etc/qemu.conf", root) < 0)
 		return kl_error_set(err, ENOMEM, "qemu.conf");
@@ -575,8 +577,8 @@ static bool path_is_uri_safe(const char *p)
 {
 	/* The root goes into a URI query unescaped and into QEMU command lines. */
 	for (; *p; p++)
-		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
-		      strchr("/._-+", *p)))
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || strchr("/._-+", *p)))
 			return false;
 	return true;
 }
@@ -672,8 +674,8 @@ static void owner_meta_done(struct owner_meta *m)
 
 static int parse_owner(const char *xml, struct owner_meta *ret)
 {
-	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "owner.xml", NULL, XML_PARSE_NONET |
-				      XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "owner.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc)
 		return -EINVAL;
 	xmlNodePtr n = xmlDocGetRootElement(doc);
@@ -710,7 +712,8 @@ static int reap_dead_domains(struct kl_virt *v)
 		_cleanup_free_ char *meta = NULL;
 		struct owner_meta m = {};
 		if (name && startswith(name, KL_DOMAIN_PREFIX) &&
-		    (meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, KL_OWNER_NS, 0)) &&
+		    (meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, KL_OWNER_NS,
+						 0)) &&
 		    parse_owner(meta, &m) == 0) {
 			if (!kl_owner_alive(m.host, m.pid, m.starttime, m.boot_id) &&
 			    virDomainDestroy(doms[i]) == 0)
@@ -756,14 +759,19 @@ static void kl_virt_freep(struct kl_virt **v)
 	kl_virt_free(*v);
 }
 
-int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret, struct kl_error **err)
+int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
+		 struct kl_error **err)
 {
 	if (state_dir) {
 		if (state_dir[0] != '/' || !path_is_uri_safe(state_dir))
-			return kl_error_usage(err, EINVAL, "state directory \"%s\" must be an absolute path of [A-Za-z0-9/._+-]", state_dir);
+			return kl_error_usage(
+				err, EINVAL,
+				"state directory \"%s\" must be an absolute path of [A-Za-z0-9/._+-]",
+				state_dir);
 		int r = mkdir_p(state_dir, 0755);
 		if (r < 0)
-			return kl_error_set(err, -r, "cannot create state directory \"%s\"", state_dir);
+			return kl_error_set(err, -r, "cannot create state directory \"%s\"",
+					    state_dir);
 	}
 	int r = kl_virt_global_init(state_dir, err);
 	if (r < 0)
@@ -776,7 +784,9 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret, s
 
 	if (!uri) {
 		if (!state_dir || !*state_dir)
-			return kl_error_usage(err, EINVAL, "the embedded QEMU driver needs a state directory, got none");
+			return kl_error_usage(
+				err, EINVAL,
+				"the embedded QEMU driver needs a state directory, got none");
 		v->state_dir = strdup(state_dir);
 		if (!v->state_dir)
 			return kl_error_set(err, ENOMEM, "kl_virt_open");

@@ -21,7 +21,7 @@
 
 #define KL_DOMAIN_PREFIX "kdumplab-"
 /* Namespace of the <metadata> element that records which process owns a domain. */
-#define KL_OWNER_NS "https://kdumplab.invalid/xmlns/owner/1"
+#define KL_OWNER_NS	   "https://kdumplab.invalid/xmlns/owner/1"
 #define KL_OWNER_NS_PREFIX "kdumplab"
 
 struct kl_virt; /* a connection (+ the process-wide libvirt event loop thread) */
@@ -33,7 +33,8 @@ struct kl_virt; /* a connection (+ the process-wide libvirt event loop thread) *
  * under state_dir whose owner is gone, and kdumplab-* domains on this connection whose recorded
  * owner (same host) is dead.
  */
-int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret, struct kl_error **err);
+int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
+		 struct kl_error **err);
 /*
  * Remove what dead labs left under state_dir: embedded roots whose lock is free, the QEMU
  * processes running from them, their console lock files. Live labs are untouched. Returns the
@@ -49,20 +50,20 @@ bool kl_virt_is_local(const struct kl_virt *v);
 bool kl_virt_is_embedded(const struct kl_virt *v);
 
 struct kl_domain_owner {
-	const char *host;   /* gethostname() */
+	const char *host; /* gethostname() */
 	pid_t pid;
 	uint64_t starttime; /* /proc/<pid>/stat field 22: tells a reused pid from the owner */
 	const char *boot_id;
 };
 
 struct kl_domain_config {
-	const char *name;    /* "kdumplab-<cell id>": the lab owns every domain named kdumplab-* */
+	const char *name; /* "kdumplab-<cell id>": the lab owns every domain named kdumplab-* */
 	const char *kernel, *initrd, *cmdline;
 	unsigned memory_mib, vcpus;
-	const char *disk_path;   /* raw dump disk, virtio-blk, writable; NULL for none */
+	const char *disk_path;	 /* raw dump disk, virtio-blk, writable; NULL for none */
 	const char *disk_serial; /* e.g. KL_DEFAULT_DISK_SERIAL; NULL for none */
-	bool kvm;                /* domain type kvm (cpu host-passthrough) vs qemu (TCG) */
-	const char *cpu_model;   /* NULL: "host-passthrough" under kvm, "qemu64" under TCG */
+	bool kvm;		 /* domain type kvm (cpu host-passthrough) vs qemu (TCG) */
+	const char *cpu_model;	 /* NULL: "host-passthrough" under kvm, "qemu64" under TCG */
 	/* Written into <metadata>; NULL in kl_domain_xml() leaves it out, kl_vm_start() fills it. */
 	const struct kl_domain_owner *owner;
 	/* Start without a console stream (drivers that cannot stream, e.g. test:///default). */

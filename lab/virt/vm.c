@@ -22,8 +22,8 @@ struct console {
 	virStreamPtr st;
 	char *buf;
 	size_t start, end, cap;
-	bool ended;     /* EOF or stream error: nothing more will come */
-	bool watching;  /* the event callback is registered */
+	bool ended;    /* EOF or stream error: nothing more will come */
+	bool watching; /* the event callback is registered */
 };
 
 struct kl_vm {
@@ -124,7 +124,8 @@ static int console_open(struct kl_vm *vm, virConnectPtr conn, struct kl_error **
 		return kl_virt_error(err, "cannot open the console of \"%s\"", vm->name);
 	__atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL); /* the callback's reference */
 	c->watching = true;
-	if (virStreamEventAddCallback(c->st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+	if (virStreamEventAddCallback(c->st,
+				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
 					      VIR_STREAM_EVENT_HANGUP,
 				      console_event, c, console_unref) < 0) {
 		c->watching = false;
@@ -282,9 +283,11 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 	if (c->console_file) {
 		/* Ours to create (empty), so reading starts at the guest's first byte. */
-		vm->console_fd = open(c->console_file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		vm->console_fd =
+			open(c->console_file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (vm->console_fd < 0)
-			return kl_error_set(err, errno, "cannot create the console file \"%s\"", c->console_file);
+			return kl_error_set(err, errno, "cannot create the console file \"%s\"",
+					    c->console_file);
 	}
 	bool stream = !c->no_console && !c->console_file;
 

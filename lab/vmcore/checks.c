@@ -53,9 +53,9 @@ static int set(struct kl_check_result *r, enum kl_check_status st, const char *f
 	r->status = st;
 	return r->message ? 0 : -ENOMEM;
 }
-#define PASS(r, ...) set(r, KL_CHECK_PASSED, __VA_ARGS__)
-#define FAIL(r, ...) set(r, KL_CHECK_FAILED, __VA_ARGS__)
-#define SKIP(r, ...) set(r, KL_CHECK_SKIPPED, __VA_ARGS__)
+#define PASS(r, ...)	    set(r, KL_CHECK_PASSED, __VA_ARGS__)
+#define FAIL(r, ...)	    set(r, KL_CHECK_FAILED, __VA_ARGS__)
+#define SKIP(r, ...)	    set(r, KL_CHECK_SKIPPED, __VA_ARGS__)
 #define CHECK(r, cond, ...) set(r, (cond) ? KL_CHECK_PASSED : KL_CHECK_FAILED, __VA_ARGS__)
 
 /* ---- ELF header (invariants 6, 9) ---- */
@@ -85,9 +85,11 @@ static int check_header(struct ctx *c, struct kl_check_result *r)
 	const GElf_Ehdr *e = &c->d->ehdr;
 	bool ok = e->e_version == EV_CURRENT && e->e_ehsize == sizeof(Elf64_Ehdr) &&
 		  e->e_phentsize == sizeof(Elf64_Phdr) && e->e_phoff == sizeof(Elf64_Ehdr);
-	return CHECK(r, ok,
-		     "e_version %u (expected 1), e_ehsize %u (expected 64), e_phentsize %u (expected 56), e_phoff %" PRIu64 " (expected 64)",
-		     (unsigned)e->e_version, e->e_ehsize, e->e_phentsize, (uint64_t)e->e_phoff);
+	return CHECK(
+		r, ok,
+		"e_version %u (expected 1), e_ehsize %u (expected 64), e_phentsize %u (expected 56), e_phoff %" PRIu64
+		" (expected 64)",
+		(unsigned)e->e_version, e->e_ehsize, e->e_phentsize, (uint64_t)e->e_phoff);
 }
 
 static int check_flags(struct ctx *c, struct kl_check_result *r)
@@ -103,7 +105,8 @@ static int check_phdr_count(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_phdrs)
-		return FAIL(r, "program headers unreadable: %s", d->phdrs_error ? d->phdrs_error : "?");
+		return FAIL(r, "program headers unreadable: %s",
+			    d->phdrs_error ? d->phdrs_error : "?");
 	return CHECK(r, d->n_phdrs >= 2, "e_phnum is %zu, expected at least 2 (PT_NOTE + PT_LOAD)",
 		     d->n_phdrs);
 }
@@ -121,9 +124,10 @@ static int check_note_first(struct ctx *c, struct kl_check_result *r)
 	if (n_note == 0)
 		return FAIL(r, "no PT_NOTE among %zu program headers, expected exactly one, first",
 			    d->n_phdrs);
-	return CHECK(r, n_note == 1 && first == 0,
-		     "%zu PT_NOTE headers, the first at index %zu; expected exactly one, at index 0",
-		     n_note, first);
+	return CHECK(
+		r, n_note == 1 && first == 0,
+		"%zu PT_NOTE headers, the first at index %zu; expected exactly one, at index 0",
+		n_note, first);
 }
 
 static int check_types(struct ctx *c, struct kl_check_result *r)
@@ -136,8 +140,10 @@ static int check_types(struct ctx *c, struct kl_check_result *r)
 			first = i;
 	}
 	if (bad)
-		return FAIL(r, "%zu program headers are neither the PT_NOTE nor PT_LOAD; the first is index %zu with p_type %#x",
-			    bad, first, (unsigned)d->phdrs[first].p_type);
+		return FAIL(
+			r,
+			"%zu program headers are neither the PT_NOTE nor PT_LOAD; the first is index %zu with p_type %#x",
+			bad, first, (unsigned)d->phdrs[first].p_type);
 	return PASS(r, "1 PT_NOTE and %zu PT_LOAD headers", d->n_phdrs ? d->n_phdrs - 1 : 0);
 }
 
@@ -145,8 +151,11 @@ static int check_note_bounds(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_note_seg)
-		return FAIL(r, "%s", d->note_seg_error ? d->note_seg_error : "note segment unreadable");
-	return PASS(r, "PT_NOTE at file offset %#" PRIx64 ", %" PRIu64 " bytes, within the file size %" PRIu64,
+		return FAIL(r, "%s",
+			    d->note_seg_error ? d->note_seg_error : "note segment unreadable");
+	return PASS(r,
+		    "PT_NOTE at file offset %#" PRIx64 ", %" PRIu64
+		    " bytes, within the file size %" PRIu64,
 		    d->note_off, d->note_len, d->size);
 }
 
@@ -164,7 +173,9 @@ static int check_load_bounds(struct ctx *c, struct kl_check_result *r)
 			/* Overflow-safe: the sum may wrap, so say it in parts. */
 			uint64_t end = p->p_offset + p->p_filesz;
 			bool wraps = end < p->p_offset;
-			return FAIL(r, "PT_LOAD %zu: p_offset %#" PRIx64 " + p_filesz %#" PRIx64 " %s the file size %#" PRIx64 " (%s)",
+			return FAIL(r,
+				    "PT_LOAD %zu: p_offset %#" PRIx64 " + p_filesz %#" PRIx64
+				    " %s the file size %#" PRIx64 " (%s)",
 				    i, (uint64_t)p->p_offset, (uint64_t)p->p_filesz,
 				    wraps ? "overflows 64 bits, beyond" : "ends beyond", d->size,
 				    wraps ? "corrupt header" : "dump truncated or header corrupt");
@@ -184,7 +195,9 @@ static int check_load_align(struct ctx *c, struct kl_check_result *r)
 	for (size_t i = 0; i < d->n_phdrs; i++) {
 		const GElf_Phdr *p = &d->phdrs[i];
 		if (p->p_type == PT_LOAD && (p->p_offset - p->p_paddr) % 4096 != 0)
-			return FAIL(r, "PT_LOAD %zu: p_offset %#" PRIx64 " and p_paddr %#" PRIx64 " differ by a non-multiple of 4096",
+			return FAIL(r,
+				    "PT_LOAD %zu: p_offset %#" PRIx64 " and p_paddr %#" PRIx64
+				    " differ by a non-multiple of 4096",
 				    i, (uint64_t)p->p_offset, (uint64_t)p->p_paddr);
 	}
 	return PASS(r, "every PT_LOAD has p_offset and p_paddr congruent modulo 4096");
@@ -206,9 +219,11 @@ static int check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
 	const struct kl_dump *d = c->d;
 	const struct kl_note *n = d->vmcoreinfo_note;
 	if (d->n_vmcoreinfo_notes != 1)
-		return FAIL(r, "%zu \"VMCOREINFO\" notes, expected exactly 1", d->n_vmcoreinfo_notes);
+		return FAIL(r, "%zu \"VMCOREINFO\" notes, expected exactly 1",
+			    d->n_vmcoreinfo_notes);
 	return CHECK(r, n->type == 0 && n->descsz > 0 && n->descsz <= KL_VMCOREINFO_MAX,
-		     "one \"VMCOREINFO\" note: n_type %" PRIu32 " (expected 0), n_descsz %" PRIu32 " (expected 1..%d)",
+		     "one \"VMCOREINFO\" note: n_type %" PRIu32 " (expected 0), n_descsz %" PRIu32
+		     " (expected 1..%d)",
 		     n->type, n->descsz, KL_VMCOREINFO_MAX);
 }
 
@@ -222,7 +237,9 @@ static int check_prstatus_size(struct ctx *c, struct kl_check_result *r)
 			continue;
 		n++;
 		if (x->descsz != KL_X86_64_PRSTATUS_SIZE)
-			return FAIL(r, "NT_PRSTATUS note %zu at file offset %#" PRIx64 ": n_descsz %" PRIu32 ", expected %d (x86_64 elf_prstatus)",
+			return FAIL(r,
+				    "NT_PRSTATUS note %zu at file offset %#" PRIx64
+				    ": n_descsz %" PRIu32 ", expected %d (x86_64 elf_prstatus)",
 				    n - 1, x->offset, x->descsz, KL_X86_64_PRSTATUS_SIZE);
 	}
 	return PASS(r, "%zu \"CORE\" NT_PRSTATUS notes of %d bytes", n, KL_X86_64_PRSTATUS_SIZE);
@@ -299,7 +316,9 @@ static int check_crashtime(struct ctx *c, struct kl_check_result *r)
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
 	uint64_t t;
 	if (!v)
-		return FAIL(r, "VMCOREINFO has no CRASHTIME: not written by a kernel crash (a QEMU dump?)");
+		return FAIL(
+			r,
+			"VMCOREINFO has no CRASHTIME: not written by a kernel crash (a QEMU dump?)");
 	if (parse_dec(v, &t) < 0)
 		return FAIL(r, "CRASHTIME=%s is not decimal seconds", v);
 	return PASS(r, "CRASHTIME=%s", v);
@@ -318,7 +337,8 @@ static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 		return SKIP(r, "CRASHTIME=%s; the trigger time is unknown", v);
 	int64_t delta = (int64_t)t - l->trigger_time;
 	return CHECK(r, delta >= -(int64_t)before && delta <= (int64_t)after,
-		     "CRASHTIME=%s is %+" PRId64 " s from the trigger time %" PRId64 ", expected within [-%u, +%u] s",
+		     "CRASHTIME=%s is %+" PRId64 " s from the trigger time %" PRId64
+		     ", expected within [-%u, +%u] s",
 		     v, delta, l->trigger_time, before, after);
 }
 

@@ -17,9 +17,9 @@
 
 /* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU
  * (~360 bytes) plus VMCOREINFO and optional device dumps: 16 MiB is ~40k CPUs. */
-#define KL_DUMP_NOTES_MAX (16u << 20)
+#define KL_DUMP_NOTES_MAX	(16u << 20)
 #define KL_X86_64_PRSTATUS_SIZE 336
-#define KL_PRSTATUS_PID_OFFSET 32 /* pr_info(12) pr_cursig(2+2) pr_sigpend(8) pr_sighold(8) */
+#define KL_PRSTATUS_PID_OFFSET	32 /* pr_info(12) pr_cursig(2+2) pr_sigpend(8) pr_sighold(8) */
 
 struct kl_note {
 	uint32_t namesz, descsz, type;

@@ -69,8 +69,9 @@ static bool ident_ok(const struct kl_dump *d)
 static void load_ehdr(struct kl_dump *d)
 {
 	if (d->size < sizeof(Elf64_Ehdr)) {
-		d->ehdr_error = kl_strdupf("file is %" PRIu64 " bytes, shorter than an ELF64 header (%zu)",
-					   d->size, sizeof(Elf64_Ehdr));
+		d->ehdr_error =
+			kl_strdupf("file is %" PRIu64 " bytes, shorter than an ELF64 header (%zu)",
+				   d->size, sizeof(Elf64_Ehdr));
 		return;
 	}
 	if (!ident_ok(d)) {
@@ -101,18 +102,21 @@ static void load_phdrs(struct kl_dump *d)
 		return;
 	}
 	if (e->e_phnum == PN_XNUM) {
-		d->phdrs_error = kl_strdupf("e_phnum is PN_XNUM (extended numbering), which no vmcore uses");
+		d->phdrs_error =
+			kl_strdupf("e_phnum is PN_XNUM (extended numbering), which no vmcore uses");
 		return;
 	}
 	table = (uint64_t)e->e_phnum * sizeof(Elf64_Phdr);
 	if (e->e_phoff > d->size || table > d->size - e->e_phoff) {
-		d->phdrs_error = kl_strdupf("program header table (e_phoff %" PRIu64 ", %u entries) ends past the file size %" PRIu64,
+		d->phdrs_error = kl_strdupf("program header table (e_phoff %" PRIu64
+					    ", %u entries) ends past the file size %" PRIu64,
 					    (uint64_t)e->e_phoff, e->e_phnum, d->size);
 		return;
 	}
 	size_t n;
 	if (elf_getphdrnum(d->elf, &n) < 0 || n != e->e_phnum) {
-		d->phdrs_error = kl_strdupf("libelf cannot count program headers: %s", elf_errmsg(-1));
+		d->phdrs_error =
+			kl_strdupf("libelf cannot count program headers: %s", elf_errmsg(-1));
 		return;
 	}
 	d->phdrs = calloc(n ? n : 1, sizeof(*d->phdrs));

@@ -48,8 +48,10 @@ static int load_segment(struct kl_dump *d, struct kl_error **err)
 		return 0;
 	}
 	if (p->p_offset > d->size || p->p_filesz > d->size - p->p_offset) {
-		d->note_seg_error = kl_strdupf("PT_NOTE p_offset %#" PRIx64 " + p_filesz %#" PRIx64 " ends past the file size %#" PRIx64,
-					       (uint64_t)p->p_offset, (uint64_t)p->p_filesz, d->size);
+		d->note_seg_error =
+			kl_strdupf("PT_NOTE p_offset %#" PRIx64 " + p_filesz %#" PRIx64
+				   " ends past the file size %#" PRIx64,
+				   (uint64_t)p->p_offset, (uint64_t)p->p_filesz, d->size);
 		return 0;
 	}
 	d->note_buf = malloc(p->p_filesz);
@@ -91,8 +93,10 @@ static int split_notes(struct kl_dump *d, struct kl_error **err)
 	while (pos < len) {
 		uint64_t at = d->note_off + pos;
 		if (len - pos < 12) {
-			d->notes_error = kl_strdupf("note %zu at file offset %#" PRIx64 ": only %" PRIu64 " bytes left, a note header needs 12",
-						    d->n_notes, at, len - pos);
+			d->notes_error =
+				kl_strdupf("note %zu at file offset %#" PRIx64 ": only %" PRIu64
+					   " bytes left, a note header needs 12",
+					   d->n_notes, at, len - pos);
 			return 0;
 		}
 		struct kl_note n = {
@@ -103,20 +107,28 @@ static int split_notes(struct kl_dump *d, struct kl_error **err)
 		};
 		uint64_t body = align4(n.namesz) + align4(n.descsz);
 		if (n.namesz == 0) {
-			d->notes_error = kl_strdupf("note %zu at file offset %#" PRIx64 ": n_namesz is 0 (padding or garbage inside the segment)",
-						    d->n_notes, at);
+			d->notes_error = kl_strdupf(
+				"note %zu at file offset %#" PRIx64
+				": n_namesz is 0 (padding or garbage inside the segment)",
+				d->n_notes, at);
 			return 0;
 		}
 		if (body > len - pos - 12) {
-			d->notes_error = kl_strdupf("note %zu at file offset %#" PRIx64 ": n_namesz %" PRIu32 " + n_descsz %" PRIu32 " runs past the segment end (%" PRIu64 " bytes left)",
-						    d->n_notes, at, n.namesz, n.descsz, len - pos - 12);
+			d->notes_error =
+				kl_strdupf("note %zu at file offset %#" PRIx64 ": n_namesz %" PRIu32
+					   " + n_descsz %" PRIu32
+					   " runs past the segment end (%" PRIu64 " bytes left)",
+					   d->n_notes, at, n.namesz, n.descsz, len - pos - 12);
 			return 0;
 		}
 		n.name = (const char *)b + pos + 12;
 		n.desc = b + pos + 12 + align4(n.namesz);
-		if (n.name[n.namesz - 1] != '\0' || memchr(n.name, '\0', n.namesz) != n.name + n.namesz - 1) {
-			d->notes_error = kl_strdupf("note %zu at file offset %#" PRIx64 ": name of %" PRIu32 " bytes is not one NUL-terminated string",
-						    d->n_notes, at, n.namesz);
+		if (n.name[n.namesz - 1] != '\0' ||
+		    memchr(n.name, '\0', n.namesz) != n.name + n.namesz - 1) {
+			d->notes_error =
+				kl_strdupf("note %zu at file offset %#" PRIx64 ": name of %" PRIu32
+					   " bytes is not one NUL-terminated string",
+					   d->n_notes, at, n.namesz);
 			return 0;
 		}
 		if (add_note(d, &n, &cap) < 0)

@@ -66,7 +66,7 @@ struct kl_check_result {
 	const char *id; /* static, stable */
 	enum kl_severity severity;
 	enum kl_check_status status;
-	bool passed; /* status == KL_CHECK_PASSED */
+	bool passed;   /* status == KL_CHECK_PASSED */
 	char *message; /* names the values compared, or why it was skipped */
 };
 
@@ -89,7 +89,7 @@ struct kl_validation {
 	size_t n_results;
 	unsigned n_passed, n_failed, n_warnings, n_skipped; /* warnings: failed warning checks */
 	uint64_t file_size;
-	unsigned n_load; /* PT_LOAD headers */
+	unsigned n_load;	      /* PT_LOAD headers */
 	struct kl_prstatus *prstatus; /* NT_PRSTATUS notes in order (CPU order) */
 	size_t n_prstatus;
 	struct kl_vmcoreinfo *vmcoreinfo; /* NULL when absent or unparsable */

@@ -65,12 +65,14 @@ int kl_vmcoreinfo_parse(const char *buf, size_t len, struct kl_vmcoreinfo **ret,
 		while (klen < llen && key_char(line[klen]))
 			klen++;
 		if (klen == 0 || klen == llen || line[klen] != '=')
-			return kl_error_set(err, EBADMSG,
-					    "VMCOREINFO line %u \"%.*s\" is not KEY=value with KEY in [A-Za-z0-9_().-]",
-					    lineno, (int)(llen > 80 ? 80 : llen), line);
+			return kl_error_set(
+				err, EBADMSG,
+				"VMCOREINFO line %u \"%.*s\" is not KEY=value with KEY in [A-Za-z0-9_().-]",
+				lineno, (int)(llen > 80 ? 80 : llen), line);
 		if (vi->n_entries == cap) {
 			cap = cap ? cap * 2 : 128;
-			struct kl_vmcoreinfo_entry *nv = reallocarray(vi->entries, cap, sizeof(*nv));
+			struct kl_vmcoreinfo_entry *nv =
+				reallocarray(vi->entries, cap, sizeof(*nv));
 			if (!nv)
 				return kl_error_set(err, ENOMEM, "parsing VMCOREINFO");
 			vi->entries = nv;

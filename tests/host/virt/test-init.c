@@ -4,11 +4,11 @@
  * off, or hangs when the command line says kl.hang (for the kill-and-reap tests).
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <unistd.h>
-#include <stdio.h>
 
 int main(void)
 {

@@ -33,8 +33,8 @@ static void cpio_entry(FILE *f, const char *name, unsigned mode, const void *dat
 {
 	static unsigned ino = 1;
 	size_t namesize = strlen(name) + 1;
-	fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino++, mode, 0, 0,
-		1, 0, len, 0, 0, 0, 0, namesize, 0);
+	fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ino++, mode, 0,
+		0, 1, 0, len, 0, 0, 0, 0, namesize, 0);
 	fwrite(name, 1, namesize, f);
 	for (size_t pad = (110 + namesize) % 4; pad && pad < 4; pad++)
 		fputc(0, f);
@@ -79,8 +79,12 @@ static void teardown(void)
 static struct kl_domain_config guest(const char *name, const char *cmdline)
 {
 	return (struct kl_domain_config){
-		.name = name, .kernel = kernel, .initrd = initrd, .cmdline = cmdline,
-		.memory_mib = 256, .vcpus = 1,
+		.name = name,
+		.kernel = kernel,
+		.initrd = initrd,
+		.cmdline = cmdline,
+		.memory_mib = 256,
+		.vcpus = 1,
 	};
 }
 
@@ -126,7 +130,8 @@ START_TEST(boot_reads_console_to_the_end)
 	bool ended = false;
 	ck_assert_int_eq(kl_vm_wait_ended(vm, 10000, &ended, &e), 0);
 	ck_assert(ended);
-	fprintf(stderr, "# open %.3f s, start %.3f s, start to protocol line %.3f s\n", t_open, t_start, first_line);
+	fprintf(stderr, "# open %.3f s, start %.3f s, start to protocol line %.3f s\n", t_open,
+		t_start, first_line);
 	free(out);
 	kl_vm_free(vm);
 	kl_virt_close(v);
@@ -186,7 +191,8 @@ START_TEST(killed_lab_is_reaped_by_next_open)
 	kill(lab, SIGKILL);
 	ck_assert_int_eq(waitpid(lab, NULL, 0), lab);
 	usleep(500 * 1000);
-	ck_assert_msg(!gone(qemu), "QEMU %d died with its lab: the embedded driver changed", (int)qemu);
+	ck_assert_msg(!gone(qemu), "QEMU %d died with its lab: the embedded driver changed",
+		      (int)qemu);
 
 	struct kl_virt *v = NULL;
 	struct kl_error *e = NULL;
@@ -250,7 +256,8 @@ END_TEST
 static void debugfs_write(const char *disk, const char *host_file, const char *name)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'write %s %s' %s >/dev/null 2>&1", host_file, name, disk);
+	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'write %s %s' %s >/dev/null 2>&1", host_file,
+		 name, disk);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -304,8 +311,12 @@ START_TEST(pull_full_and_partial)
 	debugfs_write(disk, done, "DONE");
 
 	struct kl_pull_options o = {
-		.disk_path = disk, .out_dir = out, .appliance_kernel = kernel,
-		.appliance_modules = modules, .force_tcg = true, .expected_dump_size = 32 << 20,
+		.disk_path = disk,
+		.out_dir = out,
+		.appliance_kernel = kernel,
+		.appliance_modules = modules,
+		.force_tcg = true,
+		.expected_dump_size = 32 << 20,
 	};
 	struct kl_pull_result *r = NULL;
 	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
@@ -318,7 +329,8 @@ START_TEST(pull_full_and_partial)
 	ck_assert(same_content(r->dump_path, src));
 	ck_assert(same_content(r->manifest_path, manifest));
 	ck_assert_ptr_nonnull(strstr(r->listing, "vmcore"));
-	fprintf(stderr, "# pull device: launch %.2f s, transfer %.2f s, allocated %llu\n", r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
+	fprintf(stderr, "# pull device: launch %.2f s, transfer %.2f s, allocated %llu\n",
+		r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
 	kl_pull_result_free(r);
 
 	o.out_dir = out2;
@@ -328,7 +340,8 @@ START_TEST(pull_full_and_partial)
 	ck_assert_str_eq(r->method, "download");
 	ck_assert(r->dump_size_mismatch);
 	ck_assert(same_content(r->dump_path, src));
-	fprintf(stderr, "# pull download: launch %.2f s, transfer %.2f s, allocated %llu\n", r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
+	fprintf(stderr, "# pull download: launch %.2f s, transfer %.2f s, allocated %llu\n",
+		r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
 	kl_pull_result_free(r);
 
 	/* A save that never finished: only vmcore.incomplete, no manifest, no DONE. */

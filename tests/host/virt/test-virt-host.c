@@ -6,14 +6,14 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "virt/virt.h"
 
@@ -216,7 +216,9 @@ static void start_raw(virConnectPtr raw, const char *name, const char *host, pid
 			boot_id[strcspn(boot_id, "\n")] = 0;
 		fclose(f);
 	}
-	struct kl_domain_owner o = { .host = host ? host : hostname, .pid = pid, .boot_id = boot_id };
+	struct kl_domain_owner o = { .host = host ? host : hostname,
+				     .pid = pid,
+				     .boot_id = boot_id };
 	struct kl_domain_config c = base;
 	c.name = name;
 	c.owner = pid ? &o : NULL;

@@ -27,14 +27,15 @@ static struct fake_call *record(const char *name, const char *path)
 	if (path) {
 		size_t rl = strlen(fake.root);
 		/* Every path the programs use must be under the root prefix. */
-		ck_assert_msg(strncmp(path, fake.root, rl) == 0, "%s outside the fake root: %s", name, path);
+		ck_assert_msg(strncmp(path, fake.root, rl) == 0, "%s outside the fake root: %s",
+			      name, path);
 		snprintf(c->path, sizeof(c->path), "%s", path + rl);
 	}
 	return c;
 }
 
-static int f_mount(const char *source, const char *target, const char *fstype,
-		   unsigned long flags, const void *data)
+static int f_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+		   const void *data)
 {
 	struct fake_call *c = record("mount", target);
 	snprintf(c->data, sizeof(c->data), "%s %s", fstype, source);
@@ -58,9 +59,11 @@ static int f_finit_module(int fd, const char *params, int flags)
 	struct fake_call *c = record("finit_module", target);
 	c->flags = (unsigned long)flags;
 	const char *base = strrchr(c->path, '/') + 1;
-	if (fake.failing_module && strncmp(base, fake.failing_module, strlen(fake.failing_module)) == 0)
+	if (fake.failing_module &&
+	    strncmp(base, fake.failing_module, strlen(fake.failing_module)) == 0)
 		return -ENOEXEC;
-	if (fake.eexist_module && strncmp(base, fake.eexist_module, strlen(fake.eexist_module)) == 0)
+	if (fake.eexist_module &&
+	    strncmp(base, fake.eexist_module, strlen(fake.eexist_module)) == 0)
 		return -EEXIST;
 	return 0;
 }
@@ -311,24 +314,22 @@ void fake_system_guest(const char *cmdline)
 	fake_write("/sys/devices/system/cpu/online", "0-3\n");
 	fake_write("/sys/kernel/kexec_crash_size", "201326592\n");
 	fake_write("/sys/kernel/kexec_crash_loaded", "0\n");
-	fake_write("/proc/iomem",
-		   "00000000-00000fff : Reserved\n"
-		   "00001000-0009fbff : System RAM\n"
-		   "000a0000-000bffff : PCI Bus 0000:00\n"
-		   "00100000-3ffdcfff : System RAM\n"
-		   "  19000000-1a001fff : Kernel code\n"
-		   "  2c000000-37ffffff : Crash kernel\n"
-		   "3ffdd000-3fffffff : Reserved\n"
-		   "100000000-13fffffff : System RAM\n"
-		   "  100000000-1000fffff : Some driver\n");
-	fake_write("/proc/kallsyms",
-		   "0000000000000000 A fixed_percpu_data\n"
-		   "ffffffff81000000 T _text\n"
-		   "ffffffff81000000 T _stext\n"
-		   "ffffffff82a00000 D init_uts_ns\n"
-		   "ffffffff82a10000 d prb\n"
-		   "ffffffff83000000 B _end\n"
-		   "ffffffffc0000000 t prb\t[fake_module]\n");
+	fake_write("/proc/iomem", "00000000-00000fff : Reserved\n"
+				  "00001000-0009fbff : System RAM\n"
+				  "000a0000-000bffff : PCI Bus 0000:00\n"
+				  "00100000-3ffdcfff : System RAM\n"
+				  "  19000000-1a001fff : Kernel code\n"
+				  "  2c000000-37ffffff : Crash kernel\n"
+				  "3ffdd000-3fffffff : Reserved\n"
+				  "100000000-13fffffff : System RAM\n"
+				  "  100000000-1000fffff : Some driver\n");
+	fake_write("/proc/kallsyms", "0000000000000000 A fixed_percpu_data\n"
+				     "ffffffff81000000 T _text\n"
+				     "ffffffff81000000 T _stext\n"
+				     "ffffffff82a00000 D init_uts_ns\n"
+				     "ffffffff82a10000 d prb\n"
+				     "ffffffff83000000 B _end\n"
+				     "ffffffffc0000000 t prb\t[fake_module]\n");
 	fake_write("/capture/vmlinuz", "KERNEL-IMAGE");
 	fake_write("/capture/initrd.img", "INITRD-IMAGE");
 	fake_mkdir("/dev");

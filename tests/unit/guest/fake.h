@@ -12,7 +12,7 @@
 
 struct fake_call {
 	char name[32];
-	char path[512]; /* root-relative path (target, file written) */
+	char path[512];	 /* root-relative path (target, file written) */
 	char data[2048]; /* what was written, the cmdline, the fs type ... */
 	unsigned long flags;
 	int cpu; /* sched_setaffinity: the only CPU in the set, or -1 */

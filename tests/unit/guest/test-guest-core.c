@@ -36,11 +36,13 @@ END_TEST
 
 START_TEST(test_report_error)
 {
-	ck_assert_int_eq(kl_report_error("kexec_file_load", -EADDRNOTAVAIL, "size=%d", 5), -EADDRNOTAVAIL);
+	ck_assert_int_eq(kl_report_error("kexec_file_load", -EADDRNOTAVAIL, "size=%d", 5),
+			 -EADDRNOTAVAIL);
 	ck_assert_int_eq(kl_report_error("x", 0, "zero"), -EIO);
-	ck_assert_str_eq(fake_console(),
-			 "KDUMPLAB phase=error step=kexec_file_load errno=99 errname=EADDRNOTAVAIL detail=size=5\n"
-			 "KDUMPLAB phase=error step=x errno=5 errname=EIO detail=zero\n");
+	ck_assert_str_eq(
+		fake_console(),
+		"KDUMPLAB phase=error step=kexec_file_load errno=99 errname=EADDRNOTAVAIL detail=size=5\n"
+		"KDUMPLAB phase=error step=x errno=5 errname=EIO detail=zero\n");
 }
 END_TEST
 

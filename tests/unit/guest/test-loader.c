@@ -12,8 +12,8 @@
 #include <linux/kexec.h>
 
 #include "capture-cmdline.h"
-#include "kernel-facts.h"
 #include "fake.h"
+#include "kernel-facts.h"
 #include "loader.h"
 
 #define BASE_CMDLINE "BOOT_IMAGE=/vmlinuz console=tty0 console=ttyS0,115200 crashkernel=192M quiet"
@@ -67,7 +67,10 @@ START_TEST(test_sysrq_full_run)
 	ck_assert_ptr_nonnull(kx);
 	ck_assert_str_eq(kx->path, "KERNEL-IMAGE|INITRD-IMAGE");
 	ck_assert_uint_eq(kx->flags, KEXEC_FILE_ON_CRASH);
-	snprintf(want, sizeof(want), "console=tty0 console=ttyS0,115200 %s kdumplab.scenario=sysrq kdumplab.disk=dumpdisk", fixed_args);
+	snprintf(
+		want, sizeof(want),
+		"console=tty0 console=ttyS0,115200 %s kdumplab.scenario=sysrq kdumplab.disk=dumpdisk",
+		fixed_args);
 	ck_assert_str_eq(kx->data, want);
 	ck_assert_str_eq(fake_field(fake_line("loaded"), "cmdline"), want);
 	ck_assert_str_eq(fake_field(fake_line("loaded"), "crash_loaded"), "1");
@@ -143,12 +146,14 @@ START_TEST(test_no_reservation)
 {
 	fake_system_guest("console=ttyS0");
 	fake_write("/sys/kernel/kexec_crash_size", "0\n");
-	fake_write("/proc/iomem", "00001000-0009fbff : System RAM\n00100000-3ffdcfff : System RAM\n");
+	fake_write("/proc/iomem",
+		   "00001000-0009fbff : System RAM\n00100000-3ffdcfff : System RAM\n");
 	ck_assert_int_eq(loader_run(), -ENOMEM);
 	const char *e = fake_line("error");
 	ck_assert_str_eq(fake_field(e, "step"), "reservation");
 	ck_assert_str_eq(fake_field(e, "errname"), "ENOMEM");
-	ck_assert_ptr_nonnull(strstr(fake_field(e, "detail"), "kexec_crash_size=0 crash_kernel_ranges=0"));
+	ck_assert_ptr_nonnull(
+		strstr(fake_field(e, "detail"), "kexec_crash_size=0 crash_kernel_ranges=0"));
 	ck_assert_ptr_null(fake_line("reservation"));
 	ck_assert_uint_eq(fake_count_calls("kexec_file_load"), 0);
 }
@@ -159,7 +164,8 @@ START_TEST(test_reservation_size_mismatch)
 	fake_system_guest("console=ttyS0");
 	fake_write("/sys/kernel/kexec_crash_size", "134217728\n");
 	ck_assert_int_eq(loader_run(), -ENOMEM);
-	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"), "kexec_crash_size=134217728 crash_kernel_ranges=1"));
+	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"),
+				     "kexec_crash_size=134217728 crash_kernel_ranges=1"));
 }
 END_TEST
 
@@ -240,11 +246,19 @@ START_TEST(test_capture_cmdline)
 	char buf[LOADER_CMDLINE_MAX], want[2048];
 
 	/* no console= → ttyS0; capture_append is decoded and comes last */
-	ck_assert_int_gt(loader_capture_cmdline("root=/dev/vda kdumplab.capture_append=a%3Db%20\"c d\" kdumplab.x=1", buf, sizeof(buf)), 0);
-	snprintf(want, sizeof(want), "console=ttyS0 %s kdumplab.capture_append=a%%3Db%%20\"c d\" kdumplab.x=1 a=b \"c d\"", fixed_args);
+	ck_assert_int_gt(
+		loader_capture_cmdline(
+			"root=/dev/vda kdumplab.capture_append=a%3Db%20\"c d\" kdumplab.x=1", buf,
+			sizeof(buf)),
+		0);
+	snprintf(
+		want, sizeof(want),
+		"console=ttyS0 %s kdumplab.capture_append=a%%3Db%%20\"c d\" kdumplab.x=1 a=b \"c d\"",
+		fixed_args);
 	ck_assert_str_eq(buf, want);
 	/* a malformed escape is refused */
-	ck_assert_int_eq(loader_capture_cmdline("kdumplab.capture_append=%zz", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(loader_capture_cmdline("kdumplab.capture_append=%zz", buf, sizeof(buf)),
+			 -EINVAL);
 	/* it never exceeds the buffer */
 	ck_assert_int_eq(loader_capture_cmdline("console=ttyS0", buf, 64), -E2BIG);
 }
@@ -253,14 +267,15 @@ END_TEST
 START_TEST(test_iomem_parse)
 {
 	struct loader_iomem_range r[8];
-	size_t n = loader_iomem_parse("00001000-0009fbff : System RAM\n"
-				      "garbage line\n"
-				      "  00002000-00002fff : System RAM\n" /* nested: not top-level RAM */
-				      "100000000-23fffffff : System RAM\n"
-				      "    2c000000-37ffffff : Crash kernel\n"
-				      "ffff-0000 : Crash kernel\n" /* end < start */
-				      "12345678-1234567f : System RAM",   /* no newline at the end */
-				      r, 8);
+	size_t n = loader_iomem_parse(
+		"00001000-0009fbff : System RAM\n"
+		"garbage line\n"
+		"  00002000-00002fff : System RAM\n" /* nested: not top-level RAM */
+		"100000000-23fffffff : System RAM\n"
+		"    2c000000-37ffffff : Crash kernel\n"
+		"ffff-0000 : Crash kernel\n"	  /* end < start */
+		"12345678-1234567f : System RAM", /* no newline at the end */
+		r, 8);
 	ck_assert_uint_eq(n, 4);
 	ck_assert_int_eq(r[0].type, LOADER_IOMEM_RAM);
 	ck_assert_uint_eq(r[0].start, 0x1000);
@@ -271,7 +286,10 @@ START_TEST(test_iomem_parse)
 	ck_assert_uint_eq(r[2].start, 0x2c000000);
 	ck_assert_uint_eq(r[3].end, 0x1234567f);
 	/* never more than max */
-	ck_assert_uint_eq(loader_iomem_parse("00001000-0009fbff : System RAM\n00001000-0009fbff : System RAM\n", r, 1), 1);
+	ck_assert_uint_eq(
+		loader_iomem_parse(
+			"00001000-0009fbff : System RAM\n00001000-0009fbff : System RAM\n", r, 1),
+		1);
 }
 END_TEST
 

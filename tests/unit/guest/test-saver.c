@@ -65,7 +65,8 @@ static const char *manifest_value(const char *manifest, const char *key)
 	char pat[64];
 	snprintf(pat, sizeof(pat), "\n%s=", key);
 	/* the first line has no preceding newline */
-	const char *p = strncmp(manifest, pat + 1, strlen(pat + 1)) == 0 ? manifest - 1 : strstr(manifest, pat);
+	const char *p = strncmp(manifest, pat + 1, strlen(pat + 1)) == 0 ? manifest - 1
+									 : strstr(manifest, pat);
 	if (!p)
 		return NULL;
 	p += strlen(pat);
@@ -167,7 +168,8 @@ static void run_mode(const char *mode, size_t chunk, int zero_tail)
 
 	o.chunk = chunk;
 	o.disk_wait_ms = 0;
-	snprintf(cmdline, sizeof(cmdline), "elfcorehdr=0x2c000000 console=ttyS0 kdumplab.saver_read=%s", mode);
+	snprintf(cmdline, sizeof(cmdline),
+		 "elfcorehdr=0x2c000000 console=ttyS0 kdumplab.saver_read=%s", mode);
 	capture_guest(cmdline);
 	fake_write_bytes("/proc/vmcore", v, len);
 	ck_assert_int_eq(saver_run(&o), 0);

@@ -15,15 +15,18 @@ START_TEST(test_every_crash_has_a_trigger)
 	for (size_t i = 0; i < kl_scenarios_count; i++) {
 		const struct kl_scenario *s = &kl_scenarios[i];
 		const struct kl_guest_trigger *t = kl_guest_trigger_find(s->name);
-		ck_assert_msg(t || s->needs_host_action, "%s: no guest trigger and no host action", s->name);
+		ck_assert_msg(t || s->needs_host_action, "%s: no guest trigger and no host action",
+			      s->name);
 		if (s->crashes && !s->needs_host_action)
 			ck_assert_msg(t && t->trigger, "%s crashes but has no trigger", s->name);
 		if (s->crashes)
-			ck_assert_msg(s->expect[0], "%s crashes but expects nothing in the log", s->name);
+			ck_assert_msg(s->expect[0], "%s crashes but expects nothing in the log",
+				      s->name);
 		ck_assert_ptr_nonnull(s->description);
 	}
 	for (unsigned i = 0; i < kl_guest_triggers_count; i++)
-		ck_assert_msg(kl_scenario_find(kl_guest_triggers[i].name), "trigger %s is not in the catalogue", kl_guest_triggers[i].name);
+		ck_assert_msg(kl_scenario_find(kl_guest_triggers[i].name),
+			      "trigger %s is not in the catalogue", kl_guest_triggers[i].name);
 	ck_assert_ptr_nonnull(kl_scenario_find(KL_SCENARIO_DEFAULT));
 	ck_assert_ptr_null(kl_scenario_find("nope"));
 }
@@ -45,9 +48,12 @@ START_TEST(test_catalogue_txt_lists_everything)
 		ck_assert_msg(line, "catalogue.txt has no line for %s", s->name);
 		size_t len = strcspn(line + 1, "\n");
 		for (const char *const *e = s->expect; *e; e++)
-			ck_assert_msg(memmem(line, len + 1, *e, strlen(*e)), "catalogue.txt: %s does not show '%s'", s->name, *e);
+			ck_assert_msg(memmem(line, len + 1, *e, strlen(*e)),
+				      "catalogue.txt: %s does not show '%s'", s->name, *e);
 		if (s->trigger_text[0])
-			ck_assert_msg(memmem(line, len + 1, s->trigger_text, strlen(s->trigger_text)), "catalogue.txt: %s does not show its trigger", s->name);
+			ck_assert_msg(
+				memmem(line, len + 1, s->trigger_text, strlen(s->trigger_text)),
+				"catalogue.txt: %s does not show its trigger", s->name);
 	}
 	free(text);
 }

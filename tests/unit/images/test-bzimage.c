@@ -21,10 +21,12 @@ static void make_header(unsigned char *b, size_t len, unsigned version, unsigned
 START_TEST(release_from_header)
 {
 	unsigned char b[0x4000];
-	make_header(b, sizeof(b), 0x20f, 0x3a00 - 0x200, "6.1.0-56-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP");
+	make_header(b, sizeof(b), 0x20f, 0x3a00 - 0x200,
+		    "6.1.0-56-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP");
 	char *rel = NULL;
 	_cleanup_error_ struct kl_error *e = NULL;
-	ck_assert_msg(kl_bzimage_release_from_buffer(b, sizeof(b), &rel, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_msg(kl_bzimage_release_from_buffer(b, sizeof(b), &rel, &e) == 0, "%s",
+		      e ? e->msg : "");
 	ck_assert_str_eq(rel, "6.1.0-56-cloud-amd64");
 	free(rel);
 }

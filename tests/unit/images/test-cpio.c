@@ -24,13 +24,16 @@ static struct kl_cpio *sample(const char *src, int reversed)
 			ck_assert_int_eq(kl_cpio_add_file(c, "/init", 0755, src, NULL), 0);
 			break;
 		case 1:
-			ck_assert_int_eq(kl_cpio_add_chardev(c, "/dev/console", 0600, 5, 1, NULL), 0);
+			ck_assert_int_eq(kl_cpio_add_chardev(c, "/dev/console", 0600, 5, 1, NULL),
+					 0);
 			break;
 		case 2:
 			ck_assert_int_eq(kl_cpio_add_dir(c, "/proc", 0755, NULL), 0);
 			break;
 		case 3:
-			ck_assert_int_eq(kl_cpio_add_data(c, "/etc/kdumplab/modules", 0644, "/a.ko\n", 6, NULL), 0);
+			ck_assert_int_eq(kl_cpio_add_data(c, "/etc/kdumplab/modules", 0644,
+							  "/a.ko\n", 6, NULL),
+					 0);
 			break;
 		case 4:
 			ck_assert_int_eq(kl_cpio_add_symlink(c, "/bin/sh", "../init", NULL), 0);
@@ -61,13 +64,16 @@ START_TEST(read_back_with_cpio)
 			       "etc/kdumplab/modules\ninit\nproc\n");
 
 	free(cmd);
-	ck_assert_int_ge(asprintf(&cmd, "cpio --quiet -tv < %s | grep -E 'console|init$|bin/sh'", img), 0);
+	ck_assert_int_ge(
+		asprintf(&cmd, "cpio --quiet -tv < %s | grep -E 'console|init$|bin/sh'", img), 0);
 	_cleanup_free_ char *verbose = t_sh(cmd);
 	char perms[16], user[32], group[32];
 	unsigned maj = 99, min = 99, nlink;
 	const char *line = strstr(verbose, "crw");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_int_eq(sscanf(line, "%15s %u %31s %31s %u, %u", perms, &nlink, user, group, &maj, &min), 6);
+	ck_assert_int_eq(
+		sscanf(line, "%15s %u %31s %31s %u, %u", perms, &nlink, user, group, &maj, &min),
+		6);
 	ck_assert_str_eq(perms, "crw-------");
 	ck_assert_str_eq(user, "root");
 	ck_assert_uint_eq(maj, 5);
@@ -80,7 +86,12 @@ START_TEST(read_back_with_cpio)
 	_cleanup_free_ char *out = kl_path_join(dir, "out");
 	ck_assert_int_eq(kl_mkdir_p(out, 0755, NULL), 0);
 	free(cmd);
-	ck_assert_int_ge(asprintf(&cmd, "cd %s && cpio --quiet -i -d -f 'dev/console' < %s && cmp %s init && cat etc/kdumplab/modules && test -d proc && test -f empty && ! test -s empty && readlink bin/sh", out, img, src), 0);
+	ck_assert_int_ge(
+		asprintf(
+			&cmd,
+			"cd %s && cpio --quiet -i -d -f 'dev/console' < %s && cmp %s init && cat etc/kdumplab/modules && test -d proc && test -f empty && ! test -s empty && readlink bin/sh",
+			out, img, src),
+		0);
 	_cleanup_free_ char *unpacked = t_sh(cmd);
 	ck_assert_str_eq(unpacked, "/a.ko\n../init\n");
 	kl_rm_rf(dir);

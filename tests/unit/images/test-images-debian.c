@@ -29,8 +29,10 @@ static void progress(void *ud, const char *msg)
 
 static int prepare(struct kl_images **ret, struct kl_error **err)
 {
-	struct kl_images_options o = { .cache_dir = cache, .kernel_spec = spec,
-				       .loader_path = loader, .saver_path = saver,
+	struct kl_images_options o = { .cache_dir = cache,
+				       .kernel_spec = spec,
+				       .loader_path = loader,
+				       .saver_path = saver,
 				       .progress = progress };
 	return kl_images_prepare(&o, ret, err);
 }
@@ -74,7 +76,9 @@ START_TEST(real_kernel_then_cached)
 
 	/* The capture initramfs holds the modules uncompressed and the list in load order. */
 	_cleanup_free_ char *cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "cpio --quiet -t < %s | grep -c '\\.ko$' || true", first->capture_initrd), 0);
+	ck_assert_int_ge(asprintf(&cmd, "cpio --quiet -t < %s | grep -c '\\.ko$' || true",
+				  first->capture_initrd),
+			 0);
 	_cleanup_free_ char *n = t_sh(cmd);
 	size_t count = 0;
 	while (first->capture_modules[count])
@@ -90,7 +94,8 @@ int main(void)
 	char *tmp = strdup("/tmp/kl-images-debian.XXXXXX");
 	if (!tmp || !mkdtemp(tmp))
 		return 1;
-	cache = getenv("KDUMPLAB_TEST_CACHE") ? strdup(getenv("KDUMPLAB_TEST_CACHE")) : kl_path_join(tmp, "cache");
+	cache = getenv("KDUMPLAB_TEST_CACHE") ? strdup(getenv("KDUMPLAB_TEST_CACHE"))
+					      : kl_path_join(tmp, "cache");
 	loader = kl_path_join(tmp, "loader");
 	saver = kl_path_join(tmp, "saver");
 	if (kl_write_file_atomic(loader, "stand-in loader", 15, 0755, NULL) < 0 ||
@@ -101,12 +106,15 @@ int main(void)
 	_cleanup_error_ struct kl_error *e = NULL;
 	double t0 = now();
 	int r = prepare(&first, &e);
-	if (r < 0 && e && (strstr(e->msg, "cannot fetch the package lists") || strstr(e->msg, "cannot run 'apt"))) {
+	if (r < 0 && e &&
+	    (strstr(e->msg, "cannot fetch the package lists") ||
+	     strstr(e->msg, "cannot run 'apt"))) {
 		printf("SKIP: apt cannot reach the Debian archive here: %s\n", e->msg);
 		kl_rm_rf(tmp);
 		return 77;
 	}
-	printf("# first prepare of %s: %.1f s%s%s\n", spec, now() - t0, r < 0 ? ": " : "", r < 0 && e ? e->msg : "");
+	printf("# first prepare of %s: %.1f s%s%s\n", spec, now() - t0, r < 0 ? ": " : "",
+	       r < 0 && e ? e->msg : "");
 
 	Suite *s = suite_create("images-debian");
 	TCase *tc = tcase_create("core");

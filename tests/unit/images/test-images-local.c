@@ -51,7 +51,8 @@ static void write_xz(const char *path, const char *content)
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_filetype(e, AE_IFREG);
 	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, content, strlen(content)), (la_ssize_t)strlen(content));
+	ck_assert_int_eq(archive_write_data(a, content, strlen(content)),
+			 (la_ssize_t)strlen(content));
 	archive_entry_free(e);
 	archive_write_free(a);
 }
@@ -93,8 +94,10 @@ static void teardown(struct fixture *f)
 
 static int prepare(struct fixture *f, struct kl_images **ret, struct kl_error **err)
 {
-	struct kl_images_options o = { .cache_dir = f->cache, .kernel_spec = f->spec,
-				       .loader_path = f->loader, .saver_path = f->saver };
+	struct kl_images_options o = { .cache_dir = f->cache,
+				       .kernel_spec = f->spec,
+				       .loader_path = f->loader,
+				       .saver_path = f->saver };
 	return kl_images_prepare(&o, ret, err);
 }
 
@@ -124,11 +127,23 @@ START_TEST(builds_both_images)
 	ck_assert_ptr_null(im->capture_modules[4]);
 
 	_cleanup_free_ char *cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "cd %s && mkdir c s && cd c && cpio --quiet -i -d -f dev/console < %s && cd ../s && cpio --quiet -i -d -f dev/console < %s && cpio --quiet -tv < %s | grep dev/console", f.dir, im->capture_initrd, im->system_initrd, im->capture_initrd), 0);
+	ck_assert_int_ge(
+		asprintf(
+			&cmd,
+			"cd %s && mkdir c s && cd c && cpio --quiet -i -d -f dev/console < %s && cd ../s && cpio --quiet -i -d -f dev/console < %s && cpio --quiet -tv < %s | grep dev/console",
+			f.dir, im->capture_initrd, im->system_initrd, im->capture_initrd),
+		0);
 	_cleanup_free_ char *console = t_sh(cmd);
 	ck_assert(startswith(console, "crw-------"));
 	free(cmd);
-	ck_assert_int_ge(asprintf(&cmd, "cd %s/c && cat etc/kdumplab/modules && cat lib/modules/" REL "/kernel/drivers/virtio/virtio_pci.ko && echo && cmp init %s && test -d proc -a -d sys -a -d dev -a -d mnt && ! test -e lib/modules/" REL "/kernel/drivers/virtio/virtio_pci.ko.xz && ls -l init | cut -c1-10", f.dir, f.saver), 0);
+	ck_assert_int_ge(
+		asprintf(
+			&cmd,
+			"cd %s/c && cat etc/kdumplab/modules && cat lib/modules/" REL
+			"/kernel/drivers/virtio/virtio_pci.ko && echo && cmp init %s && test -d proc -a -d sys -a -d dev -a -d mnt && ! test -e lib/modules/" REL
+			"/kernel/drivers/virtio/virtio_pci.ko.xz && ls -l init | cut -c1-10",
+			f.dir, f.saver),
+		0);
 	_cleanup_free_ char *cap = t_sh(cmd);
 	ck_assert_str_eq(cap, "/lib/modules/" REL "/kernel/drivers/virtio/virtio_ring.ko\n"
 			      "/lib/modules/" REL "/kernel/drivers/virtio/virtio.ko\n"
@@ -136,7 +151,12 @@ START_TEST(builds_both_images)
 			      "/lib/modules/" REL "/kernel/drivers/block/virtio_blk.ko\n"
 			      "\177ELF virtio_pci, decompressed\n-rwxr-xr-x\n");
 	free(cmd);
-	ck_assert_int_ge(asprintf(&cmd, "cd %s/s && cmp init %s && cmp capture/vmlinuz %s && cmp capture/initrd.img %s && test -f etc/kdumplab/modules && ! test -s etc/kdumplab/modules && test -d proc -a -d sys -a -d mnt && echo ok", f.dir, f.loader, f.vmlinuz, im->capture_initrd), 0);
+	ck_assert_int_ge(
+		asprintf(
+			&cmd,
+			"cd %s/s && cmp init %s && cmp capture/vmlinuz %s && cmp capture/initrd.img %s && test -f etc/kdumplab/modules && ! test -s etc/kdumplab/modules && test -d proc -a -d sys -a -d mnt && echo ok",
+			f.dir, f.loader, f.vmlinuz, im->capture_initrd),
+		0);
 	_cleanup_free_ char *sys = t_sh(cmd);
 	ck_assert_str_eq(sys, "ok\n");
 	kl_images_free(im);
@@ -166,7 +186,8 @@ START_TEST(cached_second_run)
 	ck_assert_str_ne(a->id, b->id);
 	/* Nothing half-written is left in the cache. */
 	_cleanup_free_ char *cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "ls %s/tmp | wc -l; ls %s/images | wc -l", f.cache, f.cache), 0);
+	ck_assert_int_ge(
+		asprintf(&cmd, "ls %s/tmp | wc -l; ls %s/images | wc -l", f.cache, f.cache), 0);
 	_cleanup_free_ char *out = t_sh(cmd);
 	ck_assert_str_eq(out, "0\n2\n");
 	kl_images_free(a);

@@ -40,7 +40,9 @@ START_TEST(all_missing_listed)
 	p = strstr(text, "CONFIG_SERIAL_8250_CONSOLE=y");
 	p[strlen("CONFIG_SERIAL_8250_CONSOLE=")] = 'm';
 	char *t2 = NULL;
-	ck_assert_int_ge(asprintf(&t2, "%s# CONFIG_MAGIC_SYSRQ is not set\nCONFIG_MAGIC_SYSRQ=n\n", text), 0);
+	ck_assert_int_ge(
+		asprintf(&t2, "%s# CONFIG_MAGIC_SYSRQ is not set\nCONFIG_MAGIC_SYSRQ=n\n", text),
+		0);
 	char **missing = check(t2);
 	ck_assert_ptr_nonnull(missing[0]);
 	ck_assert_str_eq(missing[0], "CONFIG_KEXEC_FILE=y");

@@ -44,7 +44,8 @@ START_TEST(debian_abi_and_package)
 {
 	struct kl_kernel_spec *s = parse_ok("debian:bookworm:6.1.0-56");
 	ck_assert_str_eq(s->package, "linux-image-6.1.0-56-cloud-amd64-unsigned");
-	ck_assert_str_eq(s->normalised, "debian:bookworm:linux-image-6.1.0-56-cloud-amd64-unsigned");
+	ck_assert_str_eq(s->normalised,
+			 "debian:bookworm:linux-image-6.1.0-56-cloud-amd64-unsigned");
 	kl_kernel_spec_free(s);
 	s = parse_ok("debian:trixie:linux-image-6.12.48+deb13-amd64-unsigned");
 	ck_assert_str_eq(s->suite, "trixie");
@@ -114,8 +115,10 @@ START_TEST(version_order)
 		{ "1.0-2", "1.0-10" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(lt); i++) {
-		ck_assert_msg(kl_debversion_compare(lt[i][0], lt[i][1]) < 0, "%s < %s", lt[i][0], lt[i][1]);
-		ck_assert_msg(kl_debversion_compare(lt[i][1], lt[i][0]) > 0, "%s > %s", lt[i][1], lt[i][0]);
+		ck_assert_msg(kl_debversion_compare(lt[i][0], lt[i][1]) < 0, "%s < %s", lt[i][0],
+			      lt[i][1]);
+		ck_assert_msg(kl_debversion_compare(lt[i][1], lt[i][0]) > 0, "%s > %s", lt[i][1],
+			      lt[i][0]);
 	}
 	ck_assert_int_eq(kl_debversion_compare("6.1.192-2", "6.1.192-2"), 0);
 	ck_assert_int_eq(kl_debversion_compare("1.0", "1.00"), 0);

@@ -23,8 +23,9 @@ static const char dep[] =
 	"kernel/crypto/crc32c_generic.ko.xz:\n"
 	"kernel/drivers/other/unrelated.ko: kernel/drivers/other/missing.ko\n";
 static const char builtin[] = "kernel/drivers/virtio/virtio.ko\nkernel/lib/crc-t10dif.ko\n";
-static const char softdep[] = "# comment\nsoftdep ext4 pre: crc32c nonexistent crc32c-generic post: foo\n"
-			      "softdep jbd2 pre: ext4\n";
+static const char softdep[] =
+	"# comment\nsoftdep ext4 pre: crc32c nonexistent crc32c-generic post: foo\n"
+	"softdep jbd2 pre: ext4\n";
 
 static char *tree(void)
 {
@@ -54,17 +55,27 @@ START_TEST(closure_in_load_order)
 	const char *wanted[] = { "virtio-pci", "virtio_blk", "ext4", NULL };
 	char **names = NULL, **paths = NULL;
 	_cleanup_error_ struct kl_error *e = NULL;
-	ck_assert_msg(kl_modules_closure(m, wanted, &names, &paths, &e) == 0, "%s", e ? e->msg : "");
-	const char *const want_names[] = { "virtio_pci_modern_dev", "virtio_ring", "virtio_pci",
-					   "virtio_blk", "crc32c_generic", "jbd2", "mbcache", "ext4",
+	ck_assert_msg(kl_modules_closure(m, wanted, &names, &paths, &e) == 0, "%s",
+		      e ? e->msg : "");
+	const char *const want_names[] = { "virtio_pci_modern_dev",
+					   "virtio_ring",
+					   "virtio_pci",
+					   "virtio_blk",
+					   "crc32c_generic",
+					   "jbd2",
+					   "mbcache",
+					   "ext4",
 					   NULL };
 	expect(names, want_names);
-	const char *const want_paths[] = {
-		"kernel/drivers/virtio/virtio_pci_modern_dev.ko", "kernel/drivers/virtio/virtio_ring.ko",
-		"kernel/drivers/virtio/virtio_pci.ko", "kernel/drivers/block/virtio_blk.ko",
-		"kernel/crypto/crc32c_generic.ko.xz", "kernel/fs/jbd2/jbd2.ko.zst",
-		"kernel/fs/mbcache.ko.zst", "kernel/fs/ext4/ext4.ko.zst", NULL
-	};
+	const char *const want_paths[] = { "kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+					   "kernel/drivers/virtio/virtio_ring.ko",
+					   "kernel/drivers/virtio/virtio_pci.ko",
+					   "kernel/drivers/block/virtio_blk.ko",
+					   "kernel/crypto/crc32c_generic.ko.xz",
+					   "kernel/fs/jbd2/jbd2.ko.zst",
+					   "kernel/fs/mbcache.ko.zst",
+					   "kernel/fs/ext4/ext4.ko.zst",
+					   NULL };
 	expect(paths, want_paths);
 	strv_free(names);
 	strv_free(paths);
@@ -169,15 +180,18 @@ START_TEST(compressed_modules_are_decompressed)
 	static const struct {
 		const char *name;
 		int filter;
-	} forms[] = { { "a.ko.xz", ARCHIVE_FILTER_XZ }, { "a.ko.zst", ARCHIVE_FILTER_ZSTD },
-		      { "a.ko.gz", ARCHIVE_FILTER_GZIP }, { "a.ko", ARCHIVE_FILTER_NONE } };
+	} forms[] = { { "a.ko.xz", ARCHIVE_FILTER_XZ },
+		      { "a.ko.zst", ARCHIVE_FILTER_ZSTD },
+		      { "a.ko.gz", ARCHIVE_FILTER_GZIP },
+		      { "a.ko", ARCHIVE_FILTER_NONE } };
 	for (size_t i = 0; i < ELEMENTSOF(forms); i++) {
 		_cleanup_free_ char *p = kl_path_join(dir, forms[i].name);
 		write_compressed(p, forms[i].filter, ko, sizeof(ko));
 		void *data = NULL;
 		size_t len = 0;
 		_cleanup_error_ struct kl_error *e = NULL;
-		ck_assert_msg(kl_module_read(p, &data, &len, &e) == 0, "%s: %s", forms[i].name, e ? e->msg : "");
+		ck_assert_msg(kl_module_read(p, &data, &len, &e) == 0, "%s: %s", forms[i].name,
+			      e ? e->msg : "");
 		ck_assert_uint_eq(len, sizeof(ko));
 		ck_assert(memcmp(data, ko, len) == 0);
 		free(data);

@@ -44,14 +44,18 @@ static void check_golden(const char *name, const char *actual)
 }
 
 static const struct kl_domain_owner owner = {
-	.host = "labhost", .pid = 4242, .starttime = 123456, .boot_id = "0f0e0d0c-0000-4000-8000-000000000001",
+	.host = "labhost",
+	.pid = 4242,
+	.starttime = 123456,
+	.boot_id = "0f0e0d0c-0000-4000-8000-000000000001",
 };
 
 static const struct kl_domain_config tcg = {
 	.name = "kdumplab-c0001",
 	.kernel = "/var/cache/kdumplab/kernels/6.1.0-56-cloud-amd64/vmlinuz",
 	.initrd = "/var/cache/kdumplab/initrd/system-0123abcd.img",
-	.cmdline = "console=ttyS0 crashkernel=192M panic=-1 kdumplab.scenario=sysrq kdumplab.disk=kdumplab-dump",
+	.cmdline =
+		"console=ttyS0 crashkernel=192M panic=-1 kdumplab.scenario=sysrq kdumplab.disk=kdumplab-dump",
 	.memory_mib = 1024,
 	.vcpus = 2,
 	.disk_path = "/var/lib/kdumplab/run/c0001/dump.img",
@@ -163,15 +167,18 @@ START_TEST(rejects_bad_input)
 		{ "kdumplab-x", "/k", "/d\xff.img", 512, 1, "not valid UTF-8" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-		struct kl_domain_config c = { .name = bad[i].name, .kernel = bad[i].kernel,
-					      .disk_path = bad[i].path, .memory_mib = bad[i].mem,
+		struct kl_domain_config c = { .name = bad[i].name,
+					      .kernel = bad[i].kernel,
+					      .disk_path = bad[i].path,
+					      .memory_mib = bad[i].mem,
 					      .vcpus = bad[i].vcpus };
 		char *xml = NULL;
 		struct kl_error *e = NULL;
 		ck_assert_int_eq(kl_domain_xml(&c, &xml, &e), -EINVAL);
 		ck_assert_ptr_null(xml);
 		ck_assert_ptr_nonnull(e);
-		ck_assert_msg(strstr(e->msg, bad[i].expect), "case %zu: \"%s\" lacks \"%s\"", i, e->msg, bad[i].expect);
+		ck_assert_msg(strstr(e->msg, bad[i].expect), "case %zu: \"%s\" lacks \"%s\"", i,
+			      e->msg, bad[i].expect);
 		ck_assert_int_eq(e->exit_code, 2);
 		kl_error_free(e);
 	}

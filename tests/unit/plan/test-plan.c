@@ -11,9 +11,9 @@ START_TEST(size_parse_units)
 		const char *in;
 		uint64_t out;
 	} ok[] = {
-		{ "1G", 1ULL << 30 },	  { "192M", 192ULL << 20 }, { "512MiB", 512ULL << 20 },
+		{ "1G", 1ULL << 30 },	   { "192M", 192ULL << 20 }, { "512MiB", 512ULL << 20 },
 		{ "1024", 1024ULL << 20 }, { "4096k", 4ULL << 20 },  { "0", 0 },
-		{ "2gb", 2ULL << 30 },	  { "100B", 100 },
+		{ "2gb", 2ULL << 30 },	   { "100B", 100 },
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		uint64_t v = 1;
@@ -37,7 +37,8 @@ START_TEST(size_parse_bad)
 		ck_assert_int_eq(e->exit_code, 2);
 		ck_assert_ptr_nonnull(strstr(e->msg, "--memory"));
 		if (*bad[i])
-			ck_assert_msg(strstr(e->msg, bad[i]), "message \"%s\" names the value", e->msg);
+			ck_assert_msg(strstr(e->msg, bad[i]), "message \"%s\" names the value",
+				      e->msg);
 	}
 }
 END_TEST
@@ -109,7 +110,8 @@ END_TEST
 
 START_TEST(plan_matrix_expands)
 {
-	struct kl_plan *p = parse_ok("[matrix grid]\nmemory = 1G, 2G\ncrashkernel = 128M,192M, 256M\n");
+	struct kl_plan *p =
+		parse_ok("[matrix grid]\nmemory = 1G, 2G\ncrashkernel = 128M,192M, 256M\n");
 	ck_assert_uint_eq(p->n_cells, 6);
 	ck_assert_str_eq(p->cells[0].id, "grid-1G-128M");
 	ck_assert_str_eq(p->cells[1].id, "grid-2G-128M");

@@ -3,12 +3,12 @@
  * Throughput of kl_dump_hash_file: a file of data pages (mostly non-zero, some zero) in
  * the page cache, and a mostly-sparse file. Usage: bench-hash [MiB] (default 512).
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <fcntl.h>
 
 #include "macro.h"
 #include "manifest.h"
@@ -42,7 +42,8 @@ static int run(const char *label, const char *path, uint64_t logical)
 		if (i > 0 && dt < best)
 			best = dt;
 	}
-	printf("%-8s %6" PRIu64 " MiB logical, %" PRIu64 " MiB read, %" PRIu64 " data pages in %.3f s: %.2f GB/s logical, %.2f GB/s read (hash %016" PRIx64 ")\n",
+	printf("%-8s %6" PRIu64 " MiB logical, %" PRIu64 " MiB read, %" PRIu64
+	       " data pages in %.3f s: %.2f GB/s logical, %.2f GB/s read (hash %016" PRIx64 ")\n",
 	       label, logical >> 20, st.bytes_read >> 20, st.data_pages, best,
 	       (double)logical / best / 1e9, (double)st.bytes_read / best / 1e9, hash);
 	return 0;

@@ -113,8 +113,8 @@ START_TEST(console_split_every_byte)
 		feed_split(&c, split);
 		ck_assert_uint_eq(c.n, whole.n);
 		for (size_t i = 0; i < c.n; i++)
-			ck_assert_msg(streq(c.out[i], whole.out[i]), "split at %zu, line %zu: %s", split,
-				      i, c.out[i]);
+			ck_assert_msg(streq(c.out[i], whole.out[i]), "split at %zu, line %zu: %s",
+				      split, i, c.out[i]);
 		collect_free(&c);
 	}
 	/* And one byte at a time. */
@@ -144,16 +144,14 @@ START_TEST(console_junk)
 	static const char in[] = "a\r\nb\n\rc\0\0d\a\n"
 				 "KDUMPLAB \x1b[1;31mphase=x\x1b[0m k=v\n"
 				 "\x1b]0;title\x07tail\n"
-				 "x\x1b" "7y\n";
+				 "x\x1b"
+				 "7y\n";
 	struct collect c = { 0 };
 	feed_all(&c, in, sizeof(in) - 1);
 	static const char *const want[] = {
-		"firmware|1||a",
-		"firmware|2||b",
-		"firmware|3||cd",
-		"firmware|4||KDUMPLAB phase=x k=v|R:x phase=[x] k=[v]",
-		"firmware|5||tail",
-		"firmware|6||xy",
+		"firmware|1||a",    "firmware|2||b",
+		"firmware|3||cd",   "firmware|4||KDUMPLAB phase=x k=v|R:x phase=[x] k=[v]",
+		"firmware|5||tail", "firmware|6||xy",
 	};
 	ck_assert_uint_eq(c.n, ELEMENTSOF(want));
 	for (size_t i = 0; i < c.n; i++)
@@ -208,12 +206,13 @@ END_TEST
 
 START_TEST(console_decoding)
 {
-	static const char in[] = "KDUMPLAB phase=loaded cmdline=irqpoll%20nr_cpus=1%20a%25b%3d empty=\n";
+	static const char in[] =
+		"KDUMPLAB phase=loaded cmdline=irqpoll%20nr_cpus=1%20a%25b%3d empty=\n";
 	struct collect c = { 0 };
 	feed_all(&c, in, sizeof(in) - 1);
 	ck_assert_uint_eq(c.n, 1);
-	ck_assert_ptr_nonnull(
-		strstr(c.out[0], "|R:loaded phase=[loaded] cmdline=[irqpoll nr_cpus=1 a%b=] empty=[]"));
+	ck_assert_ptr_nonnull(strstr(
+		c.out[0], "|R:loaded phase=[loaded] cmdline=[irqpoll nr_cpus=1 a%b=] empty=[]"));
 	collect_free(&c);
 }
 END_TEST
@@ -232,7 +231,8 @@ START_TEST(console_malformed)
 		{ "KDUMPLAB phase=x k=1 k=2", "duplicate key" },
 		{ "KDUMPLAB phase=x Key=1", "key with a character outside [a-z0-9_]" },
 		{ "KDUMPLAB phase=x =1", "field without key=value form" },
-		{ "KDUMPLAB phase=x k=\xc3\xa9", "value with a byte that should have been %-encoded" },
+		{ "KDUMPLAB phase=x k=\xc3\xa9",
+		  "value with a byte that should have been %-encoded" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		struct collect c = { 0 };
@@ -287,7 +287,7 @@ END_TEST
 
 START_TEST(record_get_u64)
 {
-	struct kl_field f[] = { { "phase", "x", 1 },   { "a", "0x2d000000", 10 },
+	struct kl_field f[] = { { "phase", "x", 1 },	 { "a", "0x2d000000", 10 },
 				{ "b", "201326592", 9 }, { "c", "-1", 2 },
 				{ "d", "0x", 2 },	 { "e", "99999999999999999999", 20 },
 				{ "g", "12abc", 5 },	 { "h", "0XFF", 4 } };
@@ -332,8 +332,9 @@ START_TEST(console_fuzz)
 	for (int iter = 0; iter < 2000; iter++) {
 		size_t len = (size_t)rand() % sizeof(buf);
 		for (size_t i = 0; i < len; i++)
-			buf[i] = rand() % 2 ? (unsigned char)alphabet[rand() % (sizeof(alphabet) - 1)]
-					    : (unsigned char)rand();
+			buf[i] = rand() % 2
+					 ? (unsigned char)alphabet[rand() % (sizeof(alphabet) - 1)]
+					 : (unsigned char)rand();
 		if (iter % 100 == 0)
 			memcpy(buf, "\nKDUMPLAB phase=ok k=v\n", len < 23 ? len : 23);
 		if (iter % 100 == 50)

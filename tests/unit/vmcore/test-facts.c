@@ -175,7 +175,9 @@ START_TEST(facts_bad_values)
 	struct kl_record r = { .phase = "facts", .fields = fl, .n_fields = 2, .lineno = 9 };
 	_cleanup_error_ struct kl_error *e = NULL;
 	ck_assert_int_eq(kl_facts_apply(f, &r, &e), -EINVAL);
-	ck_assert_str_eq(e->msg, "console line 9: phase=facts cpus_online=\"two\" is not a non-negative number");
+	ck_assert_str_eq(
+		e->msg,
+		"console line 9: phase=facts cpus_online=\"two\" is not a non-negative number");
 }
 END_TEST
 
@@ -203,10 +205,13 @@ END_TEST
 START_TEST(facts_bounds)
 {
 	_cleanup_(kl_facts_freep) struct kl_facts *f = kl_facts_new();
-	struct kl_field fl[] = { { "phase", "iomem", 5 }, { "type", "ram", 3 },
-				 { "start", "0x1000", 6 }, { "end", "0x1fff", 6 } };
-	struct kl_record r = { .phase = "iomem", .fields = fl, .n_fields = 4,
-			       .kernel = KL_KERNEL_SYSTEM };
+	struct kl_field fl[] = { { "phase", "iomem", 5 },
+				 { "type", "ram", 3 },
+				 { "start", "0x1000", 6 },
+				 { "end", "0x1fff", 6 } };
+	struct kl_record r = {
+		.phase = "iomem", .fields = fl, .n_fields = 4, .kernel = KL_KERNEL_SYSTEM
+	};
 	for (int i = 0; i < KL_FACTS_MAX_RANGES; i++)
 		ck_assert_int_eq(kl_facts_apply(f, &r, NULL), 0);
 	_cleanup_error_ struct kl_error *e = NULL;

@@ -31,7 +31,8 @@ START_TEST(manifest_good)
 {
 	_cleanup_(kl_manifest_freep) struct kl_manifest *m = NULL;
 	_cleanup_error_ struct kl_error *e = NULL;
-	ck_assert_msg(kl_manifest_parse(good, sizeof(good) - 1, &m, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_msg(kl_manifest_parse(good, sizeof(good) - 1, &m, &e) == 0, "%s",
+		      e ? e->msg : "");
 	ck_assert_uint_eq(m->size, 2147483648ULL);
 	ck_assert_uint_eq(m->hash, 0x0123456789abcdefULL);
 	ck_assert(m->has_allocated && m->has_zero_pages && m->has_data_pages);
@@ -71,11 +72,14 @@ START_TEST(manifest_bad)
 		{ "size=-1\nhash=0123456789abcdef\n", "size=\"-1\" is not a decimal number" },
 		{ "size=99999999999999999999\nhash=0123456789abcdef\n", "is not a decimal number" },
 		{ "size=1\nsize=2\nhash=0123456789abcdef\n", "line 2: duplicate key \"size\"" },
-		{ "size=1\nhash=0123456789abcdef\nno equals sign\n", "line 3: \"no equals sign\" is not key=value" },
+		{ "size=1\nhash=0123456789abcdef\nno equals sign\n",
+		  "line 3: \"no equals sign\" is not key=value" },
 		{ "Size=1\n", "line 1: key \"Size\" has a character outside" },
 		{ "=1\n", "is not key=value" },
 		{ "size=1\nhash=0123456789abcdef\nread_seconds=fast\n", "read_seconds=\"fast\"" },
-		{ "size=1\nhash=0123456789abcdef\nx=a\x01" "b\n", "control byte 0x01" },
+		{ "size=1\nhash=0123456789abcdef\nx=a\x01"
+		  "b\n",
+		  "control byte 0x01" },
 		{ "size=1\nallocated=\nhash=0123456789abcdef\n", "allocated=\"\"" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {

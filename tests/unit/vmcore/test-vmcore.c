@@ -20,8 +20,8 @@
 #include "protocol.h"
 #include "vmcore.h"
 
-#define PAGE 4096u
-#define OSRELEASE "6.1.0-56-cloud-amd64"
+#define PAGE	     4096u
+#define OSRELEASE    "6.1.0-56-cloud-amd64"
 #define TRIGGER_TIME 1700000000
 
 struct core {
@@ -30,12 +30,12 @@ struct core {
 	int ncpus;
 	uint32_t prstatus_descsz;
 	int n_loads;
-	int vmcoreinfo_notes; /* how many VMCOREINFO notes */
-	const char *vmcoreinfo;	 /* NULL: a good default */
-	bool note_second;	 /* PT_LOAD at index 0, PT_NOTE at 1 */
-	bool null_phdr;		 /* the last PT_LOAD becomes PT_NULL */
-	int64_t note_filesz_delta; /* added to PT_NOTE p_filesz */
-	uint32_t last_descsz_delta; /* added to the last note's n_descsz */
+	int vmcoreinfo_notes;	       /* how many VMCOREINFO notes */
+	const char *vmcoreinfo;	       /* NULL: a good default */
+	bool note_second;	       /* PT_LOAD at index 0, PT_NOTE at 1 */
+	bool null_phdr;		       /* the last PT_LOAD becomes PT_NULL */
+	int64_t note_filesz_delta;     /* added to PT_NOTE p_filesz */
+	uint32_t last_descsz_delta;    /* added to the last note's n_descsz */
 	uint64_t load_offset_override; /* last PT_LOAD's p_offset when non-zero */
 	uint64_t truncate_by;	       /* bytes cut off the end of the file */
 	uint16_t phnum_override;
@@ -44,21 +44,24 @@ struct core {
 
 static struct core good_core(void)
 {
-	return (struct core){ .e_type = ET_CORE, .e_machine = EM_X86_64, .ncpus = 2,
-			      .prstatus_descsz = 336, .n_loads = 3, .vmcoreinfo_notes = 1 };
+	return (struct core){ .e_type = ET_CORE,
+			      .e_machine = EM_X86_64,
+			      .ncpus = 2,
+			      .prstatus_descsz = 336,
+			      .n_loads = 3,
+			      .vmcoreinfo_notes = 1 };
 }
 
-static const char default_vmcoreinfo[] =
-	"OSRELEASE=" OSRELEASE "\n"
-	"BUILD-ID=0123456789abcdef0123456789abcdef01234567\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(init_uts_ns)=ffffffff82e1a3a0\n"
-	"SYMBOL(prb)=ffffffff82c5b0e8\n"
-	"OFFSET(printk_ringbuffer.desc_ring)=0\n"
-	"SIZE(page)=64\n"
-	"NUMBER(phys_base)=0\n"
-	"KERNELOFFSET=0\n"
-	"CRASHTIME=1700000003\n";
+static const char default_vmcoreinfo[] = "OSRELEASE=" OSRELEASE "\n"
+					 "BUILD-ID=0123456789abcdef0123456789abcdef01234567\n"
+					 "PAGESIZE=4096\n"
+					 "SYMBOL(init_uts_ns)=ffffffff82e1a3a0\n"
+					 "SYMBOL(prb)=ffffffff82c5b0e8\n"
+					 "OFFSET(printk_ringbuffer.desc_ring)=0\n"
+					 "SIZE(page)=64\n"
+					 "NUMBER(phys_base)=0\n"
+					 "KERNELOFFSET=0\n"
+					 "CRASHTIME=1700000003\n";
 
 static size_t put_note(unsigned char *p, const char *name, uint32_t type, const void *desc,
 		       uint32_t descsz, uint32_t descsz_hdr)
@@ -105,18 +108,23 @@ static char *write_core(const struct core *c)
 	Elf64_Phdr ph[8] = { 0 };
 	uint64_t off = note_off + ((nl + PAGE - 1) & ~(uint64_t)(PAGE - 1));
 	int ni = c->note_second ? 1 : 0;
-	ph[ni] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = note_off,
+	ph[ni] = (Elf64_Phdr){ .p_type = PT_NOTE,
+			       .p_offset = note_off,
 			       .p_filesz = (uint64_t)((int64_t)nl + c->note_filesz_delta),
-			       .p_memsz = nl, .p_align = 4 };
+			       .p_memsz = nl,
+			       .p_align = 4 };
 	for (int i = 0, li = 0; i < phnum; i++) {
 		if (i == ni)
 			continue;
 		uint64_t paddr = 0x1000000ULL * (uint64_t)(li + 1), len = 2 * PAGE;
-		ph[i] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
-				      .p_offset = off, .p_paddr = paddr + (li == 1 ? c->paddr_misalign : 0),
+		ph[i] = (Elf64_Phdr){ .p_type = PT_LOAD,
+				      .p_flags = PF_R | PF_W | PF_X,
+				      .p_offset = off,
+				      .p_paddr = paddr + (li == 1 ? c->paddr_misalign : 0),
 				      .p_vaddr = li == 0 ? 0xffffffff81000000ULL
 							 : 0xffff888000000000ULL + paddr,
-				      .p_filesz = len, .p_memsz = len };
+				      .p_filesz = len,
+				      .p_memsz = len };
 		/* Memory contents: one data page, one zero page (left as a hole). */
 		unsigned char page[PAGE];
 		memset(page, 0x40 + li, sizeof(page));
@@ -234,8 +242,8 @@ START_TEST(valid_core_passes)
 	for (; ids[n]; n++)
 		ck_assert_str_eq(v->results[n].id, ids[n]);
 	ck_assert_uint_eq(n, v->n_results);
-	ck_assert_ptr_nonnull(strstr(kl_validation_find(v, "vmcoreinfo.osrelease")->message,
-				     OSRELEASE));
+	ck_assert_ptr_nonnull(
+		strstr(kl_validation_find(v, "vmcoreinfo.osrelease")->message, OSRELEASE));
 	ck_assert_ptr_nonnull(strstr(kl_validation_find(v, "notes.prstatus-count")->message,
 				     "2 NT_PRSTATUS notes, expected 2"));
 
@@ -285,62 +293,120 @@ struct corruption {
 /* Each row starts from GOOD and overrides one field: that is the point of the table. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-#define GOOD .e_type = ET_CORE, .e_machine = EM_X86_64, .ncpus = 2, .prstatus_descsz = 336, \
-	     .n_loads = 3, .vmcoreinfo_notes = 1
+#define GOOD                                                                                       \
+	.e_type = ET_CORE, .e_machine = EM_X86_64, .ncpus = 2, .prstatus_descsz = 336,             \
+	.n_loads = 3, .vmcoreinfo_notes = 1
 
 static const struct corruption corruptions[] = {
-	{ "wrong type", { GOOD, .e_type = ET_EXEC }, "elf.type", .message = "e_type is 2, expected 4" },
-	{ "wrong machine", { GOOD, .e_machine = EM_AARCH64 }, "elf.machine",
+	{ "wrong type",
+	  { GOOD, .e_type = ET_EXEC },
+	  "elf.type",
+	  .message = "e_type is 2, expected 4" },
+	{ "wrong machine",
+	  { GOOD, .e_machine = EM_AARCH64 },
+	  "elf.machine",
 	  .message = "e_machine is 183" },
 	{ "incomplete flag", { GOOD, .e_flags = 1 }, "elf.flags" },
-	{ "note not first", { GOOD, .note_second = true }, "phdr.note-first",
+	{ "note not first",
+	  { GOOD, .note_second = true },
+	  "phdr.note-first",
 	  .message = "1 PT_NOTE headers, the first at index 1" },
-	{ "stray phdr type", { GOOD, .null_phdr = true }, "phdr.types",
+	{ "stray phdr type",
+	  { GOOD, .null_phdr = true },
+	  "phdr.types",
 	  .message = "index 3 with p_type 0" },
-	{ "load beyond EOF", { GOOD, .truncate_by = PAGE + 1 }, "phdr.load-bounds manifest.size manifest.hash",
+	{ "load beyond EOF",
+	  { GOOD, .truncate_by = PAGE + 1 },
+	  "phdr.load-bounds manifest.size manifest.hash",
 	  .message = "ends beyond the file size" },
-	{ "load offset overflow", { GOOD, .load_offset_override = UINT64_MAX - 4095 },
-	  "phdr.load-bounds", .message = "overflows 64 bits" },
+	{ "load offset overflow",
+	  { GOOD, .load_offset_override = UINT64_MAX - 4095 },
+	  "phdr.load-bounds",
+	  .message = "overflows 64 bits" },
 	{ "load misaligned", { GOOD, .paddr_misalign = 0x10 }, "phdr.load-align" },
-	{ "phnum beyond file", { GOOD, .phnum_override = 60000 }, "phdr.count",
+	{ "phnum beyond file",
+	  { GOOD, .phnum_override = 60000 },
+	  "phdr.count",
 	  .message = "ends past the file size" },
-	{ "one phdr", { GOOD, .phnum_override = 1 }, "phdr.count phdr.load-bounds",
+	{ "one phdr",
+	  { GOOD, .phnum_override = 1 },
+	  "phdr.count phdr.load-bounds",
 	  .message = "e_phnum is 1, expected at least 2" },
-	{ "note beyond EOF", { GOOD, .note_filesz_delta = 1 << 20 }, "phdr.note-bounds",
+	{ "note beyond EOF",
+	  { GOOD, .note_filesz_delta = 1 << 20 },
+	  "phdr.note-bounds",
 	  .message = "ends past the file size" },
-	{ "note segment too short", { GOOD, .note_filesz_delta = -8 }, "notes.parse",
+	{ "note segment too short",
+	  { GOOD, .note_filesz_delta = -8 },
+	  "notes.parse",
 	  .message = "runs past the segment end" },
-	{ "truncated note", { GOOD, .last_descsz_delta = 64 }, "notes.parse",
+	{ "truncated note",
+	  { GOOD, .last_descsz_delta = 64 },
+	  "notes.parse",
 	  .message = "note 2 at file offset 0x12c8: n_namesz 11 + n_descsz" },
-	{ "trailing padding", { GOOD, .note_filesz_delta = 16 }, "notes.parse",
+	{ "trailing padding",
+	  { GOOD, .note_filesz_delta = 16 },
+	  "notes.parse",
 	  .message = "n_namesz is 0" },
-	{ "missing VMCOREINFO", { GOOD, .vmcoreinfo_notes = 0 }, "notes.vmcoreinfo",
+	{ "missing VMCOREINFO",
+	  { GOOD, .vmcoreinfo_notes = 0 },
+	  "notes.vmcoreinfo",
 	  .message = "0 \"VMCOREINFO\" notes, expected exactly 1" },
-	{ "two VMCOREINFO", { GOOD, .vmcoreinfo_notes = 2 }, "notes.vmcoreinfo",
+	{ "two VMCOREINFO",
+	  { GOOD, .vmcoreinfo_notes = 2 },
+	  "notes.vmcoreinfo",
 	  .message = "2 \"VMCOREINFO\" notes" },
-	{ "prstatus size", { GOOD, .prstatus_descsz = 332 }, "notes.prstatus-size",
+	{ "prstatus size",
+	  { GOOD, .prstatus_descsz = 332 },
+	  "notes.prstatus-size",
 	  .message = "n_descsz 332, expected 336" },
-	{ "fewer CPUs", { GOOD, .ncpus = 1 }, "notes.prstatus-count",
+	{ "fewer CPUs",
+	  { GOOD, .ncpus = 1 },
+	  "notes.prstatus-count",
 	  .message = "1 NT_PRSTATUS notes, expected 2" },
-	{ "wrong CPU count", { GOOD }, "notes.prstatus-count", .expected_cpus = 4,
+	{ "wrong CPU count",
+	  { GOOD },
+	  "notes.prstatus-count",
+	  .expected_cpus = 4,
 	  .message = "2 NT_PRSTATUS notes, expected 4" },
-	{ "wrong OSRELEASE", { GOOD }, "vmcoreinfo.osrelease", .facts_uname_r = "6.12.9-amd64",
+	{ "wrong OSRELEASE",
+	  { GOOD },
+	  "vmcoreinfo.osrelease",
+	  .facts_uname_r = "6.12.9-amd64",
 	  .message = "OSRELEASE=" OSRELEASE ", the first kernel's uname -r is 6.12.9-amd64" },
-	{ "wrong page size", { GOOD }, "vmcoreinfo.pagesize", .facts_page_size = 16384,
+	{ "wrong page size",
+	  { GOOD },
+	  "vmcoreinfo.pagesize",
+	  .facts_page_size = 16384,
 	  .message = "PAGESIZE=4096, the first kernel's page size is 16384" },
-	{ "no CRASHTIME", { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\n" },
-	  "vmcoreinfo.crashtime", .message = "no CRASHTIME" },
-	{ "no OSRELEASE", { GOOD, .vmcoreinfo = "PAGESIZE=4096\nCRASHTIME=1700000001\n" },
+	{ "no CRASHTIME",
+	  { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\n" },
+	  "vmcoreinfo.crashtime",
+	  .message = "no CRASHTIME" },
+	{ "no OSRELEASE",
+	  { GOOD, .vmcoreinfo = "PAGESIZE=4096\nCRASHTIME=1700000001\n" },
 	  "vmcoreinfo.osrelease" },
-	{ "CRASHTIME far off", { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\nCRASHTIME=1600000000\n" },
-	  "vmcoreinfo.crashtime-window", .message = "-100000000 s from the trigger time" },
-	{ "VMCOREINFO bad line", { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nnot a pair\n" },
-	  "vmcoreinfo.parse", .message = "line 2 \"not a pair\"" },
-	{ "VMCOREINFO no newline", { GOOD, .vmcoreinfo = "OSRELEASE=x" }, "vmcoreinfo.parse",
+	{ "CRASHTIME far off",
+	  { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\nCRASHTIME=1600000000\n" },
+	  "vmcoreinfo.crashtime-window",
+	  .message = "-100000000 s from the trigger time" },
+	{ "VMCOREINFO bad line",
+	  { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nnot a pair\n" },
+	  "vmcoreinfo.parse",
+	  .message = "line 2 \"not a pair\"" },
+	{ "VMCOREINFO no newline",
+	  { GOOD, .vmcoreinfo = "OSRELEASE=x" },
+	  "vmcoreinfo.parse",
 	  .message = "does not end with a newline" },
-	{ "manifest size", { GOOD }, "manifest.size", .manifest_size_delta = 4096,
+	{ "manifest size",
+	  { GOOD },
+	  "manifest.size",
+	  .manifest_size_delta = 4096,
 	  .message = "manifest size=" },
-	{ "manifest hash", { GOOD }, "manifest.hash", .manifest_hash_xor = 1,
+	{ "manifest hash",
+	  { GOOD },
+	  "manifest.hash",
+	  .manifest_hash_xor = 1,
 	  .message = "manifest hash=" },
 };
 #pragma GCC diagnostic pop
@@ -367,7 +433,9 @@ START_TEST(corruption_fails_expected_check)
 	}
 	if (x->facts_page_size)
 		f->loader.page_size = x->facts_page_size;
-	struct kl_validate_input in = { .facts = f, .manifest = m, .expected_cpus = x->expected_cpus };
+	struct kl_validate_input in = { .facts = f,
+					.manifest = m,
+					.expected_cpus = x->expected_cpus };
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, &in);
 
 	char got[512];
@@ -403,11 +471,14 @@ START_TEST(not_elf)
 		const char *message;
 	} junk[] = {
 		{ "", 0, "shorter than an ELF64 header" },
-		{ "\x7f" "ELF", 4, "shorter than an ELF64 header" },
+		{ "\x7f"
+		  "ELF",
+		  4, "shorter than an ELF64 header" },
 		{ "KDUMP   and a lot more bytes to pass the header size check", 80,
 		  "e_ident is not ELF64" },
-		{ "\x7f" "ELF\x01\x01\x01 32-bit ELF", 80,
-		  "e_ident is not ELF64" },
+		{ "\x7f"
+		  "ELF\x01\x01\x01 32-bit ELF",
+		  80, "e_ident is not ELF64" },
 	};
 	for (size_t i = 0; i < ELEMENTSOF(junk); i++) {
 		char padded[128] = { 0 }; /* zero-padded to len */
@@ -446,7 +517,8 @@ START_TEST(fuzz_headers)
 		int flips = 1 + rand() % 4;
 		for (int k = 0; k < flips; k++) {
 			/* Mostly the ELF/phdr header, sometimes the note headers. */
-			size_t at = rand() % 3 ? (size_t)rand() % 240 : PAGE + (size_t)rand() % 1200;
+			size_t at =
+				rand() % 3 ? (size_t)rand() % 240 : PAGE + (size_t)rand() % 1200;
 			buf[at] = (unsigned char)rand();
 		}
 		ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
@@ -468,9 +540,10 @@ END_TEST
 
 START_TEST(vmcoreinfo_parse_api)
 {
-	static const char ok[] = "OSRELEASE=6.1\nSYMBOL(prb)=ffff\nNUMBER(KERNEL_IMAGE_SIZE)=1\n"
-				 "OFFSET(prb_desc.state_var)=0\nBUILD-ID=ab\nLENGTH(mem_section)=2\n"
-				 "empty=\n";
+	static const char ok[] =
+		"OSRELEASE=6.1\nSYMBOL(prb)=ffff\nNUMBER(KERNEL_IMAGE_SIZE)=1\n"
+		"OFFSET(prb_desc.state_var)=0\nBUILD-ID=ab\nLENGTH(mem_section)=2\n"
+		"empty=\n";
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = NULL;
 	ck_assert_int_eq(kl_vmcoreinfo_parse(ok, sizeof(ok) - 1, &vi, NULL), 0);
 	ck_assert_uint_eq(vi->n_entries, 7);
