@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "cell.h"
 #include "plan.h"
 #include "size.h"
 
@@ -170,6 +171,28 @@ START_TEST(plan_smoke_ships_and_parses)
 }
 END_TEST
 
+/* The first kernel's command line is part of the protocol with the loader: pin it. */
+START_TEST(cell_cmdline_golden)
+{
+	struct kl_cell_spec c = { .id = (char *)"a",
+				  .kernel = (char *)"debian:bookworm",
+				  .memory = 1ULL << 30,
+				  .vcpus = 2,
+				  .crashkernel = 192ULL << 20,
+				  .scenario = (char *)"sysrq",
+				  .expect = (char *)"pass" };
+	char *s = NULL;
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_str_eq(s, "console=ttyS0,115200 panic=-1 printk.devkmsg=on crashkernel=192M "
+			    "kdumplab.scenario=sysrq kdumplab.disk=kdumplab-dump");
+	free(s);
+	c.crashkernel = 0; /* no reservation: no crashkernel= at all */
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_ptr_null(strstr(s, "crashkernel"));
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -182,6 +205,7 @@ int main(void)
 	tcase_add_test(t, plan_errors_name_line_and_value);
 	tcase_add_test(t, plan_file_missing);
 	tcase_add_test(t, plan_smoke_ships_and_parses);
+	tcase_add_test(t, cell_cmdline_golden);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
