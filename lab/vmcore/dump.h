@@ -83,3 +83,10 @@ void kl_dump_load_vmcoreinfo(struct kl_dump *d);
 /* Helpers shared by the stages. */
 ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);
 char *kl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * mem-elf.c: a kl_mem over d's PT_LOADs (translation set up from d's VMCOREINFO when it has
+ * one). With own, the kl_mem frees d; else d must outlive it.
+ */
+struct kl_mem;
+int kl_dump_mem_new(struct kl_dump *d, bool own, struct kl_mem **ret, struct kl_error **err);
