@@ -10,6 +10,7 @@
 
 #include "facts.h"
 #include "macro.h"
+#include "numparse.h"
 
 #define FACTS_JSON_MAX (4 << 20)
 
@@ -161,19 +162,6 @@ static int parse_addr(const char *s, uint64_t *ret)
 	return kl_record_get_u64(&r, "v", ret);
 }
 
-static int parse_double(const char *s, double *ret)
-{
-	char *end;
-	if (!*s || strspn(s, "0123456789.") != strlen(s))
-		return -EINVAL;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || *end || !isfinite(d))
-		return -EINVAL;
-	*ret = d;
-	return 0;
-}
-
 static bool is_hash(const char *s)
 {
 	return strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16;
@@ -208,7 +196,7 @@ static int store(void *base, const struct fdesc *d, const char *v)
 		r = parse_addr(v, p);
 		break;
 	case F_DOUBLE:
-		r = parse_double(v, p);
+		r = kl_parse_seconds(v, p);
 		break;
 	}
 	return r < 0 ? -EINVAL : 0;

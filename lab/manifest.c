@@ -8,6 +8,7 @@
 
 #include "macro.h"
 #include "manifest.h"
+#include "numparse.h"
 #include "protocol.h"
 
 /* Large reads: the page cache serves them at memory speed; 4 KiB reads would not. */
@@ -50,19 +51,6 @@ static int parse_hex16(const char *s, uint64_t *ret)
 	if (strlen(s) != 16 || strspn(s, "0123456789abcdefABCDEF") != 16)
 		return -EINVAL;
 	*ret = strtoull(s, NULL, 16);
-	return 0;
-}
-
-static int parse_seconds(const char *s, double *ret)
-{
-	char *end;
-	if (!*s || strspn(s, "0123456789.") != strlen(s))
-		return -EINVAL;
-	errno = 0;
-	double d = strtod(s, &end);
-	if (errno || *end || !isfinite(d))
-		return -EINVAL;
-	*ret = d;
 	return 0;
 }
 
@@ -124,7 +112,7 @@ static int manifest_known(struct kl_manifest *m, struct kl_error **err)
 		double *d = (double *)((char *)m + secs[i].off);
 		const char *v = kl_manifest_get(m, secs[i].key);
 		*d = -1;
-		if (v && parse_seconds(v, d) < 0)
+		if (v && kl_parse_seconds(v, d) < 0)
 			return kl_error_set(err, EBADMSG,
 					    "manifest %s=\"%s\" is not a decimal number of seconds",
 					    secs[i].key, v);
