@@ -58,14 +58,22 @@ void kl_pull_result_free(struct kl_pull_result *r)
 
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void set_supermin_env(const struct kl_pull_options *o)
+/*
+ * supermin reads SUPERMIN_KERNEL/_MODULES from the environment when the appliance is launched,
+ * and the environment is process-wide: two cells of different kernels pulling at once could
+ * otherwise launch one kernel with the other's modules. So the variables are set and the
+ * appliance launched under one lock (launches are serialized; transfers are not).
+ */
+static int launch_with_kernel(guestfs_h *g, const struct kl_pull_options *o)
 {
 	pthread_mutex_lock(&env_lock);
 	if (o->appliance_kernel)
 		setenv("SUPERMIN_KERNEL", o->appliance_kernel, 1);
 	if (o->appliance_modules)
 		setenv("SUPERMIN_MODULES", o->appliance_modules, 1);
+	int r = guestfs_launch(g);
 	pthread_mutex_unlock(&env_lock);
+	return r;
 }
 
 static int handle_setup(const struct kl_pull_options *o, guestfs_h **ret, struct kl_error **err)
@@ -325,7 +333,6 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 	    asprintf(&manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0)
 		return kl_error_set(err, ENOMEM, "pull");
 
-	set_supermin_env(o);
 	_cleanup_(guestfs_closep) guestfs_h *g = NULL;
 	int rr = handle_setup(o, &g, err);
 	if (rr < 0)
@@ -340,7 +347,7 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 	}
 
 	double tl = now_s();
-	if (guestfs_launch(g) < 0) {
+	if (launch_with_kernel(g, o) < 0) {
 		unlink(out);
 		return gerr(g, err, "cannot launch the libguestfs appliance", o->disk_path);
 	}
