@@ -180,8 +180,8 @@ static char *sys_field(const struct line *v, size_t b, size_t e, const char *key
 		struct line l = line_trim(v[i]);
 		if (!line_starts(l, key) || l.n <= strlen(key) || l.p[strlen(key)] != ':')
 			continue;
-		struct line val = line_trim((struct line){ l.p + strlen(key) + 1,
-							   l.n - strlen(key) - 1 });
+		struct line val =
+			line_trim((struct line){ l.p + strlen(key) + 1, l.n - strlen(key) - 1 });
 		if (val.n >= 2 && val.p[0] == '"' && val.p[val.n - 1] == '"')
 			val.p++, val.n -= 2;
 		return strndup(val.p, val.n);
@@ -224,18 +224,19 @@ static bool log_text(const struct line *v, size_t b, size_t e, char **ret)
 }
 
 /*
- * crash's complaint: its "crash: ..." lines if it printed any (the fatal ones), else its
- * "WARNING: ..." lines with their indented continuation lines (e.g. "may be truncated or
- * incomplete" and the sizes), else its last lines. Repeated lines are quoted once with a
- * count: one bogus note header per note makes crash print the same warning hundreds of times.
+ * crash's complaint: its "crash: ..." lines (the fatal ones) first, then its "WARNING: ..."
+ * lines with their indented continuation lines (e.g. "may be truncated or incomplete" and the
+ * sizes), at most KL_DEEP_ERROR_LINES in all; with neither, its last lines. Repeated lines are
+ * quoted once with a count: one bogus note header per note makes crash print the same warning
+ * hundreds of times.
  */
 static bool error_text(const struct line *v, size_t n, char **ret)
 {
 	static const char *const kinds[] = { "crash:", "WARNING:" };
 	char *s = NULL;
 	size_t len = 0;
-	for (size_t k = 0; k < ELEMENTSOF(kinds) && !s; k++) {
-		unsigned quoted = 0;
+	unsigned quoted = 0;
+	for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
 		for (size_t i = 0; i < n && quoted < KL_DEEP_ERROR_LINES; i++) {
 			if (!line_starts(v[i], kinds[k]))
 				continue;
@@ -297,8 +298,7 @@ static char *dupf(const char *fmt, ...)
 	return r < 0 ? NULL : s;
 }
 
-struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_status,
-				     bool timed_out)
+struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_status, bool timed_out)
 {
 	_cleanup_(kl_deep_result_freep) struct kl_deep_result *r = calloc(1, sizeof(*r));
 	size_t n = 0;
@@ -324,14 +324,17 @@ struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_statu
 		return NULL;
 	const char *q = quote ? quote : "(no output)";
 	if (timed_out)
-		r->error = dupf("crash did not finish before the deadline and was killed; it said:\n%s", q);
+		r->error = dupf(
+			"crash did not finish before the deadline and was killed; it said:\n%s", q);
 	else if (exit_status < 0)
 		r->error = dupf("crash was killed by a signal; it said:\n%s", q);
 	else if (!have_sys)
-		r->error = dupf("crash could not open the dump (exit status %d):\n%s", exit_status, q);
+		r->error =
+			dupf("crash could not open the dump (exit status %d):\n%s", exit_status, q);
 	else if (!r->panic || !*r->panic)
-		r->error = dupf("crash opened the dump but `sys` shows no PANIC line (exit status %d):\n%s",
-				exit_status, q);
+		r->error = dupf(
+			"crash opened the dump but `sys` shows no PANIC line (exit status %d):\n%s",
+			exit_status, q);
 	else if (exit_status != 0)
 		r->error = dupf("crash exited with status %d after `sys`:\n%s", exit_status, q);
 	else
@@ -379,6 +382,11 @@ static int reap(pid_t pid, bool kill_it, double deadline, bool *killed)
 {
 	int status;
 	for (;;) {
+		if (kill_it) {
+			kill(-pid, SIGKILL);
+			if (killed)
+				*killed = true;
+		}
 		pid_t w = waitpid(pid, &status, kill_it ? 0 : WNOHANG);
 		if (w == pid)
 			break;
@@ -386,13 +394,8 @@ static int reap(pid_t pid, bool kill_it, double deadline, bool *killed)
 			return -1;
 		if (w == 0 && now_s() >= deadline)
 			kill_it = true;
-		if (kill_it) {
-			kill(-pid, SIGKILL);
-			if (killed)
-				*killed = true;
-		} else if (w == 0) {
+		else if (w == 0)
 			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-		}
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);

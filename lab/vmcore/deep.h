@@ -24,7 +24,7 @@ struct json_object;
 #define KL_DEEP_TIMEOUT_DEFAULT 300 /* s: crash loads a 600 MB vmlinux's DWARF first */
 #define KL_DEEP_BT_FRAMES	16  /* frames of the panicking task's bt we keep */
 #define KL_DEEP_LOG_LINES	20  /* last lines of `log` we keep */
-#define KL_DEEP_ERROR_LINES	12  /* distinct lines of crash's complaint we quote */
+#define KL_DEEP_ERROR_LINES	16  /* distinct lines of crash's complaint we quote */
 
 struct kl_deep_options {
 	const char *crash;  /* program to run; NULL: "crash" from PATH */
@@ -32,16 +32,16 @@ struct kl_deep_options {
 };
 
 struct kl_deep_result {
-	bool ok;	  /* crash opened the dump and `sys` reported a PANIC line */
-	int exit_status;  /* crash's exit status; -1 when killed (timed_out or a signal) */
-	bool timed_out;	  /* killed at the deadline */
-	char *panic;	  /* `sys` PANIC value without its quotes, e.g. "Kernel panic - not
-			     syncing: sysrq triggered crash"; NULL when absent */
-	char *release;	  /* `sys` RELEASE value, or NULL */
-	char *bt;	  /* "PID: ..." line and the first KL_DEEP_BT_FRAMES frames, or NULL */
-	char *log_tail;	  /* the last KL_DEEP_LOG_LINES lines of `log`, or NULL */
-	char *error;	  /* !ok: why, quoting crash's own error lines; NULL when ok */
-	double seconds;	  /* wall time crash ran */
+	bool ok;	 /* crash opened the dump and `sys` reported a PANIC line */
+	int exit_status; /* crash's exit status; -1 when killed (timed_out or a signal) */
+	bool timed_out;	 /* killed at the deadline */
+	char *panic;	 /* `sys` PANIC value without its quotes, e.g. "Kernel panic - not
+			    syncing: sysrq triggered crash"; NULL when absent */
+	char *release;	 /* `sys` RELEASE value, or NULL */
+	char *bt;	 /* "PID: ..." line and the first KL_DEEP_BT_FRAMES frames, or NULL */
+	char *log_tail;	 /* the last KL_DEEP_LOG_LINES lines of `log`, or NULL */
+	char *error;	 /* !ok: why, quoting crash's own error lines; NULL when ok */
+	double seconds;	 /* wall time crash ran */
 };
 
 /*
@@ -59,8 +59,7 @@ int kl_deep_check_opts(const char *dump, const char *vmlinux, const struct kl_de
  * Interpret crash's combined stdout+stderr (out, len bytes, not necessarily NUL-terminated)
  * and its exit status (-1: killed). Exposed for tests; kl_deep_check uses it. NULL on ENOMEM.
  */
-struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_status,
-				     bool timed_out);
+struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_status, bool timed_out);
 
 /* {"ok", "exit_status", "timed_out", "seconds", "panic", "release", "bt", "log_tail",
  *  "error"} (absent strings are null); NULL on ENOMEM. */

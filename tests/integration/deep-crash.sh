@@ -1,0 +1,74 @@
+#!/bin/sh
+# Integration: the deep check (crash(8) with Debian's debug vmlinux) on a real 6.1 dump.
+# It must open the dump and report the sysrq PANIC line and the panicking task's bt; on a
+# truncated copy it must fail quoting crash's own words. The -dbg package (283 MB) is fetched
+# once with apt-get download into the kdumplab cache; only its vmlinux is kept.
+# usage: deep-crash.sh DEEP_CHECK KDUMPLAB SOURCE_ROOT
+set -eu
+deep=$1
+kl=$2
+src=$3
+
+command -v crash >/dev/null || { echo "SKIP: crash(8) is not installed"; exit 77; }
+cell=$("$src/tests/corrupt/real-dump.sh" "$kl" debian:bookworm)
+dump=$cell/vmcore
+
+# The kernel that crashed, from the loader's facts: uname -r and the Debian version in uname -v.
+read -r release version <<EOT
+$(python3 -c '
+import json, re, sys
+l = json.load(open(sys.argv[1]))["loader"]
+m = re.search(r"Debian (\S+)", l["uname_v"])
+print(l["uname_r"], m.group(1) if m else "")' "$cell/facts.json")
+EOT
+pkg=linux-image-$release-dbg
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kdumplab/debug/$pkg
+vmlinux=$cache/usr/lib/debug/boot/vmlinux-$release
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+if [ ! -s "$vmlinux" ]; then
+	echo "fetching $pkg=$version into $cache"
+	( cd "$cache" && rm -f ./*.deb && apt-get download -q "$pkg${version:+=$version}" ) ||
+		{ echo "SKIP: apt-get download $pkg=$version failed: no debug vmlinux for $release"; exit 77; }
+	dpkg-deb --fsys-tarfile "$cache"/*.deb |
+		tar -x -C "$cache" --wildcards "./usr/lib/debug/boot/vmlinux-*"
+	rm -f "$cache"/*.deb
+fi
+flock -u 9
+[ -s "$vmlinux" ] || { echo "FAIL: $vmlinux missing after extraction"; exit 1; }
+
+work=$(mktemp -d /tmp/kdumplab-deep.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "deep check of $dump"
+rc=0
+"$deep" "$dump" "$vmlinux" 600 >"$work/ok.json" || rc=$?
+cat "$work/ok.json"
+python3 - "$work/ok.json" "$rc" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+def fail(m): print("FAIL:", m); sys.exit(1)
+if sys.argv[2] != "0" or not r["ok"]: fail("deep check failed: %s" % r["error"])
+if "sysrq" not in (r["panic"] or ""): fail("PANIC line %r does not mention sysrq" % r["panic"])
+if not r["bt"] or not r["bt"].startswith("PID: "): fail("no bt of the panicking task: %r" % r["bt"])
+if "sysrq_handle_crash" not in r["bt"]: fail("bt lacks sysrq_handle_crash: %r" % r["bt"])
+print("ok: PANIC %r in %.1fs" % (r["panic"], r["seconds"]))
+PY
+
+# A copy cut inside the first PT_LOAD: crash reads the headers, then cannot read the
+# per-CPU data it needs and gives up.
+cp --sparse=always "$dump" "$work/trunc"
+truncate -s 100M "$work/trunc"
+rc=0
+"$deep" "$work/trunc" "$vmlinux" 600 >"$work/trunc.json" || rc=$?
+cat "$work/trunc.json"
+python3 - "$work/trunc.json" "$rc" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+def fail(m): print("FAIL:", m); sys.exit(1)
+if sys.argv[2] != "1" or r["ok"]: fail("a truncated dump passed the deep check (exit %s)" % sys.argv[2])
+e = r["error"] or ""
+if "crash: " not in e and "WARNING: " not in e: fail("error does not quote crash: %r" % e)
+print("ok: truncated copy rejected:", e.splitlines()[0])
+PY
