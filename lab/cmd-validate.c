@@ -1,37 +1,53 @@
 /* SPDX-License-Identifier: MIT */
 /* kdumplab validate: check a dump file on its own, with the same checks a run uses. */
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <regex.h>
 #include <string.h>
 
 #include "cli.h"
 #include "facts.h"
 #include "manifest.h"
+#include "vmcore/mem.h"
+#include "vmcore/printk.h"
 #include "vmcore/vmcore.h"
 
-int cmd_validate(int argc, char **argv, struct kl_error **err)
+#define USAGE                                                                                      \
+	"kdumplab validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json]\n" \
+	"kdumplab validate DUMP --dmesg\n"                                                         \
+	"exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error\n"
+
+struct options {
+	const char *facts, *manifest, *expect_panic, *vmlinux, *dump;
+	int cpus;
+	bool json, dmesg;
+};
+
+static int parse_args(int argc, char **argv, struct options *o, struct kl_error **err)
 {
 	static const struct option options[] = {
 		{ "facts", required_argument, NULL, 'f' },
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "expect-panic", required_argument, NULL, 'e' },
+		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "dmesg", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *facts_path = NULL, *manifest_path = NULL;
-	bool json = false;
-	int cpus = 0, c, r;
+	int c;
 
 	optind = 1;
 	opterr = 0; /* we report unknown options ourselves, once */
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			facts_path = optarg;
+			o->facts = optarg;
 			break;
 		case 'm':
-			manifest_path = optarg;
+			o->manifest = optarg;
 			break;
 		case 'c': {
 			char *end;
@@ -40,16 +56,35 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 				return kl_error_usage(
 					err, 0, "--cpus \"%s\": expected a number from 1 to 4096",
 					optarg);
-			cpus = (int)v;
+			o->cpus = (int)v;
 			break;
 		}
+		case 'e': {
+			regex_t re;
+			int k = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
+			if (k != 0) {
+				char msg[256];
+				regerror(k, &re, msg, sizeof(msg));
+				return kl_error_usage(
+					err, 0, "--expect-panic \"%s\": not a POSIX extended regex: %s",
+					optarg, msg);
+			}
+			regfree(&re);
+			o->expect_panic = optarg;
+			break;
+		}
+		case 'k':
+			o->vmlinux = optarg;
+			break;
 		case 'j':
-			json = true;
+			o->json = true;
+			break;
+		case 'd':
+			o->dmesg = true;
 			break;
 		case 'h':
-			printf("kdumplab validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--json]\n"
-			       "exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error\n");
-			return 0;
+			printf(USAGE);
+			return 1;
 		default:
 			return kl_error_usage(
 				err, 0, "unknown option \"%s\" (see kdumplab validate --help)",
@@ -58,45 +93,98 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	}
 	if (optind != argc - 1)
 		return kl_error_usage(err, 0, "expected exactly one DUMP file argument");
-	const char *dump = argv[optind];
+	o->dump = argv[optind];
+	if (o->dmesg && (o->json || o->facts || o->manifest || o->expect_panic || o->vmlinux))
+		return kl_error_usage(err, 0, "--dmesg prints the log only; it takes no other option");
+	return 0;
+}
 
-	struct kl_facts *facts = NULL;
-	struct kl_manifest *m = NULL;
-	struct kl_validation *v = NULL;
-	if (facts_path && (r = kl_facts_read_json(facts_path, &facts, err)) < 0) {
+/* Print the kernel log as makedumpfile --dump-dmesg does. Invalid ring: 1; I/O: 2. */
+static int dump_dmesg(const char *path, struct kl_error **err)
+{
+	_cleanup_(kl_mem_freep) struct kl_mem *m = NULL;
+	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = NULL;
+	_cleanup_(kl_printk_log_freep) struct kl_printk_log *log = NULL;
+	int r = kl_mem_open(path, &m, &vi, NULL, err);
+	if (r == 0)
+		r = kl_printk_extract(m, vi, &log, err);
+	if (r < 0) {
+		bool io = r != -EBADMSG && r != -ENOENT && r != -EOPNOTSUPP && r != -EFAULT &&
+			  r != -EPROTONOSUPPORT;
+		(*err)->exit_code = io ? 2 : 1;
+		return r;
+	}
+	for (size_t i = 0; i < log->n_records; i++) {
+		_cleanup_free_ char *line = kl_printk_format(&log->records[i]);
+		if (!line)
+			return kl_error_set(err, ENOMEM, "formatting the kernel log");
+		fputs(line, stdout);
+	}
+	if (fflush(stdout) != 0)
+		return kl_error_set(err, errno, "writing the kernel log");
+	return 0;
+}
+
+static void print_text(const struct kl_validation *v)
+{
+	for (size_t i = 0; i < v->n_results; i++) {
+		const struct kl_check_result *cr = &v->results[i];
+		printf("%-8s %-28s %s\n", kl_check_status_name(cr->status), cr->id,
+		       cr->message ? cr->message : "");
+	}
+	const struct kl_check_result *wc = kl_validation_wrong_crash(v);
+	printf("%s: %u passed, %u failed, %u warnings, %u skipped\n",
+	       kl_validation_ok(v) ? "valid"
+	       : wc		   ? "INVALID (wrong-crash)"
+				   : "INVALID",
+	       v->n_passed, v->n_failed, v->n_warnings, v->n_skipped);
+}
+
+int cmd_validate(int argc, char **argv, struct kl_error **err)
+{
+	struct options o = { 0 };
+	int r = parse_args(argc, argv, &o, err);
+	if (r != 0)
+		return r > 0 ? 0 : r;
+	if (o.dmesg)
+		return dump_dmesg(o.dump, err);
+
+	_cleanup_(kl_facts_freep) struct kl_facts *facts = NULL;
+	_cleanup_(kl_manifest_freep) struct kl_manifest *m = NULL;
+	_cleanup_(kl_validation_freep) struct kl_validation *v = NULL;
+	if (o.facts && (r = kl_facts_read_json(o.facts, &facts, err)) < 0) {
 		(*err)->exit_code = 2;
 		return r;
 	}
-	if (manifest_path && (r = kl_manifest_read(manifest_path, &m, err)) < 0) {
-		kl_facts_free(facts);
+	if (o.manifest && (r = kl_manifest_read(o.manifest, &m, err)) < 0) {
 		(*err)->exit_code = 2;
 		return r;
 	}
-	struct kl_validate_input in = { .facts = facts, .expected_cpus = cpus, .manifest = m };
-	r = kl_vmcore_validate(dump, &in, &v, err);
-	kl_facts_free(facts);
-	kl_manifest_free(m);
+	/* TODO(deep): with --vmlinux, call kl_deep_check() (lab/vmcore/deep.h) once it is in
+	 * the build and report its PANIC line and bt; until then the option is accepted and
+	 * only checked for existence. */
+	if (o.vmlinux && access(o.vmlinux, R_OK) < 0)
+		return kl_error_usage(err, errno, "--vmlinux \"%s\"", o.vmlinux);
+	struct kl_validate_input in = {
+		.facts = facts,
+		.expected_cpus = o.cpus,
+		.manifest = m,
+		.expect_panic = o.expect_panic,
+	};
+	r = kl_vmcore_validate(o.dump, &in, &v, err);
 	if (r < 0) {
 		(*err)->exit_code = 2;
 		return r;
 	}
-	if (json) {
-		struct json_object *o = kl_validation_to_json(v);
-		printf("%s\n",
-		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+	if (o.json) {
+		struct json_object *j = kl_validation_to_json(v);
+		if (!j)
+			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+									 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
 	} else {
-		for (size_t i = 0; i < v->n_results; i++) {
-			const struct kl_check_result *cr = &v->results[i];
-			printf("%-8s %-28s %s\n", kl_check_status_name(cr->status), cr->id,
-			       cr->message ? cr->message : "");
-		}
-		printf("%s: %u passed, %u failed, %u warnings, %u skipped\n",
-		       kl_validation_ok(v) ? "valid" : "INVALID", v->n_passed, v->n_failed,
-		       v->n_warnings, v->n_skipped);
+		print_text(v);
 	}
-	bool ok = kl_validation_ok(v);
-	kl_validation_free(v);
-	return ok ? 0 : 1;
+	return kl_validation_ok(v) ? 0 : 1;
 }

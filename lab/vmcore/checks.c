@@ -11,10 +11,13 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "catalogue.h"
+#include "checks.h"
 #include "dump.h"
 #include "facts.h"
 #include "macro.h"
 #include "manifest.h"
+#include "mem.h"
 
 enum need {
 	NEED_EHDR = 1 << 0,
@@ -23,16 +26,10 @@ enum need {
 	NEED_NOTES = 1 << 3,
 	NEED_VMCOREINFO_NOTE = 1 << 4,
 	NEED_VMCOREINFO = 1 << 5,
+	NEED_MEM = 1 << 6, /* VMCOREINFO and a kl_mem over the PT_LOADs */
+	NEED_LOG = 1 << 7, /* the kernel log extracted */
 };
 
-struct ctx {
-	struct kl_dump *d;
-	const struct kl_validate_input *in;
-	int expected_cpus; /* <= 0: unknown */
-	struct kl_error **err;
-};
-
-/* A check returns 0 after setting r->status and r->message, or -errno on I/O errors. */
 struct check {
 	const char *id;
 	enum kl_severity severity;
@@ -40,9 +37,7 @@ struct check {
 	int (*run)(struct ctx *c, struct kl_check_result *r);
 };
 
-static int set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
-	_printf_(3, 4);
-static int set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
+int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -53,10 +48,6 @@ static int set(struct kl_check_result *r, enum kl_check_status st, const char *f
 	r->status = st;
 	return r->message ? 0 : -ENOMEM;
 }
-#define PASS(r, ...)	    set(r, KL_CHECK_PASSED, __VA_ARGS__)
-#define FAIL(r, ...)	    set(r, KL_CHECK_FAILED, __VA_ARGS__)
-#define SKIP(r, ...)	    set(r, KL_CHECK_SKIPPED, __VA_ARGS__)
-#define CHECK(r, cond, ...) set(r, (cond) ? KL_CHECK_PASSED : KL_CHECK_FAILED, __VA_ARGS__)
 
 /* ---- ELF header (invariants 6, 9) ---- */
 
@@ -192,6 +183,9 @@ static int check_load_bounds(struct ctx *c, struct kl_check_result *r)
 static int check_load_align(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
+	/* makedumpfile -E packs segments back to back: nothing to align (layout.c). */
+	if (c->makedumpfile_elf)
+		return PASS(r, "makedumpfile -E layout: segments are packed, not page-aligned");
 	for (size_t i = 0; i < d->n_phdrs; i++) {
 		const GElf_Phdr *p = &d->phdrs[i];
 		if (p->p_type == PT_LOAD && (p->p_offset - p->p_paddr) % 4096 != 0)
@@ -271,7 +265,7 @@ static int check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r)
 		    d->vmcoreinfo_note->descsz);
 }
 
-static const struct kl_loader_facts *loader_facts(const struct ctx *c)
+const struct kl_loader_facts *kl_check_facts(const struct ctx *c)
 {
 	return c->in && c->in->facts ? &c->in->facts->loader : NULL;
 }
@@ -279,7 +273,7 @@ static const struct kl_loader_facts *loader_facts(const struct ctx *c)
 static int check_osrelease(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "OSRELEASE");
-	const struct kl_loader_facts *l = loader_facts(c);
+	const struct kl_loader_facts *l = kl_check_facts(c);
 	if (!v)
 		return FAIL(r, "VMCOREINFO has no OSRELEASE");
 	if (!l || !l->uname_r)
@@ -299,7 +293,7 @@ static int parse_dec(const char *s, uint64_t *ret)
 static int check_pagesize(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "PAGESIZE");
-	const struct kl_loader_facts *l = loader_facts(c);
+	const struct kl_loader_facts *l = kl_check_facts(c);
 	uint64_t ps;
 	if (!v)
 		return FAIL(r, "VMCOREINFO has no PAGESIZE");
@@ -327,7 +321,7 @@ static int check_crashtime(struct ctx *c, struct kl_check_result *r)
 static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
-	const struct kl_loader_facts *l = loader_facts(c);
+	const struct kl_loader_facts *l = kl_check_facts(c);
 	unsigned before = c->in && c->in->crashtime_before ? c->in->crashtime_before : 10;
 	unsigned after = c->in && c->in->crashtime_after ? c->in->crashtime_after : 600;
 	uint64_t t;
@@ -340,6 +334,92 @@ static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 		     "CRASHTIME=%s is %+" PRId64 " s from the trigger time %" PRId64
 		     ", expected within [-%u, +%u] s",
 		     v, delta, l->trigger_time, before, after);
+}
+
+int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret)
+{
+	return parse_dec(kl_vmcoreinfo_get(c->d->vmcoreinfo, key), ret);
+}
+
+int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret)
+{
+	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, key);
+	if (!v || !*v || strlen(v) > 16 || strspn(v, "0123456789abcdefABCDEF") != strlen(v))
+		return -EINVAL;
+	*ret = strtoull(v, NULL, 16);
+	return 0;
+}
+
+/* ---- VMCOREINFO keys and symbols (invariants 29-31) ---- */
+
+static int check_build_id(struct ctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "BUILD-ID");
+	/* BUILD-ID exists since "kdump: append kernel build-id string to VMCOREINFO" (in
+	 * v5.9); it is the hex of the GNU build-id note. */
+	if (!v)
+		return FAIL(r, "VMCOREINFO has no BUILD-ID (every kernel since 5.9 writes one)");
+	size_t n = strlen(v);
+	return CHECK(r, n == 40 && strspn(v, "0123456789abcdef") == n,
+		     "BUILD-ID=%s: %zu characters, expected 40 lower-case hex digits", v, n);
+}
+
+static int check_keys(struct ctx *c, struct kl_check_result *r)
+{
+	/* What translation needs without debuginfo (invariant 30); OSRELEASE, PAGESIZE and
+	 * CRASHTIME have their own checks, the printk keys dmesg.parse. */
+	static const char *const keys[] = {
+		"SYMBOL(swapper_pg_dir)", "SYMBOL(init_uts_ns)",	"SYMBOL(_stext)",
+		"NUMBER(phys_base)",	  "SYMBOL(init_top_pgt)", "NUMBER(pgtable_l5_enabled)",
+		"KERNELOFFSET",
+	};
+	char missing[512] = "";
+	size_t n = 0, len = 0;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (!kl_vmcoreinfo_get(c->d->vmcoreinfo, keys[i])) {
+			n++;
+			int k = snprintf(missing + len, sizeof(missing) - len, " %s", keys[i]);
+			if (k > 0 && (size_t)k < sizeof(missing) - len)
+				len += (size_t)k;
+		}
+	bool mem_section = kl_vmcoreinfo_get(c->d->vmcoreinfo, "SYMBOL(mem_section)") &&
+			   kl_vmcoreinfo_get(c->d->vmcoreinfo, "LENGTH(mem_section)");
+	if (n || !mem_section)
+		return FAIL(r, "VMCOREINFO lacks%s%s", missing,
+			    mem_section ? "" : " SYMBOL(mem_section)/LENGTH(mem_section)");
+	return PASS(r, "the %zu keys translation needs are present, and the SPARSEMEM keys",
+		    ELEMENTSOF(keys));
+}
+
+static int check_symbols(struct ctx *c, struct kl_check_result *r)
+{
+	const struct kl_loader_facts *l = kl_check_facts(c);
+	static const char *const keys[] = { "SYMBOL(_stext)", "SYMBOL(init_uts_ns)",
+					    "SYMBOL(prb)" };
+	uint64_t v, ko;
+	if (!l || !l->sym_text)
+		return SKIP(r, "the first kernel's /proc/kallsyms addresses are unknown");
+	const uint64_t want[] = { l->sym_stext, l->sym_init_uts_ns, l->sym_prb };
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		if (!want[i])
+			continue;
+		if (kl_check_vi_hex(c, keys[i], &v) < 0)
+			return FAIL(r, "%s=%s is not a hex address", keys[i],
+				    kl_vmcoreinfo_get(c->d->vmcoreinfo, keys[i]) ?: "(absent)");
+		if (v != want[i])
+			return FAIL(r, "%s=%#" PRIx64 ", the first kernel's kallsyms says %#" PRIx64,
+				    keys[i], v, want[i]);
+	}
+	/* KERNELOFFSET is kaslr_offset() = _text - __START_KERNEL (arch/x86/include/asm/setup.h)
+	 * with the default CONFIG_PHYSICAL_START of 16 MiB. */
+	if (kl_check_vi_hex(c, "KERNELOFFSET", &ko) < 0)
+		return FAIL(r, "KERNELOFFSET=%s is not hex",
+			    kl_vmcoreinfo_get(c->d->vmcoreinfo, "KERNELOFFSET") ?: "(absent)");
+	uint64_t want_ko = l->sym_text - 0xffffffff81000000ULL;
+	return CHECK(r, ko == want_ko,
+		     "SYMBOL(_stext), SYMBOL(init_uts_ns), SYMBOL(prb) equal kallsyms; KERNELOFFSET=%" PRIx64
+		     ", kallsyms _text %#" PRIx64 " - 0xffffffff81000000 = %" PRIx64,
+		     ko, l->sym_text, want_ko);
 }
 
 /* ---- the saver's manifest (invariant 4) ---- */
@@ -380,8 +460,13 @@ static const struct check checks[] = {
 	{ "phdr.note-first", E, NEED_PHDRS, check_note_first },
 	{ "phdr.types", E, NEED_PHDRS, check_types },
 	{ "phdr.note-bounds", E, NEED_PHDRS, check_note_bounds },
+	{ "phdr.note-layout", E, NEED_NOTE_SEG, kl_check_note_layout },
+	{ "phdr.note-align", W, NEED_NOTE_SEG, kl_check_note_align },
 	{ "phdr.load-bounds", E, NEED_PHDRS, check_load_bounds },
 	{ "phdr.load-align", E, NEED_PHDRS, check_load_align },
+	{ "phdr.load-filesz", E, NEED_PHDRS, kl_check_load_filesz },
+	{ "phdr.load-order", E, NEED_NOTE_SEG, kl_check_load_order },
+	{ "phdr.file-size", E, NEED_NOTE_SEG, kl_check_file_size },
 	{ "notes.parse", E, NEED_NOTE_SEG, check_notes_parse },
 	{ "notes.vmcoreinfo", E, NEED_NOTES, check_vmcoreinfo_note },
 	{ "notes.prstatus-size", E, NEED_NOTES, check_prstatus_size },
@@ -391,6 +476,20 @@ static const struct check checks[] = {
 	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, check_pagesize },
 	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, check_crashtime },
 	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, check_crashtime_window },
+	{ "vmcoreinfo.build-id", E, NEED_VMCOREINFO, check_build_id },
+	{ "vmcoreinfo.keys", E, NEED_VMCOREINFO, check_keys },
+	{ "vmcoreinfo.symbols", E, NEED_VMCOREINFO, check_symbols },
+	{ "load.kernel-text", E, NEED_VMCOREINFO, kl_check_kernel_text },
+	{ "load.ram", E, NEED_PHDRS, kl_check_ram },
+	{ "load.direct-map", W, NEED_PHDRS, kl_check_direct_map },
+	{ "load.ram-count", W, NEED_PHDRS, kl_check_ram_count },
+	{ "mem.translate", E, NEED_MEM, kl_check_translate },
+	{ "dmesg.parse", E, NEED_MEM, kl_check_dmesg_parse },
+	{ "crash.trigger-pid", E, NEED_NOTES, kl_check_trigger_pid },
+	{ "crash.uts", E, NEED_MEM, kl_check_uts },
+	{ "crash.nonce", E, NEED_LOG, kl_check_nonce },
+	{ "crash.signature", E, NEED_LOG, kl_check_signature },
+	{ "crash.cpu-pid", E, NEED_LOG, kl_check_cpu_pid },
 	{ "manifest.size", E, 0, check_manifest_size },
 	{ "manifest.hash", E, 0, check_manifest_hash },
 };
@@ -424,6 +523,16 @@ static const char *missing_stage(const struct kl_dump *d, unsigned needs)
 	return NULL;
 }
 
+static const char *missing_derived(const struct ctx *c, unsigned needs)
+{
+	if ((needs & (NEED_MEM | NEED_LOG)) && !c->mem)
+		return c->mem_error ? c->mem_error : "the dump's memory is not readable";
+	if ((needs & NEED_LOG) && !c->log)
+		return c->log_unsupported ? "no lockless printk ring (see dmesg.parse)"
+					  : "the kernel log could not be extracted (see dmesg.parse)";
+	return NULL;
+}
+
 const char *kl_severity_name(enum kl_severity s)
 {
 	return s == KL_SEVERITY_WARNING ? "warning" : "error";
@@ -450,6 +559,7 @@ void kl_validation_free(struct kl_validation *v)
 	free(v->results);
 	free(v->prstatus);
 	kl_vmcoreinfo_free(v->vmcoreinfo);
+	kl_printk_log_free(v->log);
 	free(v);
 }
 
@@ -491,6 +601,132 @@ static int expected_cpus(const struct kl_validate_input *in)
 	return 0;
 }
 
+static void ctx_done(struct ctx *c)
+{
+	kl_mem_free(c->mem);
+	free(c->mem_error);
+	kl_printk_log_free(c->log);
+	free(c->log_error);
+	free(c->uts_error);
+	if (c->have_expect_re)
+		regfree(&c->expect_re);
+}
+
+static char *error_text(struct kl_error *e, const char *fallback)
+{
+	return strdup(e && e->msg ? e->msg : fallback);
+}
+
+/* What the kernel-level checks read: memory, the log, the uts name. Failures are recorded
+ * for the checks to report; only ENOMEM fails. */
+static int derive(struct ctx *c)
+{
+	_cleanup_error_ struct kl_error *e = NULL;
+	int r;
+
+	c->makedumpfile_elf = kl_layout_is_makedumpfile_elf(c->d);
+	if (!c->d->have_vmcoreinfo)
+		return 0;
+	r = kl_dump_mem_new(c->d, false, &c->mem, &e);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		c->mem_error = error_text(e, "cannot map the dump's memory");
+		return c->mem_error ? 0 : -ENOMEM;
+	}
+	r = kl_printk_extract(c->mem, c->d->vmcoreinfo, &c->log, &e);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		c->log_unsupported = r == -EOPNOTSUPP;
+		c->log_error = error_text(e, "cannot extract the kernel log");
+		if (!c->log_error)
+			return -ENOMEM;
+		kl_error_freep(&e);
+	}
+	r = kl_uts_read(c->mem, c->d->vmcoreinfo, &c->uts, &e);
+	if (r == -ENOMEM)
+		return r;
+	c->have_uts = r == 0;
+	if (r < 0 && !(c->uts_error = error_text(e, "cannot read init_uts_ns")))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The expected crash: --expect-panic, else the facts' scenario from the catalogue. */
+static int setup_expect(struct ctx *c, struct kl_error **err)
+{
+	const struct kl_loader_facts *l = kl_check_facts(c);
+	if (c->in && c->in->expect_panic) {
+		int k = regcomp(&c->expect_re, c->in->expect_panic, REG_EXTENDED | REG_NOSUB);
+		if (k != 0)
+			return kl_error_usage(err, EINVAL,
+					      "expected panic \"%s\" is not a POSIX extended regex",
+					      c->in->expect_panic);
+		c->have_expect_re = true;
+		return 0;
+	}
+	if (l && l->trigger_scenario) {
+		const struct kl_scenario *s = kl_scenario_find(l->trigger_scenario);
+		c->scenario = l->trigger_scenario;
+		if (s)
+			c->expect = s->expect;
+	}
+	return 0;
+}
+
+static void count(struct kl_validation *v, const struct kl_check_result *res)
+{
+	if (res->status == KL_CHECK_PASSED)
+		v->n_passed++;
+	else if (res->status == KL_CHECK_SKIPPED)
+		v->n_skipped++;
+	else if (res->severity == KL_SEVERITY_WARNING)
+		v->n_warnings++;
+	else
+		v->n_failed++;
+}
+
+static bool is_crash_check(const struct kl_check_result *x)
+{
+	return startswith(x->id, "crash.");
+}
+
+static bool only_crash_failed(const struct kl_validation *v)
+{
+	bool any = false;
+	for (size_t i = 0; i < v->n_results; i++) {
+		const struct kl_check_result *x = &v->results[i];
+		if (x->status != KL_CHECK_FAILED || x->severity != KL_SEVERITY_ERROR)
+			continue;
+		if (!is_crash_check(x))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static int run_checks(struct ctx *c, struct kl_validation *v, const char *dump_path,
+		      struct kl_error **err)
+{
+	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+		struct kl_check_result *res = &v->results[v->n_results++];
+		const char *missing = missing_stage(c->d, checks[i].needs);
+		if (!missing)
+			missing = missing_derived(c, checks[i].needs);
+		res->id = checks[i].id;
+		res->severity = checks[i].severity;
+		int r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
+		if (r == -ENOMEM)
+			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
+		if (r < 0)
+			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
+		res->passed = res->status == KL_CHECK_PASSED;
+		count(v, res);
+	}
+	return 0;
+}
+
 int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in,
 		       struct kl_validation **ret, struct kl_error **err)
 {
@@ -511,36 +747,41 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 	v->results = calloc(ELEMENTSOF(checks), sizeof(*v->results));
 	if (!v->results)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	struct ctx c = { .d = d, .in = in, .expected_cpus = expected_cpus(in), .err = err };
-	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
-		struct kl_check_result *res = &v->results[v->n_results++];
-		const char *missing = missing_stage(d, checks[i].needs);
-		res->id = checks[i].id;
-		res->severity = checks[i].severity;
-		r = missing ? SKIP(res, "%s", missing) : checks[i].run(&c, res);
-		if (r == -ENOMEM)
-			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-		if (r < 0)
-			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
-		res->passed = res->status == KL_CHECK_PASSED;
-		if (res->status == KL_CHECK_PASSED)
-			v->n_passed++;
-		else if (res->status == KL_CHECK_SKIPPED)
-			v->n_skipped++;
-		else if (res->severity == KL_SEVERITY_WARNING)
-			v->n_warnings++;
-		else
-			v->n_failed++;
+	struct ctx c = {
+		.d = d, .in = in, .expected_cpus = expected_cpus(in), .err = err, .nonce_idx = -1
+	};
+	r = setup_expect(&c, err);
+	if (r == 0 && derive(&c) < 0)
+		r = kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
+	if (r == 0)
+		r = run_checks(&c, v, dump_path, err);
+	if (r < 0) {
+		ctx_done(&c);
+		return r;
 	}
 
 	v->file_size = d->size;
 	for (size_t i = 0; i < d->n_phdrs; i++)
 		v->n_load += d->phdrs[i].p_type == PT_LOAD;
+	v->layout = c.makedumpfile_elf ? "makedumpfile-elf" : "proc-vmcore";
+	v->wrong_crash = only_crash_failed(v);
+	v->log = TAKE_PTR(c.log);
+	ctx_done(&c);
 	if (collect_prstatus(v, d) < 0)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 	v->vmcoreinfo = TAKE_PTR(d->vmcoreinfo);
 	*ret = TAKE_PTR(v);
 	return 0;
+}
+
+const struct kl_check_result *kl_validation_wrong_crash(const struct kl_validation *v)
+{
+	if (!v || !v->wrong_crash)
+		return NULL;
+	for (size_t i = 0; i < v->n_results; i++)
+		if (v->results[i].status == KL_CHECK_FAILED && is_crash_check(&v->results[i]))
+			return &v->results[i];
+	return NULL;
 }
 
 bool kl_validation_ok(const struct kl_validation *v)
@@ -599,6 +840,9 @@ struct json_object *kl_validation_to_json(const struct kl_validation *v)
 	    jadd(o, "file_size", json_object_new_int64((int64_t)v->file_size)) ||
 	    jadd(o, "loads", json_object_new_int((int)v->n_load)) ||
 	    jadd(o, "cpus", json_object_new_int((int)v->n_prstatus)) ||
+	    jadd(o, "wrong_crash", json_object_new_boolean(v->wrong_crash)) ||
+	    (v->layout && jadd(o, "layout", json_object_new_string(v->layout))) ||
+	    (v->log && jadd(o, "log_records", json_object_new_int64((int64_t)v->log->n_records))) ||
 	    (osr && jadd(o, "osrelease", json_object_new_string(osr))) ||
 	    (ct && jadd(o, "crashtime", json_object_new_string(ct)))) {
 		json_object_put(o);

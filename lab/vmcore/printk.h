@@ -23,7 +23,7 @@ struct kl_vmcoreinfo;
 
 /* Bounds for untrusted rings. Linux caps log_buf_len at 2^31 (LOG_BUF_LEN_MAX) and uses
  * count_bits = size_bits - 5 (PRB_AVGBITS); real dumps have size_bits 17..25. */
-#define KL_PRINTK_MAX_SIZE_BITS	 31
+#define KL_PRINTK_MAX_SIZE_BITS	 25
 #define KL_PRINTK_MAX_COUNT_BITS 22
 #define KL_PRINTK_MAX_TEXT	 (32u << 20) /* bytes of text kept in total */
 

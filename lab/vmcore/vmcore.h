@@ -76,6 +76,9 @@ struct kl_validate_input {
 	const struct kl_manifest *manifest; /* NULL: skip manifest.* */
 	/* CRASHTIME must lie in [trigger_time - before, trigger_time + after]; 0: 10 s, 600 s. */
 	unsigned crashtime_before, crashtime_after;
+	/* POSIX extended regex replacing the scenario's expected panic strings; NULL: use the
+	 * catalogue's .expect of the facts' trigger scenario. */
+	const char *expect_panic;
 };
 
 /* What the dump itself says, for reports and the checks built on top of this one. */
@@ -93,6 +96,11 @@ struct kl_validation {
 	struct kl_prstatus *prstatus; /* NT_PRSTATUS notes in order (CPU order) */
 	size_t n_prstatus;
 	struct kl_vmcoreinfo *vmcoreinfo; /* NULL when absent or unparsable */
+	const char *layout;		  /* "proc-vmcore" or "makedumpfile-elf" (static) */
+	struct kl_printk_log *log;	  /* the extracted kernel log, or NULL */
+	/* Some crash.* check failed and every other error check passed: a sound dump of a
+	 * crash other than the one injected (verdict wrong-crash, not dump-invalid). */
+	bool wrong_crash;
 };
 
 /*
@@ -105,6 +113,8 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 bool kl_validation_ok(const struct kl_validation *v);
 /* The result with that id, or NULL. */
 const struct kl_check_result *kl_validation_find(const struct kl_validation *v, const char *id);
+/* With v->wrong_crash, the first failed crash.* check; else NULL. */
+const struct kl_check_result *kl_validation_wrong_crash(const struct kl_validation *v);
 /* The first failed error (or, with none, warning) check, for a verdict's cause; or NULL. */
 const struct kl_check_result *kl_validation_first_failure(const struct kl_validation *v);
 /* {"ok", "passed", "failed", "warnings", "skipped", "file_size", "cpus", "osrelease",

@@ -19,10 +19,16 @@
 #include "manifest.h"
 #include "protocol.h"
 #include "vmcore.h"
+#include "synth.h"
 
 #define PAGE	     4096u
-#define OSRELEASE    "6.1.0-56-cloud-amd64"
+#define OSRELEASE    SYN_OSRELEASE
 #define TRIGGER_TIME 1700000000
+#define RAM1_PADDR   0x100000ULL
+#define RAM1_SIZE    0x1000000ULL /* ends at 0x1100000, where the crash kernel starts */
+#define CRASH_START  0x1100000ULL
+#define RAM2_PADDR   0x2000000ULL
+#define RAM2_SIZE    (2ULL * PAGE)
 
 struct core {
 	uint16_t e_type, e_machine;
@@ -31,7 +37,9 @@ struct core {
 	uint32_t prstatus_descsz;
 	int n_loads;
 	int vmcoreinfo_notes;	       /* how many VMCOREINFO notes */
-	const char *vmcoreinfo;	       /* NULL: a good default */
+	const char *vmcoreinfo;	       /* NULL: syn_vmcoreinfo(vi_drop, vi_set) */
+	const char *vi_drop, *vi_set;  /* see syn_vmcoreinfo */
+	struct syn_opts mem;	       /* the kernel memory in the dump */
 	bool note_second;	       /* PT_LOAD at index 0, PT_NOTE at 1 */
 	bool null_phdr;		       /* the last PT_LOAD becomes PT_NULL */
 	int64_t note_filesz_delta;     /* added to PT_NOTE p_filesz */
@@ -40,6 +48,16 @@ struct core {
 	uint64_t truncate_by;	       /* bytes cut off the end of the file */
 	uint16_t phnum_override;
 	uint64_t paddr_misalign;
+	bool swap_ram_loads;	   /* the two RAM PT_LOADs in descending order */
+	bool split_ram1;	   /* the first RAM range as two adjacent PT_LOADs */
+	uint64_t ram2_extra;	   /* bytes added to the last RAM PT_LOAD */
+	uint64_t ram2_memsz_delta; /* added to the last RAM PT_LOAD's p_memsz only */
+	uint64_t ram2_vaddr_delta; /* added to the last RAM PT_LOAD's p_vaddr */
+	uint64_t note_align;	   /* PT_NOTE p_align when non-zero (default 4) */
+	uint64_t note_memsz_delta; /* added to PT_NOTE p_memsz */
+	uint64_t truncate_to;	   /* the file's size when non-zero */
+	uint64_t extend_by;	   /* bytes added to the end of the file */
+	int32_t pid_cpu0;	   /* CPU 0's pr_pid when non-zero (default 100) */
 };
 
 static struct core good_core(void)
@@ -51,17 +69,6 @@ static struct core good_core(void)
 			      .n_loads = 3,
 			      .vmcoreinfo_notes = 1 };
 }
-
-static const char default_vmcoreinfo[] = "OSRELEASE=" OSRELEASE "\n"
-					 "BUILD-ID=0123456789abcdef0123456789abcdef01234567\n"
-					 "PAGESIZE=4096\n"
-					 "SYMBOL(init_uts_ns)=ffffffff82e1a3a0\n"
-					 "SYMBOL(prb)=ffffffff82c5b0e8\n"
-					 "OFFSET(printk_ringbuffer.desc_ring)=0\n"
-					 "SIZE(page)=64\n"
-					 "NUMBER(phys_base)=0\n"
-					 "KERNELOFFSET=0\n"
-					 "CRASHTIME=1700000003\n";
 
 static size_t put_note(unsigned char *p, const char *name, uint32_t type, const void *desc,
 		       uint32_t descsz, uint32_t descsz_hdr)
@@ -76,25 +83,74 @@ static size_t put_note(unsigned char *p, const char *name, uint32_t type, const 
 	return o + ((descsz + 3) & ~3u);
 }
 
+/* Write the synthetic memory pages that fall inside a PT_LOAD at its file offset. */
+static void write_mem(int fd, const struct synth *m, const Elf64_Phdr *ph)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		uint64_t pa = m->pages[i].paddr;
+		if (pa < ph->p_paddr || pa + PAGE > ph->p_paddr + ph->p_filesz)
+			continue;
+		ck_assert_int_eq(pwrite(fd, m->pages[i].data, PAGE,
+					(off_t)(ph->p_offset + pa - ph->p_paddr)),
+				 PAGE);
+	}
+}
+
+struct load {
+	uint64_t paddr, vaddr, size;
+};
+
+/* The PT_LOADs /proc/vmcore would have: kernel text, RAM below the crash kernel, above it. */
+static int core_loads(const struct core *c, struct load *v)
+{
+	int n = 0;
+	v[n++] = (struct load){ SYN_TEXT_PADDR, SYN_TEXT, SYN_TEXT_SIZE };
+	struct load ram1 = { RAM1_PADDR, SYN_PAGE_OFFSET + RAM1_PADDR, RAM1_SIZE };
+	struct load ram2 = { RAM2_PADDR, SYN_PAGE_OFFSET + RAM2_PADDR + c->ram2_vaddr_delta,
+			     RAM2_SIZE + c->ram2_extra };
+	if (c->swap_ram_loads)
+		v[n++] = ram2;
+	if (c->split_ram1) {
+		uint64_t half = RAM1_SIZE / 2;
+		v[n++] = (struct load){ ram1.paddr, ram1.vaddr, half };
+		v[n++] = (struct load){ ram1.paddr + half, ram1.vaddr + half, RAM1_SIZE - half };
+	} else {
+		v[n++] = ram1;
+	}
+	if (!c->swap_ram_loads)
+		v[n++] = ram2;
+	v[n - 1].paddr += c->paddr_misalign;
+	return n;
+}
+
 /* Write the core to a new temp file; returns its path (caller frees and unlinks). */
 static char *write_core(const struct core *c)
 {
 	char *path = strdup("/tmp/kl-core-XXXXXX");
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(c->n_loads, 3);
 
-	int phnum = 1 + c->n_loads;
+	static struct synth mem;
+	syn_build(&mem, &c->mem);
+	_cleanup_free_ char *vi_default = syn_vmcoreinfo(c->vi_drop, c->vi_set);
+	const char *vi = c->vmcoreinfo ? c->vmcoreinfo : vi_default;
+	struct load loads[8];
+	int n_loads = core_loads(c, loads);
+
+	int phnum = 1 + n_loads;
 	uint64_t note_off = (64 + 56 * (uint64_t)phnum + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 	static unsigned char notes[64 * 1024];
 	size_t nl = 0;
-	const char *vi = c->vmcoreinfo ? c->vmcoreinfo : default_vmcoreinfo;
 	int total_notes = c->ncpus + c->vmcoreinfo_notes, k = 0;
 
 	memset(notes, 0, sizeof(notes));
 	for (int i = 0; i < c->ncpus; i++, k++) {
 		unsigned char prs[512] = { 0 };
-		int32_t pid = 100 + i;
+		int32_t pid = i == 0 && c->pid_cpu0 ? c->pid_cpu0 : 100 + i;
+		uint64_t rip = SYN_TEXT + 0x1000;
 		memcpy(prs + 32, &pid, 4);
+		memcpy(prs + 240, &rip, 8);
 		uint32_t ds = c->prstatus_descsz;
 		nl += put_note(notes + nl, "CORE", NT_PRSTATUS, prs, ds,
 			       ds + (k == total_notes - 1 ? c->last_descsz_delta : 0));
@@ -111,28 +167,33 @@ static char *write_core(const struct core *c)
 	ph[ni] = (Elf64_Phdr){ .p_type = PT_NOTE,
 			       .p_offset = note_off,
 			       .p_filesz = (uint64_t)((int64_t)nl + c->note_filesz_delta),
-			       .p_memsz = nl,
-			       .p_align = 4 };
+			       .p_memsz = nl + c->note_memsz_delta,
+			       .p_align = c->note_align ? c->note_align : 4 };
 	for (int i = 0, li = 0; i < phnum; i++) {
 		if (i == ni)
 			continue;
-		uint64_t paddr = 0x1000000ULL * (uint64_t)(li + 1), len = 2 * PAGE;
+		const struct load *l = &loads[li];
 		ph[i] = (Elf64_Phdr){ .p_type = PT_LOAD,
 				      .p_flags = PF_R | PF_W | PF_X,
 				      .p_offset = off,
-				      .p_paddr = paddr + (li == 1 ? c->paddr_misalign : 0),
-				      .p_vaddr = li == 0 ? 0xffffffff81000000ULL
-							 : 0xffff888000000000ULL + paddr,
-				      .p_filesz = len,
-				      .p_memsz = len };
-		/* Memory contents: one data page, one zero page (left as a hole). */
-		unsigned char page[PAGE];
-		memset(page, 0x40 + li, sizeof(page));
-		ck_assert_int_eq(pwrite(fd, page, PAGE, (off_t)off), PAGE);
-		off += len;
+				      .p_paddr = l->paddr,
+				      .p_vaddr = l->vaddr,
+				      .p_filesz = l->size,
+				      .p_memsz = l->size };
+		write_mem(fd, &mem, &ph[i]);
+		if (l->paddr == RAM2_PADDR) {
+			/* Some data that is not kernel structures (left sparse elsewhere). */
+			unsigned char page[PAGE];
+			memset(page, 0x42, sizeof(page));
+			ck_assert_int_eq(pwrite(fd, page, PAGE, (off_t)off), PAGE);
+			ph[i].p_memsz += c->ram2_memsz_delta;
+		}
+		off += (l->paddr + l->size + PAGE - 1) / PAGE * PAGE - l->paddr / PAGE * PAGE;
 		li++;
 	}
-	uint64_t size = off - c->truncate_by;
+	uint64_t size = off - c->truncate_by + c->extend_by;
+	if (c->truncate_to)
+		size = c->truncate_to;
 	if (c->load_offset_override)
 		ph[phnum - 1].p_offset = c->load_offset_override;
 	if (c->null_phdr)
@@ -163,10 +224,29 @@ static char *write_core(const struct core *c)
 static struct kl_facts *good_facts(void)
 {
 	struct kl_facts *f = kl_facts_new();
-	f->loader.uname_r = strdup(OSRELEASE);
-	f->loader.page_size = 4096;
-	f->loader.cpus_online = 2;
-	f->loader.trigger_time = TRIGGER_TIME;
+	struct kl_loader_facts *l = &f->loader;
+	l->uname_r = strdup(OSRELEASE);
+	l->uname_v = strdup(SYN_UTS_VERSION);
+	l->nodename = strdup("(none)");
+	l->cpus_list = strdup("0-1");
+	l->page_size = 4096;
+	l->cpus_online = 2;
+	l->trigger_time = TRIGGER_TIME;
+	l->trigger_pid = SYN_TRIGGER_PID;
+	l->trigger_cpu = SYN_TRIGGER_CPU;
+	l->trigger_nonce = strdup(SYN_NONCE);
+	l->trigger_scenario = strdup("sysrq");
+	l->sym_text = l->sym_stext = SYN_TEXT;
+	l->sym_end = SYN_TEXT + SYN_TEXT_SIZE;
+	l->sym_init_uts_ns = SYN_UTS;
+	l->sym_prb = SYN_PRB;
+	l->ram = calloc(2, sizeof(*l->ram));
+	l->ram[0] = (struct kl_range){ 0x1000, 0x9fbff };
+	l->ram[1] = (struct kl_range){ RAM1_PADDR, RAM2_PADDR + RAM2_SIZE - 1 };
+	l->n_ram = 2;
+	l->crash = calloc(1, sizeof(*l->crash));
+	l->crash[0] = (struct kl_range){ CRASH_START, RAM2_PADDR - 1 };
+	l->n_crash = 1;
 	return f;
 }
 
@@ -234,7 +314,7 @@ START_TEST(valid_core_passes)
 	ck_assert_int_eq(v->prstatus[0].pid, 100);
 	ck_assert_int_eq(v->prstatus[1].pid, 101);
 	ck_assert_str_eq(kl_vmcoreinfo_get(v->vmcoreinfo, "OSRELEASE"), OSRELEASE);
-	ck_assert_str_eq(kl_vmcoreinfo_get(v->vmcoreinfo, "SYMBOL(prb)"), "ffffffff82c5b0e8");
+	ck_assert_str_eq(kl_vmcoreinfo_get(v->vmcoreinfo, "SYMBOL(prb)"), "ffffffff81021000");
 
 	/* Every check id ran, once, in table order, and messages name the values. */
 	const char *const *ids = kl_vmcore_check_ids();
@@ -267,9 +347,12 @@ START_TEST(structure_only)
 	_cleanup_free_ char *path = write_core(&c);
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, NULL);
 	ck_assert(kl_validation_ok(v));
-	static const char *const skipped[] = { "notes.prstatus-count", "vmcoreinfo.osrelease",
-					       "vmcoreinfo.crashtime-window", "manifest.size",
-					       "manifest.hash" };
+	static const char *const skipped[] = {
+		"notes.prstatus-count", "vmcoreinfo.osrelease", "vmcoreinfo.crashtime-window",
+		"vmcoreinfo.symbols",	"load.ram",		"load.ram-count",
+		"crash.trigger-pid",	"crash.nonce",		"crash.signature",
+		"manifest.size",	"manifest.hash",
+	};
 	ck_assert_uint_eq(v->n_skipped, ELEMENTSOF(skipped));
 	for (size_t i = 0; i < ELEMENTSOF(skipped); i++)
 		ck_assert_int_eq(kl_validation_find(v, skipped[i])->status, KL_CHECK_SKIPPED);
@@ -287,6 +370,8 @@ struct corruption {
 	uint64_t manifest_size_delta, manifest_hash_xor;
 	const char *facts_uname_r;
 	int64_t facts_page_size;
+	const char *facts_nonce;
+	const char *expect_panic;
 	const char *message; /* a substring of the first failure's message */
 };
 
@@ -313,31 +398,34 @@ static const struct corruption corruptions[] = {
 	  .message = "1 PT_NOTE headers, the first at index 1" },
 	{ "stray phdr type",
 	  { GOOD, .null_phdr = true },
-	  "phdr.types",
+	  "phdr.types phdr.file-size load.ram load.ram-count",
 	  .message = "index 3 with p_type 0" },
 	{ "load beyond EOF",
 	  { GOOD, .truncate_by = PAGE + 1 },
-	  "phdr.load-bounds manifest.size manifest.hash",
+	  "phdr.load-bounds phdr.file-size manifest.size manifest.hash",
 	  .message = "ends beyond the file size" },
 	{ "load offset overflow",
 	  { GOOD, .load_offset_override = UINT64_MAX - 4095 },
-	  "phdr.load-bounds",
+	  "phdr.load-bounds phdr.load-order",
 	  .message = "overflows 64 bits" },
-	{ "load misaligned", { GOOD, .paddr_misalign = 0x10 }, "phdr.load-align" },
+	/* The last RAM PT_LOAD moves by 16 bytes: its RAM and direct-map delta change too. */
+	{ "load misaligned",
+	  { GOOD, .paddr_misalign = 0x10 },
+	  "phdr.load-align load.ram load.direct-map mem.translate" },
 	{ "phnum beyond file",
-	  { GOOD, .phnum_override = 60000 },
+	  { GOOD, .phnum_override = 60000, .truncate_to = 1 << 20 },
 	  "phdr.count",
 	  .message = "ends past the file size" },
 	{ "one phdr",
 	  { GOOD, .phnum_override = 1 },
-	  "phdr.count phdr.load-bounds",
+	  "phdr.count phdr.load-bounds phdr.file-size load.kernel-text load.ram load.ram-count mem.translate dmesg.parse",
 	  .message = "e_phnum is 1, expected at least 2" },
 	{ "note beyond EOF",
-	  { GOOD, .note_filesz_delta = 1 << 20 },
-	  "phdr.note-bounds",
+	  { GOOD, .note_filesz_delta = 1 << 20, .truncate_to = 1 << 20 },
+	  "phdr.note-bounds phdr.load-bounds",
 	  .message = "ends past the file size" },
 	{ "note segment too short",
-	  { GOOD, .note_filesz_delta = -8 },
+	  { GOOD, .note_filesz_delta = -8, .note_memsz_delta = (uint64_t)-8 },
 	  "notes.parse",
 	  .message = "runs past the segment end" },
 	{ "truncated note",
@@ -345,7 +433,7 @@ static const struct corruption corruptions[] = {
 	  "notes.parse",
 	  .message = "note 2 at file offset 0x12c8: n_namesz 11 + n_descsz" },
 	{ "trailing padding",
-	  { GOOD, .note_filesz_delta = 16 },
+	  { GOOD, .note_filesz_delta = 16, .note_memsz_delta = 16 },
 	  "notes.parse",
 	  .message = "n_namesz is 0" },
 	{ "missing VMCOREINFO",
@@ -362,7 +450,7 @@ static const struct corruption corruptions[] = {
 	  .message = "n_descsz 332, expected 336" },
 	{ "fewer CPUs",
 	  { GOOD, .ncpus = 1 },
-	  "notes.prstatus-count",
+	  "notes.prstatus-count crash.trigger-pid crash.cpu-pid",
 	  .message = "1 NT_PRSTATUS notes, expected 2" },
 	{ "wrong CPU count",
 	  { GOOD },
@@ -371,7 +459,7 @@ static const struct corruption corruptions[] = {
 	  .message = "2 NT_PRSTATUS notes, expected 4" },
 	{ "wrong OSRELEASE",
 	  { GOOD },
-	  "vmcoreinfo.osrelease",
+	  "vmcoreinfo.osrelease crash.uts",
 	  .facts_uname_r = "6.12.9-amd64",
 	  .message = "OSRELEASE=" OSRELEASE ", the first kernel's uname -r is 6.12.9-amd64" },
 	{ "wrong page size",
@@ -380,14 +468,14 @@ static const struct corruption corruptions[] = {
 	  .facts_page_size = 16384,
 	  .message = "PAGESIZE=4096, the first kernel's page size is 16384" },
 	{ "no CRASHTIME",
-	  { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\n" },
+	  { GOOD, .vi_drop = "CRASHTIME" },
 	  "vmcoreinfo.crashtime",
 	  .message = "no CRASHTIME" },
 	{ "no OSRELEASE",
-	  { GOOD, .vmcoreinfo = "PAGESIZE=4096\nCRASHTIME=1700000001\n" },
+	  { GOOD, .vi_drop = "OSRELEASE" },
 	  "vmcoreinfo.osrelease" },
 	{ "CRASHTIME far off",
-	  { GOOD, .vmcoreinfo = "OSRELEASE=" OSRELEASE "\nPAGESIZE=4096\nCRASHTIME=1600000000\n" },
+	  { GOOD, .vi_set = "CRASHTIME=1600000000" },
 	  "vmcoreinfo.crashtime-window",
 	  .message = "-100000000 s from the trigger time" },
 	{ "VMCOREINFO bad line",
@@ -398,6 +486,109 @@ static const struct corruption corruptions[] = {
 	  { GOOD, .vmcoreinfo = "OSRELEASE=x" },
 	  "vmcoreinfo.parse",
 	  .message = "does not end with a newline" },
+	/* layout (invariants 8, 10-17) */
+	{ "note memsz differs",
+	  { GOOD, .note_memsz_delta = 4 },
+	  "phdr.note-layout",
+	  .message = "expected p_filesz == p_memsz" },
+	{ "note align", { GOOD, .note_align = 8 }, "phdr.note-align", .message = "p_align 8" },
+	{ "load memsz beyond filesz",
+	  { GOOD, .ram2_memsz_delta = PAGE },
+	  "phdr.load-filesz phdr.file-size load.ram",
+	  .message = "expected p_filesz == p_memsz" },
+	{ "load offsets overlap",
+	  { GOOD, .load_offset_override = 0x2000 },
+	  "phdr.load-order",
+	  .message = "is before the end of PT_LOAD 2" },
+	{ "file longer than its segments",
+	  { GOOD, .extend_by = PAGE },
+	  "phdr.file-size",
+	  .message = "expected 17055744" },
+	{ "KERNELOFFSET wrong",
+	  { GOOD, .vi_set = "KERNELOFFSET=200000" },
+	  "vmcoreinfo.symbols load.kernel-text",
+	  .message = "KERNELOFFSET=200000, kallsyms _text 0xffffffff81000000" },
+	{ "RAM beyond System RAM",
+	  { GOOD, .ram2_extra = PAGE },
+	  "load.ram",
+	  .message = "RAM range 1 is [0x2000000, 0x2003000) in the dump, expected [0x2000000, 0x2002000)" },
+	{ "RAM loads descending",
+	  { GOOD, .swap_ram_loads = true },
+	  "load.ram",
+	  .message = "expected ascending and disjoint" },
+	{ "direct map bases differ",
+	  { GOOD, .ram2_vaddr_delta = 1ULL << 30 },
+	  "load.direct-map mem.translate",
+	  .message = "the page tables from SYMBOL(init_top_pgt) do not map the last page" },
+	{ "RAM split in two",
+	  { GOOD, .split_ram1 = true },
+	  "load.ram-count",
+	  .message = "3 RAM PT_LOADs, expected 2" },
+	{ "page tables disagree",
+	  { GOOD, .mem.bad_direct_map = true },
+	  "mem.translate",
+	  .message = "the page tables map the first RAM PT_LOAD (0xffff888000100000) to paddr 0x40100000, the PT_LOADs to 0x100000" },
+	/* VMCOREINFO (invariants 29-31) */
+	{ "BUILD-ID malformed",
+	  { GOOD, .vi_set = "BUILD-ID=3B43FAD5" },
+	  "vmcoreinfo.build-id",
+	  .message = "BUILD-ID=3B43FAD5: 8 characters" },
+	{ "key missing",
+	  { GOOD, .vi_drop = "SYMBOL(swapper_pg_dir)" },
+	  "vmcoreinfo.keys",
+	  .message = "lacks SYMBOL(swapper_pg_dir)" },
+	{ "symbol differs from kallsyms",
+	  { GOOD, .vi_set = "SYMBOL(_stext)=ffffffff81000010" },
+	  "vmcoreinfo.symbols",
+	  .message = "SYMBOL(_stext)=0xffffffff81000010, the first kernel's kallsyms says 0xffffffff81000000" },
+	/* the kernel log (invariant 34) */
+	{ "data block of another descriptor",
+	  { GOOD, .mem.bad_block_id = true },
+	  "dmesg.parse",
+	  .message = "1 data blocks with another descriptor's id" },
+	{ "head beyond the ring",
+	  { GOOD, .mem.head_far = true },
+	  "dmesg.parse",
+	  .message = "is not within 16 descriptors of tail_id" },
+	{ "printk offsets do not fit",
+	  { GOOD, .vi_set = "OFFSET(prb_desc_ring.tail_id)=4000" },
+	  "dmesg.parse",
+	  .message = "do not fit in SIZE(printk_ringbuffer)=88" },
+	/* the crash is ours (invariants 22, 32, 35, 36): verdict wrong-crash */
+	{ "trigger PID on two CPUs",
+	  { GOOD, .pid_cpu0 = SYN_TRIGGER_PID },
+	  "crash.trigger-pid",
+	  .message = "2 of 2 NT_PRSTATUS notes have pr_pid 101" },
+	{ "uts release differs",
+	  { GOOD, .mem.uts_release = "6.12.9-amd64" },
+	  "crash.uts",
+	  .message = "init_uts_ns release \"6.12.9-amd64\", VMCOREINFO OSRELEASE \"" OSRELEASE "\"" },
+	{ "another nonce",
+	  { GOOD },
+	  "crash.nonce",
+	  .facts_nonce = "ffffffffffffffff",
+	  .message = "\"kdumplab: nonce=ffffffffffffffff \": not the crash we injected" },
+	{ "no panic after the nonce",
+	  { GOOD,
+	    .mem.log = (const char *const[]){ "sysrq: Trigger a crash",
+					      "Kernel panic - not syncing: sysrq triggered crash",
+					      "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
+					      NULL } },
+	  "crash.signature",
+	  .message = "\"sysrq: Trigger a crash\" (scenario sysrq) is not in the log after the nonce" },
+	{ "expected panic regex",
+	  { GOOD },
+	  "crash.signature",
+	  .expect_panic = "BUG: kernel NULL pointer dereference",
+	  .message = "no record after the nonce matches the expected panic" },
+	{ "panicking CPU disagrees",
+	  { GOOD,
+	    .mem.log = (const char *const[]){ "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
+					      "sysrq: Trigger a crash",
+					      "Kernel panic - not syncing: sysrq triggered crash",
+					      "CPU: 0 PID: 101 Comm: loader Not tainted", NULL } },
+	  "crash.cpu-pid",
+	  .message = "record 3 names CPU 0 PID 101; that CPU's NT_PRSTATUS has pr_pid 100" },
 	{ "manifest size",
 	  { GOOD },
 	  "manifest.size",
@@ -433,9 +624,14 @@ START_TEST(corruption_fails_expected_check)
 	}
 	if (x->facts_page_size)
 		f->loader.page_size = x->facts_page_size;
+	if (x->facts_nonce) {
+		free(f->loader.trigger_nonce);
+		f->loader.trigger_nonce = strdup(x->facts_nonce);
+	}
 	struct kl_validate_input in = { .facts = f,
 					.manifest = m,
-					.expected_cpus = x->expected_cpus };
+					.expected_cpus = x->expected_cpus,
+					.expect_panic = x->expect_panic };
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, &in);
 
 	char got[512];
@@ -450,6 +646,18 @@ START_TEST(corruption_fails_expected_check)
 		ck_assert_msg(strstr(first->message, x->message), "%s: message \"%s\" lacks \"%s\"",
 			      x->name, first->message, x->message);
 	ck_assert(kl_validation_ok(v) == (first->severity == KL_SEVERITY_WARNING));
+	/* wrong-crash exactly when only crash.* error checks failed */
+	bool only_crash = !kl_validation_ok(v);
+	for (size_t i = 0; i < v->n_results; i++)
+		if (v->results[i].status == KL_CHECK_FAILED &&
+		    v->results[i].severity == KL_SEVERITY_ERROR &&
+		    !startswith(v->results[i].id, "crash."))
+			only_crash = false;
+	ck_assert_msg(v->wrong_crash == only_crash, "%s: wrong_crash %d", x->name, v->wrong_crash);
+	if (v->wrong_crash)
+		ck_assert(startswith(kl_validation_wrong_crash(v)->id, "crash."));
+	else
+		ck_assert_ptr_null(kl_validation_wrong_crash(v));
 	unlink(path);
 }
 END_TEST

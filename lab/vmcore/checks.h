@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal: what a check sees (the loaded dump and what was derived from it) and how it
+ * reports. The table is in checks.c; the checks live by subject: checks.c (ELF header,
+ * notes, VMCOREINFO, manifest), layout.c (PT_NOTE/PT_LOAD layout and address translation),
+ * crash.c (the kernel log and "the crash is ours").
+ */
+#pragma once
+
+#include <regex.h>
+#include <stdbool.h>
+
+#include "dump.h"
+#include "printk.h"
+#include "uts.h"
+#include "vmcore.h"
+
+struct kl_mem;
+struct kl_loader_facts;
+
+/* The last this many records must hold the panic: kexec follows the panic line at once,
+ * and the dump_stack() before it prints ~40 records on the kernels we test. */
+#define KL_PANIC_TAIL_RECORDS 100
+
+struct ctx {
+	struct kl_dump *d;
+	const struct kl_validate_input *in;
+	int expected_cpus; /* <= 0: unknown */
+	struct kl_error **err;
+
+	/* makedumpfile -E writes the notes right after the program headers, offsets not
+	 * page-congruent and p_filesz < p_memsz; /proc/vmcore page-aligns (fs/proc/vmcore.c). */
+	bool makedumpfile_elf;
+
+	struct kl_mem *mem; /* over the PT_LOADs, translation from VMCOREINFO */
+	char *mem_error;
+	struct kl_printk_log *log;
+	char *log_error;
+	bool log_unsupported; /* pre-5.10 ring: dmesg.parse is skipped, not failed */
+	struct kl_utsname uts;
+	bool have_uts;
+	char *uts_error;
+
+	/* crash.*: the scenario's expected strings, or --expect-panic */
+	const char *scenario;
+	const char *const *expect;
+	regex_t expect_re;
+	bool have_expect_re;
+	long nonce_idx; /* record with the nonce; -1 when not found */
+};
+
+/* A check returns 0 after setting r->status and r->message, or -errno on I/O errors. */
+int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
+	_printf_(3, 4);
+#define PASS(r, ...)	    kl_check_set(r, KL_CHECK_PASSED, __VA_ARGS__)
+#define FAIL(r, ...)	    kl_check_set(r, KL_CHECK_FAILED, __VA_ARGS__)
+#define SKIP(r, ...)	    kl_check_set(r, KL_CHECK_SKIPPED, __VA_ARGS__)
+#define CHECK(r, cond, ...) kl_check_set(r, (cond) ? KL_CHECK_PASSED : KL_CHECK_FAILED, __VA_ARGS__)
+
+const struct kl_loader_facts *kl_check_facts(const struct ctx *c);
+/* A VMCOREINFO value as hex (SYMBOL, KERNELOFFSET) or decimal; -EINVAL if absent/bad. */
+int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret);
+int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret);
+
+/* layout.c (invariants 8, 10-17) */
+int kl_check_note_layout(struct ctx *c, struct kl_check_result *r);
+int kl_check_note_align(struct ctx *c, struct kl_check_result *r);
+int kl_check_load_filesz(struct ctx *c, struct kl_check_result *r);
+int kl_check_load_order(struct ctx *c, struct kl_check_result *r);
+int kl_check_file_size(struct ctx *c, struct kl_check_result *r);
+int kl_check_kernel_text(struct ctx *c, struct kl_check_result *r);
+int kl_check_ram(struct ctx *c, struct kl_check_result *r);
+int kl_check_direct_map(struct ctx *c, struct kl_check_result *r);
+int kl_check_ram_count(struct ctx *c, struct kl_check_result *r);
+int kl_check_translate(struct ctx *c, struct kl_check_result *r);
+bool kl_layout_is_makedumpfile_elf(const struct kl_dump *d);
+
+/* crash.c (invariants 22, 32, 34-36) */
+int kl_check_dmesg_parse(struct ctx *c, struct kl_check_result *r);
+int kl_check_trigger_pid(struct ctx *c, struct kl_check_result *r);
+int kl_check_uts(struct ctx *c, struct kl_check_result *r);
+int kl_check_nonce(struct ctx *c, struct kl_check_result *r);
+int kl_check_signature(struct ctx *c, struct kl_check_result *r);
+int kl_check_cpu_pid(struct ctx *c, struct kl_check_result *r);
