@@ -511,13 +511,20 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			json_object_put(vj);
 		}
 		if (!kl_validation_ok(v)) {
-			const struct kl_check_result *first = kl_validation_first_failure(v);
+			/* A sound dump whose only failures are crash.* checks is of another
+			 * crash than the one injected: wrong-crash, not dump-invalid. */
+			const struct kl_check_result *wc = kl_validation_wrong_crash(v);
+			const struct kl_check_result *first = wc ? wc : kl_validation_first_failure(v);
 			char line[1024];
 			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?",
 				 first && first->message ? first->message : "");
 			add_decisive(c, line);
-			set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
-				    "the dump failed validation: %s", line);
+			if (wc)
+				set_verdict(c, KL_VERDICT_FAIL, "wrong-crash",
+					    "the dump is not of the crash we injected: %s", line);
+			else
+				set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
+					    "the dump failed validation: %s", line);
 		}
 	}
 	kl_validation_free(v);
