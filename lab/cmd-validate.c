@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "facts.h"
 #include "manifest.h"
+#include "vmcore/deep.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
 #include "vmcore/vmcore.h"
@@ -140,6 +141,18 @@ static void print_text(const struct kl_validation *v)
 	       v->n_passed, v->n_failed, v->n_warnings, v->n_skipped);
 }
 
+static void print_deep(const struct kl_deep_result *d)
+{
+	printf("%-8s %-28s crash(8) ran %.1f s%s\n", d->ok ? "passed" : "failed", "deep.crash",
+	       d->seconds, d->timed_out ? " and was killed at its deadline" : "");
+	if (d->panic)
+		printf("  PANIC: %s\n", d->panic);
+	if (d->bt)
+		printf("  %s\n", d->bt);
+	if (d->error)
+		printf("  %s\n", d->error);
+}
+
 int cmd_validate(int argc, char **argv, struct kl_error **err)
 {
 	struct options o = { 0 };
@@ -160,9 +173,6 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 		(*err)->exit_code = 2;
 		return r;
 	}
-	/* TODO(deep): with --vmlinux, call kl_deep_check() (lab/vmcore/deep.h) once it is in
-	 * the build and report its PANIC line and bt; until then the option is accepted and
-	 * only checked for existence. */
 	if (o.vmlinux && access(o.vmlinux, R_OK) < 0)
 		return kl_error_usage(err, errno, "--vmlinux \"%s\"", o.vmlinux);
 	struct kl_validate_input in = {
@@ -176,15 +186,27 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 		(*err)->exit_code = 2;
 		return r;
 	}
+	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h). */
+	_cleanup_(kl_deep_result_freep) struct kl_deep_result *deep = NULL;
+	if (o.vmlinux && (r = kl_deep_check(o.dump, o.vmlinux, &deep, err)) < 0) {
+		(*err)->exit_code = 2;
+		return r;
+	}
 	if (o.json) {
 		struct json_object *j = kl_validation_to_json(v);
 		if (!j)
 			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
+		if (deep && json_object_object_add(j, "deep", kl_deep_result_to_json(deep)) < 0) {
+			json_object_put(j);
+			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
+		}
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
 									 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
 		print_text(v);
+		if (deep)
+			print_deep(deep);
 	}
-	return kl_validation_ok(v) ? 0 : 1;
+	return kl_validation_ok(v) && (!deep || deep->ok) ? 0 : 1;
 }
