@@ -146,8 +146,10 @@ int kl_mem_translate(const struct kl_mem *m, uint64_t vaddr, uint64_t *ret_paddr
 		*ret_paddr = vaddr - m->kernel_map + m->phys_base;
 		return 0;
 	}
-	/* The direct map sits below the kernel image and covers at most 2^52 bytes. */
-	if (m->page_offset && vaddr >= m->page_offset && vaddr - m->page_offset < (1ULL << 52)) {
+	/* The direct map is 64 TiB with 4-level paging, 32 PiB with 5-level
+	 * (Documentation/arch/x86/x86_64/mm.rst); vmalloc space follows it. */
+	uint64_t span = m->l5 ? 1ULL << 55 : 1ULL << 46;
+	if (m->page_offset && vaddr >= m->page_offset && vaddr - m->page_offset < span) {
 		*ret_paddr = vaddr - m->page_offset;
 		return 0;
 	}
