@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* makedumpfile's flattened format, reassembled (see flat.h for why not indexed). */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dump.h"
+#include "flat.h"
+#include "format.h"
+#include "kdump.h"
+#include "macro.h"
+#include "mem.h"
+
+#define COPY_CHUNK (1u << 20)
+
+void kl_flat_info_done(struct kl_flat_info *info)
+{
+	if (!info)
+		return;
+	free(info->header_error);
+	free(info->records_error);
+	*info = (struct kl_flat_info){ 0 };
+}
+
+bool kl_flat_probe(const unsigned char *head, size_t len)
+{
+	size_t n = strlen(KL_FLAT_SIGNATURE);
+	return len > n && !memcmp(head, KL_FLAT_SIGNATURE, n) && head[n] == '\0';
+}
+
+static int64_t get_be64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return (int64_t)be64toh(v);
+}
+
+static void check_header(const unsigned char *h, size_t len, struct kl_flat_info *info)
+{
+	if (len < KL_FLAT_HEADER_SIZE) {
+		info->header_error = kl_strdupf("file is %" PRIu64
+						" bytes, shorter than the %d-byte flattened header",
+						info->in_size, KL_FLAT_HEADER_SIZE);
+		return;
+	}
+	size_t n = strlen(KL_FLAT_SIGNATURE);
+	int64_t type = get_be64(h + 16), version = get_be64(h + 24);
+	if (memcmp(h, KL_FLAT_SIGNATURE, n) || memchr(h + n, 1, 16 - n) ||
+	    h[n] != '\0' || h[15] != '\0')
+		info->header_error = kl_strdupf("signature is not \"%s\" NUL-padded to 16 bytes",
+						KL_FLAT_SIGNATURE);
+	else if (type != 1 || version != 1)
+		info->header_error = kl_strdupf("type %" PRId64 " and version %" PRId64
+						" (big-endian), expected 1 and 1",
+						type, version);
+}
+
+/* Copy size bytes from in_fd at in_off to out_fd at out_off. */
+static int copy_range(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off, uint64_t size,
+		      unsigned char *buf, struct kl_error **err)
+{
+	while (size > 0) {
+		size_t n = size > COPY_CHUNK ? COPY_CHUNK : (size_t)size;
+		ssize_t k = kl_pread_full(in_fd, buf, n, in_off);
+		if (k < 0)
+			return kl_error_set(err, (int)-k, "reading a flattened record at %#" PRIx64,
+					    in_off);
+		if ((size_t)k != n)
+			return kl_error_set(err, EIO, "the flattened file shrank while reading it");
+		for (size_t done = 0; done < n;) {
+			ssize_t w = pwrite(out_fd, buf + done, n - done, (off_t)(out_off + done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return kl_error_set(err, w < 0 ? errno : EIO,
+						    "writing the reassembled dump at %#" PRIx64,
+						    out_off + done);
+			done += (size_t)w;
+		}
+		in_off += n;
+		out_off += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/* Each record consumes at least its 16-byte header, so the loop ends within in_size / 16. */
+int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_info *ret_info,
+		       struct kl_error **err)
+{
+	_cleanup_free_ unsigned char *buf = malloc(COPY_CHUNK);
+	struct kl_flat_info info = { .in_size = in_size };
+	uint64_t pos = KL_FLAT_HEADER_SIZE;
+
+	if (!buf)
+		return kl_error_set(err, ENOMEM, "reassembling a flattened dump");
+	ssize_t n = kl_pread_full(in_fd, buf, KL_FLAT_HEADER_SIZE, 0);
+	if (n < 0)
+		return kl_error_set(err, (int)-n, "reading the flattened header");
+	check_header(buf, (size_t)n, &info);
+	if (info.header_error) {
+		*ret_info = info;
+		return 0;
+	}
+	while (!info.records_error) {
+		unsigned char h[KL_FLAT_RECORD_HEADER];
+		if (in_size - pos < sizeof(h)) {
+			info.records_error = kl_strdupf(
+				"the stream ends at %#" PRIx64 " after %" PRIu64
+				" records without the end record (-1, -1): truncated",
+				pos, info.n_records);
+			break;
+		}
+		n = kl_pread_full(in_fd, h, sizeof(h), pos);
+		if (n < 0 || (size_t)n != sizeof(h)) {
+			kl_flat_info_done(&info);
+			return kl_error_set(err, n < 0 ? (int)-n : EIO,
+					    "reading flattened record header at %#" PRIx64, pos);
+		}
+		int64_t off = get_be64(h), size = get_be64(h + 8);
+		if (off == -1 && size == -1) {
+			info.ended = true;
+			info.trailing = in_size - pos - sizeof(h);
+			break;
+		}
+		pos += sizeof(h);
+		if (off < 0 || size < 0 || (uint64_t)off > KL_FLAT_MAX_OFFSET ||
+		    (uint64_t)size > KL_FLAT_MAX_OFFSET - (uint64_t)off)
+			info.records_error = kl_strdupf(
+				"record %" PRIu64 " at %#" PRIx64 ": offset %" PRId64 ", size %" PRId64
+				", expected both >= 0 and an end below %#llx",
+				info.n_records, pos - sizeof(h), off, size, KL_FLAT_MAX_OFFSET);
+		else if ((uint64_t)size > in_size - pos)
+			info.records_error = kl_strdupf(
+				"record %" PRIu64 " at %#" PRIx64 ": size %" PRId64
+				" runs past the end of the file (%" PRIu64 " bytes left): truncated",
+				info.n_records, pos - sizeof(h), size, in_size - pos);
+		if (info.records_error)
+			break;
+		int r = copy_range(in_fd, pos, out_fd, (uint64_t)off, (uint64_t)size, buf, err);
+		if (r < 0) {
+			kl_flat_info_done(&info);
+			return r;
+		}
+		pos += (uint64_t)size;
+		info.n_records++;
+		info.data_bytes += (uint64_t)size;
+		if ((uint64_t)(off + size) > info.out_size)
+			info.out_size = (uint64_t)(off + size);
+	}
+	/* A record that ends with zeros leaves no bytes behind: size the file explicitly. */
+	if (ftruncate(out_fd, (off_t)info.out_size) < 0) {
+		kl_flat_info_done(&info);
+		return kl_error_set(err, errno, "sizing the reassembled dump to %" PRIu64 " bytes",
+				    info.out_size);
+	}
+	*ret_info = info;
+	return 0;
+}
+
+int kl_flat_reassemble_tmp(const char *path, int *ret_fd, struct kl_flat_info *ret_info,
+			   struct kl_error **err)
+{
+	_cleanup_close_ int in_fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *tmpl = NULL;
+	struct stat st;
+
+	if (in_fd < 0)
+		return kl_error_set(err, errno, "opening dump \"%s\"", path);
+	if (fstat(in_fd, &st) < 0)
+		return kl_error_set(err, errno, "stat dump \"%s\"", path);
+	if (!S_ISREG(st.st_mode))
+		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
+	const char *dir = getenv("TMPDIR");
+	if (asprintf(&tmpl, "%s/kdumplab-flat-XXXXXX", dir && *dir ? dir : "/tmp") < 0) {
+		tmpl = NULL;
+		return kl_error_set(err, ENOMEM, "reassembling \"%s\"", path);
+	}
+	_cleanup_close_ int out_fd = mkostemp(tmpl, O_CLOEXEC);
+	if (out_fd < 0)
+		return kl_error_set(err, errno, "creating a temporary file \"%s\"", tmpl);
+	/* Unlinked at once: nothing is left behind however we exit. */
+	(void)unlink(tmpl);
+	int r = kl_flat_reassemble(in_fd, (uint64_t)st.st_size, out_fd, ret_info, err);
+	if (r < 0)
+		return kl_error_wrap(err, "reassembling flattened dump \"%s\" into %s", path,
+				     dir && *dir ? dir : "/tmp");
+	*ret_fd = TAKE_FD(out_fd);
+	return 0;
+}
+
+/* ---- kl_mem backend ---- */
+
+static bool flat_probe(const unsigned char *head, size_t len)
+{
+	return kl_flat_probe(head, len);
+}
+
+static int flat_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
+		     struct kl_error **err)
+{
+	_cleanup_(kl_flat_info_done) struct kl_flat_info info = { 0 };
+	_cleanup_close_ int fd = -1;
+	char inner[64];
+	unsigned char head[KL_MEM_PROBE_BYTES];
+
+	int r = kl_flat_reassemble_tmp(path, &fd, &info, err);
+	if (r < 0)
+		return r;
+	if (info.header_error || info.records_error || !info.ended)
+		return kl_error_set(err, EBADMSG, "flattened stream unusable: %s",
+				    info.header_error    ? info.header_error
+				    : info.records_error ? info.records_error
+							 : "no end record");
+	ssize_t n = kl_pread_full(fd, head, sizeof(head), 0);
+	if (n < 0)
+		return kl_error_set(err, (int)-n, "reading the reassembled dump");
+	/* The backend opens its own descriptor of the unlinked file; ours closes after. */
+	snprintf(inner, sizeof(inner), "/proc/self/fd/%d", fd);
+	switch (kl_dump_format_probe(head, (size_t)n)) {
+	case KL_DUMP_FORMAT_KDUMP:
+		return kl_mem_format_kdump.open(inner, ret, ret_vi, err);
+	case KL_DUMP_FORMAT_ELF:
+	case KL_DUMP_FORMAT_MAKEDUMPFILE_ELF:
+		return kl_mem_format_elf.open(inner, ret, ret_vi, err);
+	default:
+		return kl_error_set(err, EBADMSG,
+				    "the reassembled flattened stream is neither kdump-compressed nor ELF");
+	}
+}
+
+const struct kl_mem_format kl_mem_format_flat = {
+	.name = "flat",
+	.probe = flat_probe,
+	.open = flat_open,
+};

@@ -1,0 +1,868 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The checks of a kdump-compressed file (invariants 40-48 of
+ * shared/reference/vmcore-invariants.md), then the format-independent ones under the same
+ * ids as the ELF path (notes.*, vmcoreinfo.*, dmesg.parse, crash.uts, manifest.*) so reports
+ * compare across formats. As in checks.c, a check whose loading stage is missing is skipped
+ * and the check owning that stage says why. The kernel-level checks (dmesg.parse, crash.*)
+ * are crash.c's own, run over this format's kl_mem.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "checks.h"
+#include "dump.h"
+#include "facts.h"
+#include "kdump.h"
+#include "macro.h"
+#include "manifest.h"
+#include "mem.h"
+#include "printk.h"
+#include "uts.h"
+#include "vmcore.h"
+
+#define STREAM_CHUNK (1u << 20)
+
+enum need {
+	NEED_HEADER = 1 << 0, /* the 464 header bytes were read */
+	NEED_BLOCK = 1 << 1,  /* ... and block_size is usable */
+	NEED_SUB = 1 << 2,
+	NEED_NOTE_AREA = 1 << 3, /* the notes lie in bounds and were read */
+	NEED_NOTES = 1 << 4,
+	NEED_VMCOREINFO_NOTE = 1 << 5,
+	NEED_VMCOREINFO = 1 << 6,
+	NEED_LAYOUT = 1 << 7,
+	NEED_INDEX = 1 << 8,
+	NEED_MEM = 1 << 9,
+	NEED_LOG = 1 << 10,
+};
+
+struct kctx {
+	/* crash.c's context: d is the notes' struct kl_dump; mem, log, uts, expect as there */
+	struct ctx base;
+	struct kl_kdump *k;
+	const struct kl_validate_input *in;
+	int expected_cpus;
+	struct kl_error **err;
+};
+
+struct kcheck {
+	const char *id;
+	enum kl_severity severity;
+	unsigned needs;
+	int (*run)(struct kctx *c, struct kl_check_result *r);
+};
+
+static const struct kl_loader_facts *loader_facts(const struct kctx *c)
+{
+	return c->in && c->in->facts ? &c->in->facts->loader : NULL;
+}
+
+static const struct kl_vmcoreinfo *vmcoreinfo(const struct kctx *c)
+{
+	return c->k->notes && c->k->notes->have_vmcoreinfo ? c->k->notes->vmcoreinfo : NULL;
+}
+
+static int parse_dec(const char *s, uint64_t *ret)
+{
+	if (!s || !*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	*ret = strtoull(s, NULL, 10);
+	return 0;
+}
+
+static uint64_t divideup(uint64_t x, uint64_t y)
+{
+	return (x + y - 1) / y;
+}
+
+/* ---- disk_dump_header (invariants 40, 41, 43, 44) ---- */
+
+static int check_signature(struct kctx *c, struct kl_check_result *r)
+{
+	const char *s = c->k->h.signature;
+	if (!memcmp(s, KL_KDUMP_SIGNATURE, KL_KDUMP_SIG_LEN))
+		return PASS(r, "signature \"%s\"", KL_KDUMP_SIGNATURE);
+	if (!memcmp(s, KL_DISKDUMP_SIGNATURE, KL_KDUMP_SIG_LEN))
+		return FAIL(r, "signature \"%s\" (the old diskdump facility), expected \"%s\" (makedumpfile)",
+			    KL_DISKDUMP_SIGNATURE, KL_KDUMP_SIGNATURE);
+	return FAIL(r, "signature is not \"%s\"", KL_KDUMP_SIGNATURE);
+}
+
+static int check_header(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	if (!k->have_header)
+		return FAIL(r, "%s", k->header_error ? k->header_error : "header unreadable");
+	int32_t v = k->h.header_version;
+	if (v < 1)
+		return FAIL(r, "header_version %" PRId32 ", expected >= 1", v);
+	return CHECK(r, v >= 4,
+		     "header_version %" PRId32 " (makedumpfile 1.6+ writes %d); expected >= 4, which has the notes",
+		     v, KL_KDUMP_HEADER_VERSION);
+}
+
+static int check_block_size(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	uint64_t ps = 4096;
+	const char *src = "the x86_64 page size";
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "PAGESIZE");
+	if (k->header_error)
+		return FAIL(r, "%s", k->header_error);
+	if (v && parse_dec(v, &ps) == 0)
+		src = "VMCOREINFO PAGESIZE";
+	return CHECK(r, (uint64_t)k->h.block_size == ps, "block_size %" PRId32 ", %s is %" PRIu64,
+		     k->h.block_size, src, ps);
+}
+
+static int check_sub_header(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	const struct kl_kdump_sub_header *s = &k->sub;
+	uint64_t bs = (uint64_t)k->h.block_size;
+	if (!k->have_sub)
+		return FAIL(r, "%s", k->sub_error ? k->sub_error : "sub-header unreadable");
+	if (k->h.header_version < 4)
+		return PASS(r, "sub_hdr_size %" PRId32 " blocks (header_version %" PRId32 ", no notes)",
+			    k->h.sub_hdr_size, k->h.header_version);
+	uint64_t want_blocks = divideup(KL_KDUMP_SUB_SIZE + s->size_note, bs);
+	uint64_t want_note = bs + KL_KDUMP_SUB_SIZE;
+	return CHECK(r, (uint64_t)k->h.sub_hdr_size == want_blocks && s->offset_note == want_note,
+		     "sub_hdr_size %" PRId32 " blocks, offset_note %#" PRIx64
+		     "; expected ceil((%d + size_note %" PRIu64 ") / %" PRIu64 ") = %" PRIu64
+		     " blocks and offset_note %#" PRIx64,
+		     k->h.sub_hdr_size, s->offset_note, KL_KDUMP_SUB_SIZE, s->size_note, bs,
+		     want_blocks, want_note);
+}
+
+static int check_split(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump_sub_header *s = &c->k->sub;
+	if (c->k->h.header_version < 2)
+		return PASS(r, "header_version %" PRId32 " predates split dumps",
+			    c->k->h.header_version);
+	return CHECK(r, s->split == 0,
+		     "split is %" PRId32 " (start_pfn %#" PRIx64 ", end_pfn %#" PRIx64
+		     "); expected 0: a part of a split dump (makedumpfile --split) holds only some pages",
+		     s->split, s->start_pfn_64 ? s->start_pfn_64 : s->start_pfn,
+		     s->end_pfn_64 ? s->end_pfn_64 : s->end_pfn);
+}
+
+static int check_compression(struct kctx *c, struct kl_check_result *r)
+{
+	uint32_t st = c->k->h.status, comp = st & KL_KDUMP_COMPRESSION;
+	/* makedumpfile without -c/-l/-p/-z (or -z where built without zstd) writes none. */
+	return CHECK(r, (comp & (comp - 1)) == 0,
+		     "status %#" PRIx32 ": compression %s; expected at most one of zlib 0x1, lzo 0x2, snappy 0x4, zstd 0x20",
+		     st, kl_kdump_compression_name(comp));
+}
+
+static int check_incomplete(struct kctx *c, struct kl_check_result *r)
+{
+	uint32_t st = c->k->h.status;
+	return CHECK(r, !(st & KL_KDUMP_INCOMPLETE),
+		     "status %#" PRIx32 ", expected the incomplete bit 0x8 clear (makedumpfile sets it when the disk filled up)",
+		     st);
+}
+
+static int check_decompressor(struct kctx *c, struct kl_check_result *r)
+{
+	uint32_t comp = c->k->h.status & KL_KDUMP_COMPRESSION;
+	if (comp & (comp - 1))
+		return SKIP(r, "several compression bits (see kdump.compression)");
+	return CHECK(r, kl_kdump_compression_supported(comp),
+		     "pages are %s-compressed; this build of kdumplab %s",
+		     kl_kdump_compression_name(comp),
+		     kl_kdump_compression_supported(comp) ? "decompresses them"
+							  : "cannot decompress them (unsupported compression: built without its library)");
+}
+
+/* ---- notes and VMCOREINFO (invariants 18-21, 25-28, 42, 43) ---- */
+
+static int check_note_area(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	if (!k->notes)
+		return FAIL(r, "%s", k->notes_error ? k->notes_error : "notes unreadable");
+	return PASS(r, "notes at %#" PRIx64 ", %" PRIu64 " bytes, inside the sub-header blocks",
+		    k->sub.offset_note, k->sub.size_note);
+}
+
+static int check_notes_parse(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->k->notes;
+	if (!d->have_notes)
+		return FAIL(r, "%s", d->notes_error ? d->notes_error : "notes unreadable");
+	return PASS(r, "%zu notes fill the %" PRIu64 "-byte note area exactly", d->n_notes,
+		    d->note_len);
+}
+
+static int check_vmcoreinfo_note(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->k->notes;
+	const struct kl_note *n = d->vmcoreinfo_note;
+	if (d->n_vmcoreinfo_notes != 1)
+		return FAIL(r, "%zu \"VMCOREINFO\" notes, expected exactly 1",
+			    d->n_vmcoreinfo_notes);
+	return CHECK(r, n->type == 0 && n->descsz > 0 && n->descsz <= KL_VMCOREINFO_MAX,
+		     "one \"VMCOREINFO\" note: n_type %" PRIu32 " (expected 0), n_descsz %" PRIu32
+		     " (expected 1..%d)",
+		     n->type, n->descsz, KL_VMCOREINFO_MAX);
+}
+
+static size_t count_prstatus(const struct kl_dump *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_notes; i++)
+		n += kl_note_is(&d->notes[i], "CORE", NT_PRSTATUS);
+	return n;
+}
+
+static int check_prstatus_size(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->k->notes;
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_notes; i++) {
+		const struct kl_note *x = &d->notes[i];
+		if (!kl_note_is(x, "CORE", NT_PRSTATUS))
+			continue;
+		n++;
+		if (x->descsz != KL_X86_64_PRSTATUS_SIZE)
+			return FAIL(r,
+				    "NT_PRSTATUS note %zu at file offset %#" PRIx64
+				    ": n_descsz %" PRIu32 ", expected %d (x86_64 elf_prstatus)",
+				    n - 1, x->offset, x->descsz, KL_X86_64_PRSTATUS_SIZE);
+	}
+	return PASS(r, "%zu \"CORE\" NT_PRSTATUS notes of %d bytes", n, KL_X86_64_PRSTATUS_SIZE);
+}
+
+static int check_prstatus_count(struct kctx *c, struct kl_check_result *r)
+{
+	size_t n = count_prstatus(c->k->notes);
+	if (c->expected_cpus <= 0)
+		return SKIP(r, "%zu NT_PRSTATUS notes; the number of CPUs online is unknown", n);
+	return CHECK(r, n == (size_t)c->expected_cpus,
+		     "%zu NT_PRSTATUS notes, expected %d (CPUs online at the crash)", n,
+		     c->expected_cpus);
+}
+
+static int check_nr_cpus(struct kctx *c, struct kl_check_result *r)
+{
+	size_t n = count_prstatus(c->k->notes);
+	int32_t nr = c->k->h.nr_cpus;
+	return CHECK(r, nr >= 0 && (size_t)nr == n,
+		     "nr_cpus %" PRId32 ", the notes hold %zu NT_PRSTATUS", nr, n);
+}
+
+/* VMCOREINFO at (offset_vmcoreinfo, size_vmcoreinfo) must be the note's descriptor itself. */
+static int check_kdump_vmcoreinfo(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	const struct kl_kdump_sub_header *s = &k->sub;
+	const struct kl_dump *d = k->notes;
+	const struct kl_note *n = d->vmcoreinfo_note;
+	uint64_t desc_off = n->offset + 12 + ((n->namesz + 3ULL) & ~3ULL);
+	uint64_t note_end = s->offset_note + s->size_note;
+
+	if (s->offset_vmcoreinfo < s->offset_note || s->offset_vmcoreinfo > note_end ||
+	    s->size_vmcoreinfo > note_end - s->offset_vmcoreinfo)
+		return FAIL(r,
+			    "offset_vmcoreinfo %#" PRIx64 " + size_vmcoreinfo %" PRIu64
+			    " is not inside the notes [%#" PRIx64 ", %#" PRIx64 ")",
+			    s->offset_vmcoreinfo, s->size_vmcoreinfo, s->offset_note, note_end);
+	return CHECK(r, s->offset_vmcoreinfo == desc_off && s->size_vmcoreinfo == n->descsz,
+		     "offset_vmcoreinfo %#" PRIx64 " size_vmcoreinfo %" PRIu64
+		     ", the VMCOREINFO note's descriptor is at %#" PRIx64 " with %" PRIu32 " bytes",
+		     s->offset_vmcoreinfo, s->size_vmcoreinfo, desc_off, n->descsz);
+}
+
+static int check_vmcoreinfo_parse(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->k->notes;
+	if (!d->have_vmcoreinfo)
+		return FAIL(r, "%s", d->vmcoreinfo_error ? d->vmcoreinfo_error : "unparsable");
+	return PASS(r, "%zu KEY=value lines in %" PRIu32 " bytes", d->vmcoreinfo->n_entries,
+		    d->vmcoreinfo_note->descsz);
+}
+
+static int check_osrelease(struct kctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "OSRELEASE");
+	const struct kl_loader_facts *l = loader_facts(c);
+	if (!v)
+		return FAIL(r, "VMCOREINFO has no OSRELEASE");
+	if (!l || !l->uname_r)
+		return SKIP(r, "OSRELEASE=%s; the first kernel's uname -r is unknown", v);
+	return CHECK(r, streq(v, l->uname_r), "OSRELEASE=%s, the first kernel's uname -r is %s", v,
+		     l->uname_r);
+}
+
+static int check_pagesize(struct kctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "PAGESIZE");
+	const struct kl_loader_facts *l = loader_facts(c);
+	uint64_t ps;
+	if (!v)
+		return FAIL(r, "VMCOREINFO has no PAGESIZE");
+	if (parse_dec(v, &ps) < 0)
+		return FAIL(r, "PAGESIZE=%s is not a decimal number", v);
+	if (!l || l->page_size < 0)
+		return CHECK(r, ps == 4096, "PAGESIZE=%s, expected 4096 on x86_64", v);
+	return CHECK(r, ps == (uint64_t)l->page_size,
+		     "PAGESIZE=%s, the first kernel's page size is %" PRId64, v, l->page_size);
+}
+
+static int check_crashtime(struct kctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
+	uint64_t t;
+	if (!v)
+		return FAIL(r, "VMCOREINFO has no CRASHTIME: not written by a kernel crash");
+	if (parse_dec(v, &t) < 0)
+		return FAIL(r, "CRASHTIME=%s is not decimal seconds", v);
+	return PASS(r, "CRASHTIME=%s", v);
+}
+
+static int check_crashtime_window(struct kctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
+	const struct kl_loader_facts *l = loader_facts(c);
+	unsigned before = c->in && c->in->crashtime_before ? c->in->crashtime_before : 10;
+	unsigned after = c->in && c->in->crashtime_after ? c->in->crashtime_after : 600;
+	uint64_t t;
+	if (!v || parse_dec(v, &t) < 0)
+		return SKIP(r, "no usable CRASHTIME (see vmcoreinfo.crashtime)");
+	if (!l || l->trigger_time < 0)
+		return SKIP(r, "CRASHTIME=%s; the trigger time is unknown", v);
+	int64_t delta = (int64_t)t - l->trigger_time;
+	return CHECK(r, delta >= -(int64_t)before && delta <= (int64_t)after,
+		     "CRASHTIME=%s is %+" PRId64 " s from the trigger time %" PRId64
+		     ", expected within [-%u, +%u] s",
+		     v, delta, l->trigger_time, before, after);
+}
+
+static int check_timestamp(struct kctx *c, struct kl_check_result *r)
+{
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
+	uint64_t t;
+	if (!v || parse_dec(v, &t) < 0)
+		return SKIP(r, "timestamp %" PRId64 "; no usable CRASHTIME (see vmcoreinfo.crashtime)",
+			    c->k->h.tv_sec);
+	return CHECK(r, c->k->h.tv_sec >= 0 && (uint64_t)c->k->h.tv_sec == t,
+		     "timestamp.tv_sec %" PRId64 ", VMCOREINFO CRASHTIME=%s", c->k->h.tv_sec, v);
+}
+
+static int check_utsname(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump_header *h = &c->k->h;
+	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "OSRELEASE");
+	if (!v)
+		return SKIP(r, "utsname.release \"%s\"; VMCOREINFO has no OSRELEASE", h->release);
+	return CHECK(r, streq(h->release, v) && streq(h->sysname, "Linux"),
+		     "utsname sysname \"%s\" (expected \"Linux\"), release \"%s\", VMCOREINFO OSRELEASE=%s",
+		     h->sysname, h->release, v);
+}
+
+/* ---- bitmaps and page descriptors (invariants 45-48) ---- */
+
+static int check_bitmap_size(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	if (!k->have_layout)
+		return FAIL(r, "%s", k->layout_error ? k->layout_error : "bitmaps unusable");
+	return PASS(r,
+		    "%" PRIu32 " bitmap blocks: two bitmaps of %" PRIu64 " bytes cover max_mapnr %" PRIu64
+		    " pfns",
+		    k->h.bitmap_blocks, k->bitmap_len, k->max_mapnr);
+}
+
+static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	_cleanup_free_ unsigned char *b1 = malloc(STREAM_CHUNK), *b2 = malloc(STREAM_CHUNK);
+	uint64_t n1 = 0, n2 = 0, beyond = 0;
+	if (!b1 || !b2)
+		return -ENOMEM;
+	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
+		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
+							     : (size_t)(k->bitmap_len - pos);
+		ssize_t x = kl_pread_full(k->fd, b1, n, k->bitmap_off + pos);
+		ssize_t y = kl_pread_full(k->fd, b2, n, k->bitmap_off + k->bitmap_len + pos);
+		if (x < 0 || y < 0 || (size_t)x != n || (size_t)y != n)
+			return kl_error_set(c->err, EIO, "reading the bitmaps of \"%s\"", k->path);
+		for (size_t i = 0; i < n; i++) {
+			n1 += (uint64_t)__builtin_popcount(b1[i]);
+			n2 += (uint64_t)__builtin_popcount(b2[i]);
+			if (b2[i] & ~b1[i]) {
+				uint64_t pfn = (pos + i) * 8 + (uint64_t)__builtin_ctz(b2[i] & ~b1[i]);
+				return FAIL(r, "pfn %#" PRIx64 " is dumped (2nd bitmap) but not in memory (1st bitmap)",
+					    pfn);
+			}
+			/* bits at and above max_mapnr: makedumpfile never sets them */
+			uint64_t first_pfn = (pos + i) * 8;
+			if (first_pfn + 8 > k->max_mapnr) {
+				unsigned keep = first_pfn >= k->max_mapnr
+							? 0
+							: (1u << (k->max_mapnr - first_pfn)) - 1;
+				beyond += (uint64_t)__builtin_popcount((b1[i] | b2[i]) & ~keep);
+			}
+		}
+	}
+	if (beyond)
+		return FAIL(r, "%" PRIu64 " bits set at or above max_mapnr %" PRIu64, beyond,
+			    k->max_mapnr);
+	return PASS(r, "2nd bitmap (%" PRIu64 " pages dumped) is a subset of the 1st (%" PRIu64
+		       " pages in memory)",
+		    n2, n1);
+}
+
+/* Streams the descriptors in chunks; each loop is bounded by n_descs, itself bounded by the
+ * file size (the table must fit). */
+static int check_descs(struct kctx *c, struct kl_check_result *r)
+{
+	struct kl_kdump *k = c->k;
+	uint64_t bs = (uint64_t)k->h.block_size, n = k->n_descs;
+	uint32_t comp = k->h.status & KL_KDUMP_COMPRESSION;
+	if (n > (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
+		return FAIL(r,
+			    "%" PRIu64 " page descriptors (set bits of the 2nd bitmap) at %#" PRIx64
+			    " end beyond the file size %#" PRIx64 ": dump truncated",
+			    n, k->desc_off, k->size);
+	uint64_t data_start = k->desc_off + n * KL_KDUMP_DESC_SIZE;
+	for (uint64_t i = 0; i < n; i++) {
+		struct kl_kdump_desc d;
+		if (kl_kdump_read_desc(k, i, &d) < 0)
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+		uint32_t how = d.flags & KL_KDUMP_COMPRESSION;
+		const char *why = NULL;
+		if (d.offset < data_start || d.offset > k->size || d.size > k->size - d.offset)
+			why = "data outside [end of the descriptor table, end of file)";
+		else if (d.size == 0 || d.size > bs)
+			why = "size not in 1..block_size";
+		else if (how == 0 && d.size != bs)
+			why = "uncompressed but size != block_size";
+		else if (d.flags & ~KL_KDUMP_COMPRESSION)
+			why = "unknown flag bits";
+		else if (how && how != comp)
+			why = "compression flag differs from the header's status";
+		if (why)
+			return FAIL(r,
+				    "page_desc %" PRIu64 " (of %" PRIu64 "): offset %#" PRIx64
+				    " size %" PRIu32 " flags %#" PRIx32 ": %s (data from %#" PRIx64
+				    ", file size %#" PRIx64 ", block_size %" PRIu64 ", status %#" PRIx32
+				    ")",
+				    i, n, d.offset, d.size, d.flags, why, data_start, k->size, bs,
+				    k->h.status);
+	}
+	return PASS(r, "%" PRIu64 " page descriptors, one per set bit of the 2nd bitmap, in bounds",
+		    n);
+}
+
+/* makedumpfile writes pages in pfn order after one shared zero page at the data start. */
+static int check_desc_order(struct kctx *c, struct kl_check_result *r)
+{
+	struct kl_kdump *k = c->k;
+	uint64_t n = k->n_descs, zero = k->desc_off + n * KL_KDUMP_DESC_SIZE, end = zero, shared = 0;
+	if (n > (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
+		return SKIP(r, "descriptor table truncated (see kdump.descs)");
+	for (uint64_t i = 0; i < n; i++) {
+		struct kl_kdump_desc d;
+		if (kl_kdump_read_desc(k, i, &d) < 0)
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+		if (d.offset == zero) {
+			shared++;
+			end = end > zero + d.size ? end : zero + d.size;
+			continue;
+		}
+		if (d.offset < end)
+			return FAIL(r,
+				    "page_desc %" PRIu64 " data at %#" PRIx64
+				    " overlaps or precedes the previous page's data (ending %#" PRIx64 ")",
+				    i, d.offset, end);
+		end = d.offset + d.size;
+	}
+	return PASS(r, "page data in pfn order without overlap; %" PRIu64 " pages share the zero page at %#" PRIx64,
+		    shared, zero);
+}
+
+static int check_pages(struct kctx *c, struct kl_check_result *r)
+{
+	struct kl_kdump *k = c->k;
+	uint64_t n = k->n_descs, bs = (uint64_t)k->h.block_size;
+	uint32_t comp = k->h.status & KL_KDUMP_COMPRESSION;
+	if (n > (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
+		return SKIP(r, "descriptor table truncated (see kdump.descs)");
+	if (!kl_kdump_compression_supported(comp))
+		return SKIP(r, "%s compression unsupported by this build (see kdump.decompressor)",
+			    kl_kdump_compression_name(comp));
+	_cleanup_free_ unsigned char *page = malloc(bs);
+	if (!page)
+		return -ENOMEM;
+	uint64_t zero = k->desc_off + n * KL_KDUMP_DESC_SIZE, compressed = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		struct kl_kdump_desc d;
+		_cleanup_error_ struct kl_error *e = NULL;
+		if (kl_kdump_read_desc(k, i, &d) < 0)
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+		/* The shared zero page decompresses once, like any other. */
+		if (d.offset == zero && i > 0)
+			continue;
+		int q = kl_kdump_read_page_desc(k, &d, page, &e);
+		if (q == -EIO || q == -ENOMEM)
+			return kl_error_set(c->err, -q, "%s", e && e->msg ? e->msg : "reading a page");
+		if (q < 0)
+			return FAIL(r, "page_desc %" PRIu64 ": %s", i,
+				    e && e->msg ? e->msg : "unreadable page");
+		compressed += (d.flags & KL_KDUMP_COMPRESSION) != 0;
+	}
+	return PASS(r, "%" PRIu64 " pages read back to %" PRIu64 " bytes each (%" PRIu64
+		       " stored compressed)",
+		    n, bs, compressed);
+}
+
+static int check_eraseinfo(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_kdump *k = c->k;
+	const struct kl_kdump_sub_header *s = &k->sub;
+	if (k->h.header_version < 5 || s->size_eraseinfo == 0)
+		return PASS(r, "no eraseinfo");
+	return CHECK(r, s->offset_eraseinfo <= k->size && s->size_eraseinfo <= k->size - s->offset_eraseinfo,
+		     "eraseinfo at %#" PRIx64 ", %" PRIu64 " bytes, file size %#" PRIx64,
+		     s->offset_eraseinfo, s->size_eraseinfo, k->size);
+}
+
+/* ---- the kernel behind the pages: crash.c's checks over this format's memory ---- */
+
+static int check_dmesg_parse(struct kctx *c, struct kl_check_result *r)
+{
+	return kl_check_dmesg_parse(&c->base, r);
+}
+
+static int check_trigger_pid(struct kctx *c, struct kl_check_result *r)
+{
+	return kl_check_trigger_pid(&c->base, r);
+}
+
+static int check_uts(struct kctx *c, struct kl_check_result *r)
+{
+	if (!c->base.have_uts)
+		return FAIL(r, "%s", c->base.uts_error ? c->base.uts_error : "cannot read init_uts_ns");
+	return kl_check_uts(&c->base, r);
+}
+
+static int check_nonce(struct kctx *c, struct kl_check_result *r)
+{
+	return kl_check_nonce(&c->base, r);
+}
+
+static int check_panic_signature(struct kctx *c, struct kl_check_result *r)
+{
+	return kl_check_signature(&c->base, r);
+}
+
+static int check_cpu_pid(struct kctx *c, struct kl_check_result *r)
+{
+	return kl_check_cpu_pid(&c->base, r);
+}
+
+/* ---- the saver's manifest (invariant 4) ---- */
+
+static int check_manifest_size(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
+	if (!m)
+		return SKIP(r, "no manifest given");
+	return CHECK(r, m->size == c->k->size,
+		     "manifest size=%" PRIu64 ", the pulled file has %" PRIu64 " bytes", m->size,
+		     c->k->size);
+}
+
+static int check_manifest_hash(struct kctx *c, struct kl_check_result *r)
+{
+	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
+	uint64_t size, hash;
+	if (!m)
+		return SKIP(r, "no manifest given");
+	int k = kl_dump_hash_fd(c->k->fd, c->k->path, &size, &hash, NULL, c->err);
+	if (k < 0)
+		return k;
+	return CHECK(r, hash == m->hash,
+		     "manifest hash=%016" PRIx64 ", the pulled file hashes to %016" PRIx64, m->hash,
+		     hash);
+}
+
+#define E KL_SEVERITY_ERROR
+#define W KL_SEVERITY_WARNING
+static const struct kcheck checks[] = {
+	{ "kdump.signature", E, 0, check_signature },
+	{ "kdump.header", E, 0, check_header },
+	{ "kdump.block-size", E, NEED_HEADER, check_block_size },
+	{ "kdump.compression", E, NEED_HEADER, check_compression },
+	{ "kdump.incomplete", E, NEED_HEADER, check_incomplete },
+	{ "kdump.decompressor", W, NEED_HEADER, check_decompressor },
+	{ "kdump.sub-header", E, NEED_BLOCK, check_sub_header },
+	{ "kdump.split", E, NEED_SUB, check_split },
+	{ "kdump.notes", E, NEED_SUB, check_note_area },
+	{ "notes.parse", E, NEED_NOTE_AREA, check_notes_parse },
+	{ "notes.vmcoreinfo", E, NEED_NOTES, check_vmcoreinfo_note },
+	{ "notes.prstatus-size", E, NEED_NOTES, check_prstatus_size },
+	{ "notes.prstatus-count", E, NEED_NOTES, check_prstatus_count },
+	{ "kdump.nr-cpus", E, NEED_NOTES, check_nr_cpus },
+	{ "kdump.vmcoreinfo", E, NEED_VMCOREINFO_NOTE, check_kdump_vmcoreinfo },
+	{ "vmcoreinfo.parse", E, NEED_VMCOREINFO_NOTE, check_vmcoreinfo_parse },
+	{ "vmcoreinfo.osrelease", E, NEED_VMCOREINFO, check_osrelease },
+	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, check_pagesize },
+	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, check_crashtime },
+	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, check_crashtime_window },
+	{ "kdump.timestamp", E, NEED_VMCOREINFO, check_timestamp },
+	{ "kdump.utsname", E, NEED_VMCOREINFO, check_utsname },
+	{ "kdump.bitmap-size", E, NEED_SUB, check_bitmap_size },
+	{ "kdump.bitmap-subset", E, NEED_LAYOUT, check_bitmap_subset },
+	{ "kdump.descs", E, NEED_INDEX, check_descs },
+	{ "kdump.desc-order", W, NEED_INDEX, check_desc_order },
+	{ "kdump.pages", E, NEED_INDEX, check_pages },
+	{ "kdump.eraseinfo", E, NEED_SUB, check_eraseinfo },
+	{ "dmesg.parse", E, NEED_MEM, check_dmesg_parse },
+	{ "crash.trigger-pid", E, NEED_NOTES, check_trigger_pid },
+	{ "crash.uts", E, NEED_MEM, check_uts },
+	{ "crash.nonce", E, NEED_LOG, check_nonce },
+	{ "crash.signature", E, NEED_LOG, check_panic_signature },
+	{ "crash.cpu-pid", E, NEED_LOG, check_cpu_pid },
+	{ "manifest.size", E, 0, check_manifest_size },
+	{ "manifest.hash", E, 0, check_manifest_hash },
+};
+#undef E
+#undef W
+
+const char *const *kl_kdump_check_ids(void)
+{
+	static const char *ids[ELEMENTSOF(checks) + 1];
+	for (size_t i = 0; i < ELEMENTSOF(checks); i++)
+		ids[i] = checks[i].id;
+	return ids;
+}
+
+static const char *missing_stage(const struct kctx *c, unsigned needs)
+{
+	const struct kl_kdump *k = c->k;
+	const struct kl_dump *d = k->notes;
+	if ((needs & NEED_HEADER) && !k->have_header)
+		return "no disk_dump_header (see kdump.header)";
+	if ((needs & NEED_BLOCK) && (!k->have_header || k->header_error))
+		return "no usable block_size (see kdump.block-size)";
+	if ((needs & NEED_SUB) && !k->have_sub)
+		return "no usable sub-header (see kdump.sub-header)";
+	if ((needs & NEED_NOTE_AREA) && !d)
+		return "notes out of bounds (see kdump.notes)";
+	if ((needs & NEED_NOTES) && (!d || !d->have_notes))
+		return "notes do not parse (see notes.parse)";
+	if ((needs & NEED_VMCOREINFO_NOTE) &&
+	    (!d || !d->have_notes || d->n_vmcoreinfo_notes != 1 ||
+	     (!d->have_vmcoreinfo && !d->vmcoreinfo_error)))
+		return "no single usable VMCOREINFO note (see notes.vmcoreinfo)";
+	if ((needs & NEED_VMCOREINFO) && (!d || !d->have_vmcoreinfo))
+		return "VMCOREINFO unusable (see notes.vmcoreinfo, vmcoreinfo.parse)";
+	if ((needs & NEED_LAYOUT) && !k->have_layout)
+		return "bitmaps unusable (see kdump.bitmap-size)";
+	if ((needs & NEED_INDEX) && !k->have_index)
+		return k->index_error ? k->index_error : "bitmaps unusable (see kdump.bitmap-size)";
+	if ((needs & (NEED_MEM | NEED_LOG)) && !c->base.mem)
+		return c->base.mem_error ? c->base.mem_error : "the dump's memory is not readable";
+	if ((needs & NEED_LOG) && !c->base.log)
+		return c->base.log_unsupported ? "no lockless printk ring (see dmesg.parse)"
+					       : "the kernel log could not be extracted (see dmesg.parse)";
+	return NULL;
+}
+
+static char *error_text(struct kl_error *e, const char *fallback)
+{
+	return strdup(e && e->msg ? e->msg : fallback);
+}
+
+/* Memory, the log and the uts name for the kernel-level checks, as checks.c derive()s
+ * them for ELF; failures are recorded for the checks to report, only ENOMEM fails. */
+static int load_kernel(struct kctx *c)
+{
+	_cleanup_error_ struct kl_error *e = NULL;
+	struct ctx *b = &c->base;
+	const struct kl_vmcoreinfo *vi = vmcoreinfo(c);
+	if (!vi || !c->k->have_index)
+		return 0; /* missing_stage() names the cause */
+	int r = kl_kdump_mem_new(c->k, false, &b->mem, &e);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return (b->mem_error = error_text(e, "the dump's memory is not readable")) ? 0
+											 : -ENOMEM;
+	r = kl_printk_extract(b->mem, vi, &b->log, &e);
+	if (r == -ENOMEM)
+		return r;
+	b->log_unsupported = r == -EOPNOTSUPP;
+	if (r < 0 && !(b->log_error = error_text(e, "cannot extract the kernel log")))
+		return -ENOMEM;
+	kl_error_freep(&e);
+	r = kl_uts_read(b->mem, vi, &b->uts, &e);
+	if (r == -ENOMEM)
+		return r;
+	b->have_uts = r == 0;
+	if (r < 0 && !(b->uts_error = error_text(e, "cannot read init_uts_ns")))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The expected crash: --expect-panic, else the facts' scenario from the catalogue (as
+ * checks.c setup_expect()). */
+static int setup_expect(struct kctx *c)
+{
+	struct ctx *b = &c->base;
+	const struct kl_loader_facts *l = loader_facts(c);
+	if (c->in && c->in->expect_panic) {
+		if (regcomp(&b->expect_re, c->in->expect_panic, REG_EXTENDED | REG_NOSUB) != 0)
+			return kl_error_usage(c->err, EINVAL,
+					      "expected panic \"%s\" is not a POSIX extended regex",
+					      c->in->expect_panic);
+		b->have_expect_re = true;
+		return 0;
+	}
+	if (l && l->trigger_scenario) {
+		const struct kl_scenario *s = kl_scenario_find(l->trigger_scenario);
+		b->scenario = l->trigger_scenario;
+		if (s)
+			b->expect = s->expect;
+	}
+	return 0;
+}
+
+static void kctx_done(struct kctx *c)
+{
+	struct ctx *b = &c->base;
+	kl_mem_free(b->mem);
+	free(b->mem_error);
+	kl_printk_log_free(b->log);
+	free(b->log_error);
+	free(b->uts_error);
+	if (b->have_expect_re)
+		regfree(&b->expect_re);
+}
+
+static bool only_crash_failed(const struct kl_validation *v)
+{
+	bool any = false;
+	for (size_t i = 0; i < v->n_results; i++) {
+		const struct kl_check_result *x = &v->results[i];
+		if (x->status != KL_CHECK_FAILED || x->severity != KL_SEVERITY_ERROR)
+			continue;
+		if (!startswith(x->id, "crash."))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static int grow_results(struct kl_validation *v, size_t more)
+{
+	struct kl_check_result *nr = reallocarray(v->results, v->n_results + more, sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	memset(nr + v->n_results, 0, more * sizeof(*nr));
+	v->results = nr;
+	return 0;
+}
+
+static int collect_prstatus(struct kl_validation *v, const struct kl_dump *d)
+{
+	size_t n = d && d->have_notes ? count_prstatus(d) : 0;
+	if (n == 0)
+		return 0;
+	v->prstatus = calloc(n, sizeof(*v->prstatus));
+	if (!v->prstatus)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_notes; i++) {
+		const struct kl_note *x = &d->notes[i];
+		if (!kl_note_is(x, "CORE", NT_PRSTATUS))
+			continue;
+		struct kl_prstatus *p = &v->prstatus[v->n_prstatus++];
+		p->note_offset = x->offset;
+		p->pid = -1;
+		if (x->descsz >= KL_PRSTATUS_PID_OFFSET + 4) {
+			int32_t pid;
+			memcpy(&pid, x->desc + KL_PRSTATUS_PID_OFFSET, sizeof(pid));
+			p->pid = pid;
+		}
+	}
+	return 0;
+}
+
+static int expected_cpus(const struct kl_validate_input *in)
+{
+	if (!in)
+		return 0;
+	if (in->expected_cpus > 0)
+		return in->expected_cpus;
+	if (in->facts && in->facts->loader.cpus_online > 0 &&
+	    in->facts->loader.cpus_online <= 1 << 20)
+		return (int)in->facts->loader.cpus_online;
+	return 0;
+}
+
+static int run_checks(struct kctx *c, struct kl_validation *v)
+{
+	int r = setup_expect(c);
+	if (r < 0)
+		return r;
+	r = load_kernel(c);
+	if (r < 0)
+		return kl_error_set(c->err, -r, "validating \"%s\"", c->k->path);
+	if (grow_results(v, ELEMENTSOF(checks)) < 0)
+		return kl_error_set(c->err, ENOMEM, "validating \"%s\"", c->k->path);
+	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+		struct kl_check_result *res = &v->results[v->n_results++];
+		const char *missing = missing_stage(c, checks[i].needs);
+		res->id = checks[i].id;
+		res->severity = checks[i].severity;
+		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
+		if (r == -ENOMEM)
+			return kl_error_set(c->err, ENOMEM, "validating \"%s\"", c->k->path);
+		if (r < 0)
+			return kl_error_wrap(c->err, "validating \"%s\" (%s)", c->k->path, res->id);
+		res->passed = res->status == KL_CHECK_PASSED;
+		if (res->status == KL_CHECK_PASSED)
+			v->n_passed++;
+		else if (res->status == KL_CHECK_SKIPPED)
+			v->n_skipped++;
+		else if (res->severity == KL_SEVERITY_WARNING)
+			v->n_warnings++;
+		else
+			v->n_failed++;
+	}
+	return 0;
+}
+
+int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
+		      struct kl_validation *v, struct kl_error **err)
+{
+	struct kctx c = { .k = k, .in = in, .expected_cpus = expected_cpus(in), .err = err };
+	c.base = (struct ctx){ .d = k->notes, .in = in, .expected_cpus = c.expected_cpus,
+			       .err = err, .nonce_idx = -1 };
+	int r = run_checks(&c, v);
+	if (r < 0) {
+		kctx_done(&c);
+		return r;
+	}
+	v->layout = "kdump";
+	v->wrong_crash = only_crash_failed(v);
+	v->log = TAKE_PTR(c.base.log);
+	kctx_done(&c);
+	v->file_size = k->size;
+	if (collect_prstatus(v, k->notes) < 0)
+		return kl_error_set(err, ENOMEM, "validating \"%s\"", k->path);
+	if (k->notes && k->notes->have_vmcoreinfo) {
+		v->vmcoreinfo = TAKE_PTR(k->notes->vmcoreinfo);
+		k->notes->have_vmcoreinfo = false;
+	}
+	return 0;
+}
