@@ -72,3 +72,21 @@ e = r["error"] or ""
 if "crash: " not in e and "WARNING: " not in e: fail("error does not quote crash: %r" % e)
 print("ok: truncated copy rejected:", e.splitlines()[0])
 PY
+
+# The same through the CLI: `kdumplab validate --vmlinux` reports the deep check in its JSON
+# and fails the dump when crash cannot open it.
+rc=0
+"$kl" validate "$dump" --facts "$cell/facts.json" --vmlinux "$vmlinux" --json >"$work/cli-ok.json" || rc=$?
+rc2=0
+"$kl" validate "$work/trunc" --vmlinux "$vmlinux" --json >"$work/cli-trunc.json" || rc2=$?
+python3 - "$work/cli-ok.json" "$rc" "$work/cli-trunc.json" "$rc2" <<'PY'
+import json, sys
+def fail(m): print("FAIL:", m); sys.exit(1)
+ok, trunc = json.load(open(sys.argv[1])), json.load(open(sys.argv[3]))
+if sys.argv[2] != "0" or not ok.get("deep", {}).get("ok"):
+    fail("kdumplab validate --vmlinux on the real dump: exit %s, deep %s" % (sys.argv[2], ok.get("deep")))
+if "sysrq" not in ok["deep"]["panic"]: fail("CLI PANIC line %r" % ok["deep"]["panic"])
+if sys.argv[4] != "1" or trunc.get("deep", {}).get("ok") is not False:
+    fail("kdumplab validate --vmlinux on the truncated copy: exit %s, deep %s" % (sys.argv[4], trunc.get("deep")))
+print("ok: kdumplab validate --vmlinux: PANIC %r; truncated copy exit 1, deep.ok false" % ok["deep"]["panic"])
+PY
