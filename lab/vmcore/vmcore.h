@@ -7,13 +7,23 @@
  * An invalid dump is a successful validation with failed checks; only I/O errors (the
  * file cannot be opened or read) make kl_vmcore_validate() fail.
  *
- * Check ids are stable (results.json, reports and `kdumplab compare` key on them):
- *   elf.ident elf.type elf.machine elf.header elf.flags
- *   phdr.count phdr.note-first phdr.types phdr.note-bounds phdr.load-bounds phdr.load-align
- *   notes.parse notes.vmcoreinfo notes.prstatus-size notes.prstatus-count
+ * Check ids are stable (results.json, reports and `kdumplab compare` key on them); the
+ * numbers are the invariants of shared/reference/vmcore-invariants.md:
+ *   elf.ident elf.type elf.machine elf.header elf.flags                         (6, 9)
+ *   phdr.count phdr.note-first phdr.types phdr.note-bounds                        (6, 7)
+ *   phdr.note-layout phdr.note-align(W)                                           (8)
+ *   phdr.load-bounds phdr.load-align phdr.load-filesz phdr.load-order phdr.file-size (10-13)
+ *   notes.parse notes.vmcoreinfo notes.prstatus-size notes.prstatus-count          (18-21)
  *   vmcoreinfo.parse vmcoreinfo.osrelease vmcoreinfo.pagesize vmcoreinfo.crashtime
- *   vmcoreinfo.crashtime-window
- *   manifest.size manifest.hash
+ *   vmcoreinfo.crashtime-window(W) vmcoreinfo.build-id vmcoreinfo.keys
+ *   vmcoreinfo.symbols                                                            (25-31)
+ *   load.kernel-text load.ram load.direct-map(W) load.ram-count(W)                (14-17)
+ *   mem.translate (page-table walk == PT_LOAD mapping; init_uts_ns readable)
+ *   dmesg.parse                                                                   (34)
+ *   crash.trigger-pid crash.uts crash.nonce crash.signature crash.cpu-pid      (22, 32, 35, 36)
+ *   manifest.size manifest.hash                                                   (4)
+ * A dump that fails only crash.* checks is sound but of another crash: wrong_crash.
+ * Both ELF layouts are accepted: /proc/vmcore copies and makedumpfile -E (see layout.c).
  */
 #pragma once
 
