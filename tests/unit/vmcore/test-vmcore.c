@@ -17,6 +17,7 @@
 #include "facts.h"
 #include "macro.h"
 #include "manifest.h"
+#include "printk.h"
 #include "protocol.h"
 #include "vmcore.h"
 #include "synth.h"
@@ -746,6 +747,81 @@ START_TEST(fuzz_headers)
 }
 END_TEST
 
+/* Random damage to the kernel memory the checks read (page tables, the printk ring,
+ * init_uts_ns) never crashes, hangs or fails with -errno; the log is bounded by its ring. */
+START_TEST(fuzz_memory)
+{
+	struct core c = good_core();
+	_cleanup_free_ char *path = write_core(&c);
+	int fd = open(path, O_RDWR);
+	static struct synth mem;
+	syn_build(&mem, &c.mem);
+	/* where each kernel page sits in the file: the image in the kernel-text PT_LOAD (at
+	 * 0x2000 behind one page of notes), everything in the first RAM PT_LOAD after it */
+	const uint64_t text_off = 0x2000, ram1_off = text_off + SYN_TEXT_SIZE;
+	srand(54321);
+	unsigned failed = 0;
+	for (int iter = 0; iter < 400; iter++) {
+		for (size_t i = 0; i < mem.n; i++) {
+			uint64_t pa = mem.pages[i].paddr;
+			ck_assert_int_eq(pwrite(fd, mem.pages[i].data, PAGE,
+						(off_t)(ram1_off + pa - RAM1_PADDR)), PAGE);
+			if (pa >= SYN_TEXT_PADDR && pa < SYN_TEXT_PADDR + SYN_TEXT_SIZE)
+				ck_assert_int_eq(pwrite(fd, mem.pages[i].data, PAGE,
+							(off_t)(text_off + pa - SYN_TEXT_PADDR)),
+						 PAGE);
+		}
+		int flips = 1 + rand() % 8;
+		for (int k = 0; k < flips; k++) {
+			const struct syn_page *pg = &mem.pages[(size_t)rand() % mem.n];
+			uint64_t pa = pg->paddr + (uint64_t)(rand() % 512);
+			bool image = pa >= SYN_TEXT_PADDR && pa < SYN_TEXT_PADDR + SYN_TEXT_SIZE;
+			uint64_t at = image && rand() % 2 ? text_off + pa - SYN_TEXT_PADDR
+							  : ram1_off + pa - RAM1_PADDR;
+			unsigned char b = (unsigned char)rand();
+			ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at), 1);
+		}
+		_cleanup_(kl_facts_freep) struct kl_facts *f = good_facts();
+		struct kl_validate_input in = { .facts = f };
+		struct kl_validation *v = NULL;
+		_cleanup_error_ struct kl_error *e = NULL;
+		ck_assert_msg(kl_vmcore_validate(path, &in, &v, &e) == 0, "%s", e ? e->msg : "");
+		failed += !kl_validation_ok(v);
+		if (v->log)
+			ck_assert_uint_le(v->log->n_records, 16);
+		kl_validation_free(v);
+	}
+	ck_assert_uint_gt(failed, 50); /* many flips hit bytes no check reads */
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
+/* Before 5.10 the log is a struct printk_log array: reported as skipped, not failed. */
+START_TEST(log_buf_kernel_skips)
+{
+	struct core c = good_core();
+	c.vi_drop = "SYMBOL(prb)";
+	c.vi_set = "SYMBOL(log_buf)=ffffffff81030000";
+	_cleanup_free_ char *path = write_core(&c);
+	_cleanup_(kl_facts_freep) struct kl_facts *f = good_facts();
+	f->loader.sym_prb = 0; /* such a kernel has no prb in kallsyms either */
+	struct kl_validate_input in = { .facts = f };
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, &in);
+	if (!kl_validation_ok(v))
+		dump_results(v);
+	ck_assert(kl_validation_ok(v));
+	const struct kl_check_result *r = kl_validation_find(v, "dmesg.parse");
+	ck_assert_int_eq(r->status, KL_CHECK_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(r->message, "before 5.10"));
+	static const char *const skipped[] = { "crash.nonce", "crash.signature", "crash.cpu-pid" };
+	for (size_t i = 0; i < ELEMENTSOF(skipped); i++)
+		ck_assert_int_eq(kl_validation_find(v, skipped[i])->status, KL_CHECK_SKIPPED);
+	ck_assert_ptr_null(v->log);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(vmcoreinfo_parse_api)
 {
 	static const char ok[] =
@@ -798,6 +874,8 @@ int main(void)
 	tcase_add_loop_test(t, corruption_fails_expected_check, 0, (int)ELEMENTSOF(corruptions));
 	tcase_add_test(t, not_elf);
 	tcase_add_test(t, fuzz_headers);
+	tcase_add_test(t, fuzz_memory);
+	tcase_add_test(t, log_buf_kernel_skips);
 	tcase_add_test(t, vmcoreinfo_parse_api);
 	tcase_add_test(t, real_dump);
 	suite_add_tcase(s, t);
