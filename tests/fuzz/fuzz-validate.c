@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the validator on an arbitrary file. The dump is untrusted input (a
- * crashed or malicious guest wrote it), so no input may crash, hang, leak or make it allocate
- * without bound. The input becomes a memfd the validator opens by its /proc/self/fd path,
- * exactly as it opens a dump on disk (positional reads, size from fstat).
+ * libFuzzer target: the validator on an arbitrary file, through the any-format entry point
+ * (format detection, raw and makedumpfile ELF, kdump-compressed, flattened). The dump is
+ * untrusted input (a crashed or malicious guest wrote it), so no input may crash, hang, leak
+ * or make it allocate without bound. The input becomes a memfd the validator opens by its
+ * /proc/self/fd path, exactly as it opens a dump on disk (positional reads, size from fstat).
  * Built only with -Dfuzz=true and clang; run by tests/fuzz/run.sh.
  */
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmcore/format.h"
 #include "vmcore/vmcore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct kl_validation *v = NULL;
 	struct kl_error *err = NULL;
-	if (kl_vmcore_validate(path, NULL, &v, &err) == 0) {
+	if (kl_vmcore_validate_any(path, NULL, &v, &err) == 0) {
 		/* everything a report does with a result */
 		kl_validation_ok(v);
 		kl_validation_first_failure(v);
