@@ -119,7 +119,7 @@ static int validate_unknown(const char *path, struct kl_validation **ret, struct
 		return kl_error_set(err, errno, "opening dump \"%s\"", path);
 	size_t n = fread(head, 1, sizeof(head), f);
 	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 3 * i, 4, "%s%02x", i ? " " : "", head[i]);
+		snprintf(hex + (i ? 3 * i - 1 : 0), 4, "%s%02x", i ? " " : "", head[i]);
 	if (fseeko(f, 0, SEEK_END) == 0)
 		v->file_size = (uint64_t)ftello(f);
 	int r = insert(v, 0, "format.detect", KL_SEVERITY_ERROR, KL_CHECK_FAILED,
