@@ -514,7 +514,8 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			/* A sound dump whose only failures are crash.* checks is of another
 			 * crash than the one injected: wrong-crash, not dump-invalid. */
 			const struct kl_check_result *wc = kl_validation_wrong_crash(v);
-			const struct kl_check_result *first = wc ? wc : kl_validation_first_failure(v);
+			const struct kl_check_result *first =
+				wc ? wc : kl_validation_first_failure(v);
 			char line[1024];
 			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?",
 				 first && first->message ? first->message : "");

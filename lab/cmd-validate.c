@@ -14,9 +14,9 @@
 #include "vmcore/printk.h"
 #include "vmcore/vmcore.h"
 
-#define USAGE                                                                                      \
+#define USAGE                                                                                                                   \
 	"kdumplab validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json]\n" \
-	"kdumplab validate DUMP --dmesg\n"                                                         \
+	"kdumplab validate DUMP --dmesg\n"                                                                                      \
 	"exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error\n"
 
 struct options {
@@ -67,7 +67,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 				char msg[256];
 				regerror(k, &re, msg, sizeof(msg));
 				return kl_error_usage(
-					err, 0, "--expect-panic \"%s\": not a POSIX extended regex: %s",
+					err, 0,
+					"--expect-panic \"%s\": not a POSIX extended regex: %s",
 					optarg, msg);
 			}
 			regfree(&re);
@@ -96,7 +97,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 		return kl_error_usage(err, 0, "expected exactly one DUMP file argument");
 	o->dump = argv[optind];
 	if (o->dmesg && (o->json || o->facts || o->manifest || o->expect_panic || o->vmlinux))
-		return kl_error_usage(err, 0, "--dmesg prints the log only; it takes no other option");
+		return kl_error_usage(err, 0,
+				      "--dmesg prints the log only; it takes no other option");
 	return 0;
 }
 
@@ -200,8 +202,9 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 			json_object_put(j);
 			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
 		}
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
-									 JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
 		print_text(v);

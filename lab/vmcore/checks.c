@@ -369,7 +369,7 @@ static int check_keys(struct ctx *c, struct kl_check_result *r)
 	/* What translation needs without debuginfo (invariant 30); OSRELEASE, PAGESIZE and
 	 * CRASHTIME have their own checks, the printk keys dmesg.parse. */
 	static const char *const keys[] = {
-		"SYMBOL(swapper_pg_dir)", "SYMBOL(init_uts_ns)",	"SYMBOL(_stext)",
+		"SYMBOL(swapper_pg_dir)", "SYMBOL(init_uts_ns)",  "SYMBOL(_stext)",
 		"NUMBER(phys_base)",	  "SYMBOL(init_top_pgt)", "NUMBER(pgtable_l5_enabled)",
 		"KERNELOFFSET",
 	};
@@ -407,7 +407,8 @@ static int check_symbols(struct ctx *c, struct kl_check_result *r)
 			return FAIL(r, "%s=%s is not a hex address", keys[i],
 				    kl_vmcoreinfo_get(c->d->vmcoreinfo, keys[i]) ?: "(absent)");
 		if (v != want[i])
-			return FAIL(r, "%s=%#" PRIx64 ", the first kernel's kallsyms says %#" PRIx64,
+			return FAIL(r,
+				    "%s=%#" PRIx64 ", the first kernel's kallsyms says %#" PRIx64,
 				    keys[i], v, want[i]);
 	}
 	/* KERNELOFFSET is kaslr_offset() = _text - __START_KERNEL (arch/x86/include/asm/setup.h)
@@ -416,10 +417,11 @@ static int check_symbols(struct ctx *c, struct kl_check_result *r)
 		return FAIL(r, "KERNELOFFSET=%s is not hex",
 			    kl_vmcoreinfo_get(c->d->vmcoreinfo, "KERNELOFFSET") ?: "(absent)");
 	uint64_t want_ko = l->sym_text - 0xffffffff81000000ULL;
-	return CHECK(r, ko == want_ko,
-		     "SYMBOL(_stext), SYMBOL(init_uts_ns), SYMBOL(prb) equal kallsyms; KERNELOFFSET=%" PRIx64
-		     ", kallsyms _text %#" PRIx64 " - 0xffffffff81000000 = %" PRIx64,
-		     ko, l->sym_text, want_ko);
+	return CHECK(
+		r, ko == want_ko,
+		"SYMBOL(_stext), SYMBOL(init_uts_ns), SYMBOL(prb) equal kallsyms; KERNELOFFSET=%" PRIx64
+		", kallsyms _text %#" PRIx64 " - 0xffffffff81000000 = %" PRIx64,
+		ko, l->sym_text, want_ko);
 }
 
 /* ---- the saver's manifest (invariant 4) ---- */
@@ -528,8 +530,9 @@ static const char *missing_derived(const struct ctx *c, unsigned needs)
 	if ((needs & (NEED_MEM | NEED_LOG)) && !c->mem)
 		return c->mem_error ? c->mem_error : "the dump's memory is not readable";
 	if ((needs & NEED_LOG) && !c->log)
-		return c->log_unsupported ? "no lockless printk ring (see dmesg.parse)"
-					  : "the kernel log could not be extracted (see dmesg.parse)";
+		return c->log_unsupported
+			       ? "no lockless printk ring (see dmesg.parse)"
+			       : "the kernel log could not be extracted (see dmesg.parse)";
 	return NULL;
 }
 

@@ -25,12 +25,14 @@ int kl_check_dmesg_parse(struct ctx *c, struct kl_check_result *r)
 	if (!log)
 		return FAIL(r, "%s", c->log_error ? c->log_error : "the kernel log is unreadable");
 	if (log->n_bad_id || log->n_bad_block || log->n_unreadable || log->truncated)
-		return FAIL(r,
-			    "printk ring (%" PRIu32 " descriptors, %" PRIu64 " data bytes, ids %#" PRIx64
-			    "..%#" PRIx64 "): %u data blocks with another descriptor's id, %u blocks out of shape, %u records not in the dump%s",
-			    log->count, log->data_size, log->tail_id, log->head_id, log->n_bad_id,
-			    log->n_bad_block, log->n_unreadable,
-			    log->truncated ? ", text beyond the size bound" : "");
+		return FAIL(
+			r,
+			"printk ring (%" PRIu32 " descriptors, %" PRIu64
+			" data bytes, ids %#" PRIx64 "..%#" PRIx64
+			"): %u data blocks with another descriptor's id, %u blocks out of shape, %u records not in the dump%s",
+			log->count, log->data_size, log->tail_id, log->head_id, log->n_bad_id,
+			log->n_bad_block, log->n_unreadable,
+			log->truncated ? ", text beyond the size bound" : "");
 	if (log->n_records == 0)
 		return FAIL(r, "printk ring (ids %#" PRIx64 "..%#" PRIx64 ") holds no records",
 			    log->tail_id, log->head_id);
@@ -107,24 +109,28 @@ int kl_check_trigger_pid(struct ctx *c, struct kl_check_result *r)
 		if (pids[i] == l->trigger_pid && hits++ == 0)
 			at = i;
 	if (hits != 1)
-		return FAIL(r, "%zu of %zu NT_PRSTATUS notes have pr_pid %" PRId64
+		return FAIL(r,
+			    "%zu of %zu NT_PRSTATUS notes have pr_pid %" PRId64
 			    " (the trigger's PID), expected exactly 1",
 			    hits, n, l->trigger_pid);
 	if (l->trigger_cpu >= 0) {
 		long want = cpu_note_index(l->cpus_list, (long)l->trigger_cpu);
 		if (want != (long)at)
-			return FAIL(r,
-				    "pr_pid %" PRId64 " is in NT_PRSTATUS note %zu, expected note %ld (trigger CPU %" PRId64
-				    " of online CPUs %s)",
-				    l->trigger_pid, at, want, l->trigger_cpu,
-				    l->cpus_list ? l->cpus_list : "?");
+			return FAIL(
+				r,
+				"pr_pid %" PRId64
+				" is in NT_PRSTATUS note %zu, expected note %ld (trigger CPU %" PRId64
+				" of online CPUs %s)",
+				l->trigger_pid, at, want, l->trigger_cpu,
+				l->cpus_list ? l->cpus_list : "?");
 	}
 	if (l->sym_text && l->sym_end && (rips[at] < l->sym_text || rips[at] >= l->sym_end))
 		return FAIL(r,
-			    "the panicking CPU's rip %#" PRIx64 " is outside the kernel text [%#" PRIx64
-			    ", %#" PRIx64 ")",
+			    "the panicking CPU's rip %#" PRIx64
+			    " is outside the kernel text [%#" PRIx64 ", %#" PRIx64 ")",
 			    rips[at], l->sym_text, l->sym_end);
-	return PASS(r, "NT_PRSTATUS note %zu (trigger CPU %" PRId64 ") has pr_pid %" PRId64
+	return PASS(r,
+		    "NT_PRSTATUS note %zu (trigger CPU %" PRId64 ") has pr_pid %" PRId64
 		    ", the trigger's PID, and rip %#" PRIx64 " in the kernel text",
 		    at, l->trigger_cpu, l->trigger_pid, rips[at]);
 }
@@ -137,23 +143,27 @@ int kl_check_uts(struct ctx *c, struct kl_check_result *r)
 	if (!c->have_uts)
 		return SKIP(r, "init_uts_ns is unreadable (see mem.translate)");
 	if (osr && !streq(u->release, osr))
-		return FAIL(r, "init_uts_ns release \"%s\", VMCOREINFO OSRELEASE \"%s\"", u->release,
-			    osr);
+		return FAIL(r, "init_uts_ns release \"%s\", VMCOREINFO OSRELEASE \"%s\"",
+			    u->release, osr);
 	if (!l || !l->uname_r)
-		return PASS(r, "init_uts_ns release \"%s\" equals OSRELEASE; the first kernel's uname is unknown",
-			    u->release);
+		return PASS(
+			r,
+			"init_uts_ns release \"%s\" equals OSRELEASE; the first kernel's uname is unknown",
+			u->release);
 	if (!streq(u->release, l->uname_r))
-		return FAIL(r, "init_uts_ns release \"%s\", the loader's uname -r \"%s\"", u->release,
-			    l->uname_r);
+		return FAIL(r, "init_uts_ns release \"%s\", the loader's uname -r \"%s\"",
+			    u->release, l->uname_r);
 	if (l->nodename && !streq(u->nodename, l->nodename))
 		return FAIL(r, "init_uts_ns nodename \"%s\", the loader's \"%s\"", u->nodename,
 			    l->nodename);
 	if (l->uname_v && !streq(u->version, l->uname_v))
-		return FAIL(r, "init_uts_ns version \"%s\", the loader's uname -v \"%s\"", u->version,
-			    l->uname_v);
-	return PASS(r, "init_uts_ns%s: release \"%s\", nodename \"%s\", version \"%s\" equal the loader's",
-		    u->offset_assumed ? " (name offset assumed: no OFFSET(uts_namespace.name))" : "",
-		    u->release, u->nodename, u->version);
+		return FAIL(r, "init_uts_ns version \"%s\", the loader's uname -v \"%s\"",
+			    u->version, l->uname_v);
+	return PASS(
+		r,
+		"init_uts_ns%s: release \"%s\", nodename \"%s\", version \"%s\" equal the loader's",
+		u->offset_assumed ? " (name offset assumed: no OFFSET(uts_namespace.name))" : "",
+		u->release, u->nodename, u->version);
 }
 
 int kl_check_nonce(struct ctx *c, struct kl_check_result *r)
@@ -172,7 +182,8 @@ int kl_check_nonce(struct ctx *c, struct kl_check_result *r)
 	snprintf(needle, sizeof(needle), "kdumplab: nonce=%.64s ", l->trigger_nonce);
 	c->nonce_idx = kl_printk_rfind(c->log, c->log->n_records, needle);
 	if (c->nonce_idx < 0)
-		return FAIL(r, "no record of the %zu in the log has \"%s\": not the crash we injected",
+		return FAIL(r,
+			    "no record of the %zu in the log has \"%s\": not the crash we injected",
 			    c->log->n_records, needle);
 	return PASS(r, "record %ld of %zu has the loader's nonce %s", c->nonce_idx,
 		    c->log->n_records, l->trigger_nonce);
@@ -198,10 +209,11 @@ int kl_check_signature(struct ctx *c, struct kl_check_result *r)
 	if (c->have_expect_re) {
 		for (size_t i = n; i-- > from;)
 			if (!regexec(&c->expect_re, log->records[i].text, 0, NULL, 0)) {
-				return CHECK(r, i >= tail,
-					     "record %zu of %zu \"%.120s\" matches --expect-panic \"%s\"%s",
-					     i, n, log->records[i].text, c->in->expect_panic,
-					     i >= tail ? "" : ", but not among the last records");
+				return CHECK(
+					r, i >= tail,
+					"record %zu of %zu \"%.120s\" matches --expect-panic \"%s\"%s",
+					i, n, log->records[i].text, c->in->expect_panic,
+					i >= tail ? "" : ", but not among the last records");
 			}
 		return FAIL(r, "no record %s matches the expected panic \"%s\"", after,
 			    c->in->expect_panic);
@@ -209,7 +221,8 @@ int kl_check_signature(struct ctx *c, struct kl_check_result *r)
 	if (!c->expect && c->scenario)
 		return SKIP(r, "scenario \"%s\" is not in the catalogue", c->scenario);
 	if (!c->expect)
-		return SKIP(r, "the scenario is unknown (no facts) and no --expect-panic was given");
+		return SKIP(r,
+			    "the scenario is unknown (no facts) and no --expect-panic was given");
 	if (!c->expect[0])
 		return PASS(r, "scenario %s expects no particular messages", c->scenario);
 	long at = (long)from - 1;
@@ -218,14 +231,17 @@ int kl_check_signature(struct ctx *c, struct kl_check_result *r)
 		long i = find_from(log, (size_t)(at + 1), c->expect[k]);
 		if (i < 0)
 			return FAIL(r, "\"%s\" (scenario %s) is not in the log %s%s", c->expect[k],
-				    c->scenario, after, k ? " and the messages expected before it" : "");
+				    c->scenario, after,
+				    k ? " and the messages expected before it" : "");
 		at = i;
 		last = c->expect[k];
 	}
-	return CHECK(r, (size_t)at >= tail,
-		     "scenario %s: its expected messages follow %s in order; \"%s\" is record %ld of %zu%s",
-		     c->scenario, after, last, at, n,
-		     (size_t)at >= tail ? "" : ", not among the last records: the dump is of a later crash");
+	return CHECK(
+		r, (size_t)at >= tail,
+		"scenario %s: its expected messages follow %s in order; \"%s\" is record %ld of %zu%s",
+		c->scenario, after, last, at, n,
+		(size_t)at >= tail ? ""
+				   : ", not among the last records: the dump is of a later crash");
 }
 
 /* dump_stack_print_info(): "CPU: 1 PID: 86 Comm: ..." on 6.1; 6.12 puts "UID: 0 " before
@@ -263,14 +279,17 @@ int kl_check_cpu_pid(struct ctx *c, struct kl_check_result *r)
 	size_t n = prstatus_pids(c->d, pids, rips, MAX_CPUS);
 	long idx = cpu_note_index(l ? l->cpus_list : NULL, cpu);
 	if (idx < 0 || (size_t)idx >= n)
-		return FAIL(r, "record %ld names CPU %ld, which has no NT_PRSTATUS note (%zu notes)",
+		return FAIL(r,
+			    "record %ld names CPU %ld, which has no NT_PRSTATUS note (%zu notes)",
 			    at, cpu, n);
 	if (pids[idx] != pid)
-		return FAIL(r, "record %ld names CPU %ld PID %ld; that CPU's NT_PRSTATUS has pr_pid %" PRId32,
-			    at, cpu, pid, pids[idx]);
+		return FAIL(
+			r,
+			"record %ld names CPU %ld PID %ld; that CPU's NT_PRSTATUS has pr_pid %" PRId32,
+			at, cpu, pid, pids[idx]);
 	if (l && l->trigger_pid > 0 && pid != l->trigger_pid)
 		return FAIL(r, "record %ld names PID %ld, the trigger's PID is %" PRId64, at, pid,
 			    l->trigger_pid);
-	return PASS(r, "record %ld \"CPU: %ld ... PID: %ld\" agrees with that CPU's NT_PRSTATUS%s", at,
-		    cpu, pid, l && l->trigger_pid > 0 ? " and the trigger's PID" : "");
+	return PASS(r, "record %ld \"CPU: %ld ... PID: %ld\" agrees with that CPU's NT_PRSTATUS%s",
+		    at, cpu, pid, l && l->trigger_pid > 0 ? " and the trigger's PID" : "");
 }

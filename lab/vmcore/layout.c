@@ -64,7 +64,8 @@ int kl_check_note_layout(struct ctx *c, struct kl_check_result *r)
 	if (p->p_filesz != p->p_memsz || p->p_vaddr != 0 || p->p_paddr != 0)
 		return FAIL(r,
 			    "PT_NOTE p_filesz %#" PRIx64 ", p_memsz %#" PRIx64 ", p_vaddr %#" PRIx64
-			    ", p_paddr %#" PRIx64 "; expected p_filesz == p_memsz and both addresses 0",
+			    ", p_paddr %#" PRIx64
+			    "; expected p_filesz == p_memsz and both addresses 0",
 			    (uint64_t)p->p_filesz, (uint64_t)p->p_memsz, (uint64_t)p->p_vaddr,
 			    (uint64_t)p->p_paddr);
 	return PASS(r, "%s layout: PT_NOTE at %#" PRIx64 ", p_filesz == p_memsz == %#" PRIx64,
@@ -87,8 +88,8 @@ int kl_check_load_filesz(struct ctx *c, struct kl_check_result *r)
 		const GElf_Phdr *p = &d->phdrs[i];
 		if (p->p_type != PT_LOAD)
 			continue;
-		bool ok = c->makedumpfile_elf ? p->p_filesz <= p->p_memsz
-					      : p->p_filesz == p->p_memsz;
+		bool ok =
+			c->makedumpfile_elf ? p->p_filesz <= p->p_memsz : p->p_filesz == p->p_memsz;
 		if (!ok)
 			return FAIL(r,
 				    "PT_LOAD %zu: p_filesz %#" PRIx64 ", p_memsz %#" PRIx64
@@ -120,8 +121,10 @@ int kl_check_load_order(struct ctx *c, struct kl_check_result *r)
 				    " (offsets must increase without overlap)",
 				    i, (uint64_t)p->p_offset, prev, prev_end);
 		if (p->p_filesz > UINT64_MAX - p->p_offset)
-			return FAIL(r, "PT_LOAD %zu: p_offset %#" PRIx64 " + p_filesz %#" PRIx64
-				    " overflows", i, (uint64_t)p->p_offset, (uint64_t)p->p_filesz);
+			return FAIL(r,
+				    "PT_LOAD %zu: p_offset %#" PRIx64 " + p_filesz %#" PRIx64
+				    " overflows",
+				    i, (uint64_t)p->p_offset, (uint64_t)p->p_filesz);
 		prev_end = p->p_offset + p->p_filesz;
 		snprintf(prevbuf, sizeof(prevbuf), "PT_LOAD %zu", i);
 		prev = prevbuf;
@@ -155,8 +158,10 @@ int kl_check_file_size(struct ctx *c, struct kl_check_result *r)
 			continue;
 		uint64_t end, pages;
 		if (__builtin_add_overflow(p->p_paddr, p->p_memsz, &end) || end > UINT64_MAX - PAGE)
-			return FAIL(r, "PT_LOAD %zu: p_paddr %#" PRIx64 " + p_memsz %#" PRIx64
-				    " overflows", i, (uint64_t)p->p_paddr, (uint64_t)p->p_memsz);
+			return FAIL(r,
+				    "PT_LOAD %zu: p_paddr %#" PRIx64 " + p_memsz %#" PRIx64
+				    " overflows",
+				    i, (uint64_t)p->p_paddr, (uint64_t)p->p_memsz);
 		pages = roundup_page(end) - (p->p_paddr & ~(PAGE - 1));
 		if (__builtin_add_overflow(want, pages, &want))
 			return FAIL(r, "the PT_LOAD sizes add up past 2^64");
@@ -210,7 +215,8 @@ int kl_check_kernel_text(struct ctx *c, struct kl_check_result *r)
 		uint64_t want = p->p_vaddr - KL_X86_START_KERNEL_MAP + phys_base;
 		if (p->p_paddr != want)
 			return FAIL(r,
-				    "kernel-text PT_LOAD %zu: p_paddr %#" PRIx64 ", expected p_vaddr %#" PRIx64
+				    "kernel-text PT_LOAD %zu: p_paddr %#" PRIx64
+				    ", expected p_vaddr %#" PRIx64
 				    " - %#llx + NUMBER(phys_base) %#" PRIx64 " = %#" PRIx64,
 				    i, (uint64_t)p->p_paddr, (uint64_t)p->p_vaddr,
 				    KL_X86_START_KERNEL_MAP, phys_base, want);
@@ -330,8 +336,10 @@ int kl_check_ram(struct ctx *c, struct kl_check_result *r)
 		if (p->p_type != PT_LOAD || is_image(p) || p->p_memsz == 0)
 			continue;
 		if (p->p_memsz > UINT64_MAX - p->p_paddr)
-			return FAIL(r, "RAM PT_LOAD %zu: p_paddr %#" PRIx64 " + p_memsz %#" PRIx64
-				    " overflows", i, (uint64_t)p->p_paddr, (uint64_t)p->p_memsz);
+			return FAIL(r,
+				    "RAM PT_LOAD %zu: p_paddr %#" PRIx64 " + p_memsz %#" PRIx64
+				    " overflows",
+				    i, (uint64_t)p->p_paddr, (uint64_t)p->p_memsz);
 		if (ng && p->p_paddr < prev_end)
 			return FAIL(r,
 				    "RAM PT_LOAD %zu at p_paddr %#" PRIx64
@@ -342,8 +350,10 @@ int kl_check_ram(struct ctx *c, struct kl_check_result *r)
 		prev_end = p->p_paddr + p->p_memsz;
 	}
 	if (!l || l->n_ram == 0)
-		return SKIP(r, "%zu RAM PT_LOADs, ascending and disjoint; the first kernel's System RAM is unknown",
-			    ng);
+		return SKIP(
+			r,
+			"%zu RAM PT_LOADs, ascending and disjoint; the first kernel's System RAM is unknown",
+			ng);
 	size_t nw = merge(want, expected_ram(l, want, MAX_RANGE));
 	ng = merge(got, ng);
 	if (c->makedumpfile_elf) {
@@ -352,35 +362,42 @@ int kl_check_ram(struct ctx *c, struct kl_check_result *r)
 			while (k < nw && want[k].end <= got[i].start)
 				k++;
 			if (k == nw || got[i].start < want[k].start || got[i].end > want[k].end)
-				return FAIL(r,
-					    "RAM [%#" PRIx64 ", %#" PRIx64
-					    ") is outside the first kernel's System RAM minus the low 1 MiB and the crash kernel",
-					    got[i].start, got[i].end);
+				return FAIL(
+					r,
+					"RAM [%#" PRIx64 ", %#" PRIx64
+					") is outside the first kernel's System RAM minus the low 1 MiB and the crash kernel",
+					got[i].start, got[i].end);
 		}
-		return PASS(r, "%zu RAM ranges lie inside System RAM minus the low 1 MiB and the crash kernel (%zu ranges)",
-			    ng, nw);
+		return PASS(
+			r,
+			"%zu RAM ranges lie inside System RAM minus the low 1 MiB and the crash kernel (%zu ranges)",
+			ng, nw);
 	}
 	for (size_t i = 0; i < ng || i < nw; i++) {
 		if (i < ng && i < nw && got[i].start == want[i].start && got[i].end == want[i].end)
 			continue;
 		if (i >= ng)
-			return FAIL(r,
-				    "System RAM [%#" PRIx64 ", %#" PRIx64
-				    ") (minus the low 1 MiB and the crash kernel) is missing from the dump",
-				    want[i].start, want[i].end);
+			return FAIL(
+				r,
+				"System RAM [%#" PRIx64 ", %#" PRIx64
+				") (minus the low 1 MiB and the crash kernel) is missing from the dump",
+				want[i].start, want[i].end);
 		if (i >= nw)
-			return FAIL(r,
-				    "the dump has RAM [%#" PRIx64 ", %#" PRIx64
-				    ") beyond the first kernel's System RAM minus the low 1 MiB and the crash kernel",
-				    got[i].start, got[i].end);
+			return FAIL(
+				r,
+				"the dump has RAM [%#" PRIx64 ", %#" PRIx64
+				") beyond the first kernel's System RAM minus the low 1 MiB and the crash kernel",
+				got[i].start, got[i].end);
 		return FAIL(r,
-			    "RAM range %zu is [%#" PRIx64 ", %#" PRIx64 ") in the dump, expected [%#" PRIx64
-			    ", %#" PRIx64 ") (System RAM minus the low 1 MiB and the crash kernel)",
+			    "RAM range %zu is [%#" PRIx64 ", %#" PRIx64
+			    ") in the dump, expected [%#" PRIx64 ", %#" PRIx64
+			    ") (System RAM minus the low 1 MiB and the crash kernel)",
 			    i, got[i].start, got[i].end, want[i].start, want[i].end);
 	}
-	return PASS(r,
-		    "the RAM PT_LOADs cover exactly System RAM minus [0, 1 MiB) and %zu crash kernel range(s): %zu range(s)",
-		    l->n_crash, ng);
+	return PASS(
+		r,
+		"the RAM PT_LOADs cover exactly System RAM minus [0, 1 MiB) and %zu crash kernel range(s): %zu range(s)",
+		l->n_crash, ng);
 }
 
 int kl_check_direct_map(struct ctx *c, struct kl_check_result *r)
@@ -422,9 +439,10 @@ int kl_check_ram_count(struct ctx *c, struct kl_check_result *r)
 	for (size_t i = 0; i < d->n_phdrs; i++)
 		n += d->phdrs[i].p_type == PT_LOAD && !is_image(&d->phdrs[i]);
 	size_t nw = expected_ram(l, want, MAX_RANGE);
-	return CHECK(r, n == nw,
-		     "%zu RAM PT_LOADs, expected %zu (System RAM ranges above 1 MiB, split by the crash kernel)",
-		     n, nw);
+	return CHECK(
+		r, n == nw,
+		"%zu RAM PT_LOADs, expected %zu (System RAM ranges above 1 MiB, split by the crash kernel)",
+		n, nw);
 }
 
 /* ---- address translation ---- */
@@ -434,7 +452,8 @@ static int phdr_translate(const struct kl_dump *d, uint64_t vaddr, uint64_t *ret
 {
 	for (size_t i = 0; i < d->n_phdrs; i++) {
 		const GElf_Phdr *p = &d->phdrs[i];
-		if (p->p_type == PT_LOAD && vaddr >= p->p_vaddr && vaddr - p->p_vaddr < p->p_memsz) {
+		if (p->p_type == PT_LOAD && vaddr >= p->p_vaddr &&
+		    vaddr - p->p_vaddr < p->p_memsz) {
 			*ret = p->p_paddr + (vaddr - p->p_vaddr);
 			return 0;
 		}
@@ -475,10 +494,11 @@ int kl_check_translate(struct ctx *c, struct kl_check_result *r)
 			return FAIL(r, "%s (%#" PRIx64 ") is in no PT_LOAD", names[i], vaddrs[i]);
 		int k = kl_mem_walk(c->mem, vaddrs[i], &got);
 		if (k < 0)
-			return FAIL(r,
-				    "the page tables from SYMBOL(init_top_pgt) do not map %s (%#" PRIx64
-				    "): %s",
-				    names[i], vaddrs[i], strerror(-k));
+			return FAIL(
+				r,
+				"the page tables from SYMBOL(init_top_pgt) do not map %s (%#" PRIx64
+				"): %s",
+				names[i], vaddrs[i], strerror(-k));
 		if (got != want)
 			return FAIL(r,
 				    "the page tables map %s (%#" PRIx64 ") to paddr %#" PRIx64
@@ -487,7 +507,8 @@ int kl_check_translate(struct ctx *c, struct kl_check_result *r)
 	}
 	if (!c->have_uts)
 		return FAIL(r, "%s", c->uts_error ? c->uts_error : "cannot read init_uts_ns");
-	return PASS(r,
-		    "the %s-level page-table walk agrees with the PT_LOADs on %zu addresses; init_uts_ns is readable",
-		    c->mem->l5 ? "5" : "4", n);
+	return PASS(
+		r,
+		"the %s-level page-table walk agrees with the PT_LOADs on %zu addresses; init_uts_ns is readable",
+		c->mem->l5 ? "5" : "4", n);
 }

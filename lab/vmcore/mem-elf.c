@@ -86,8 +86,8 @@ static int read_seg(const struct elf_mem *em, const struct seg *s, uint64_t addr
 }
 
 /* Reads may span adjacent segments; each step consumes at least one byte of a segment. */
-static int read_in(const struct elf_mem *em, const struct seg *v, size_t n,
-		   const struct seg *v2, size_t n2, uint64_t addr, void *buf, size_t len)
+static int read_in(const struct elf_mem *em, const struct seg *v, size_t n, const struct seg *v2,
+		   size_t n2, uint64_t addr, void *buf, size_t len)
 {
 	unsigned char *out = buf;
 	while (len > 0) {
@@ -216,10 +216,10 @@ static int elf_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo 
 	kl_dump_load_vmcoreinfo(d);
 	if (!d->have_vmcoreinfo)
 		return kl_error_set(err, EBADMSG, "no usable VMCOREINFO note: %s",
-				    d->vmcoreinfo_error	  ? d->vmcoreinfo_error
-				    : d->notes_error	  ? d->notes_error
+				    d->vmcoreinfo_error ? d->vmcoreinfo_error
+				    : d->notes_error	? d->notes_error
 				    : d->note_seg_error ? d->note_seg_error
-							  : "absent or not exactly one");
+							: "absent or not exactly one");
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = TAKE_PTR(d->vmcoreinfo);
 	d->have_vmcoreinfo = false;
 	r = kl_dump_mem_new(d, true, &m, err);

@@ -231,7 +231,8 @@ int kl_mem_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **re
 			*ret_format = formats[i]->name;
 		return 0;
 	}
-	return kl_error_set(err, EPROTONOSUPPORT,
-			    "\"%s\" is not a dump format kdumplab reads (ELF, kdump-compressed, flattened)",
-			    path);
+	return kl_error_set(
+		err, EPROTONOSUPPORT,
+		"\"%s\" is not a dump format kdumplab reads (ELF, kdump-compressed, flattened)",
+		path);
 }

@@ -33,7 +33,7 @@ struct kl_vmcoreinfo;
 
 /* arch/x86/include/asm/page_64_types.h */
 #define KL_X86_START_KERNEL_MAP	 0xffffffff80000000ULL
-#define KL_X86_KERNEL_IMAGE_SIZE (1ULL << 30) /* NUMBER(KERNEL_IMAGE_SIZE) when absent */
+#define KL_X86_KERNEL_IMAGE_SIZE (1ULL << 30)	       /* NUMBER(KERNEL_IMAGE_SIZE) when absent */
 #define KL_X86_PAGE_OFFSET_L4	 0xffff888000000000ULL /* __PAGE_OFFSET_BASE_L4, no KASLR */
 #define KL_X86_PAGE_OFFSET_L5	 0xff11000000000000ULL /* __PAGE_OFFSET_BASE_L5, no KASLR */
 

@@ -175,8 +175,8 @@ struct walk {
 	const struct kl_mem *m;
 	const struct layout *l;
 	struct window descs, infos;
-	uint64_t data;	/* vaddr of the text data ring */
-	uint64_t size;	/* its bytes, a power of two */
+	uint64_t data; /* vaddr of the text data ring */
+	uint64_t size; /* its bytes, a power of two */
 	size_t text_total;
 	size_t cap;
 	unsigned char *text_buf; /* 8 + 65535 bytes: a block's id and the longest text */
@@ -303,9 +303,10 @@ static int read_header(struct walk *w, struct kl_error **err)
 	if (!fits(l->state_var + l->counter, 8, l->desc_size) ||
 	    !fits(l->text_blk_lpos + l->lpos_begin, 8, l->desc_size) ||
 	    !fits(l->text_blk_lpos + l->lpos_next, 8, l->desc_size))
-		return kl_error_set(err, EBADMSG,
-				    "VMCOREINFO prb_desc offsets do not fit in SIZE(prb_desc)=%" PRIu64,
-				    l->desc_size);
+		return kl_error_set(
+			err, EBADMSG,
+			"VMCOREINFO prb_desc offsets do not fit in SIZE(prb_desc)=%" PRIu64,
+			l->desc_size);
 	if (!fits(l->seq, 8, l->info_size) || !fits(l->ts_nsec, 8, l->info_size) ||
 	    !fits(l->text_len, 4, l->info_size) || !fits(l->caller_id, 4, l->info_size))
 		return kl_error_set(
@@ -320,18 +321,18 @@ static int read_header(struct walk *w, struct kl_error **err)
 	r = kl_mem_read_vaddr(w->m, prb, rb, l->rb_size);
 	if (r < 0)
 		return kl_error_set(err, -r,
-				    "reading struct printk_ringbuffer (%" PRIu64 " bytes) at %#" PRIx64,
+				    "reading struct printk_ringbuffer (%" PRIu64
+				    " bytes) at %#" PRIx64,
 				    l->rb_size, prb);
 	const unsigned char *dr = rb + l->desc_ring, *tr = rb + l->text_data_ring;
 	uint32_t count_bits = get32(dr + l->count_bits), size_bits = get32(tr + l->size_bits);
 	if (count_bits > KL_PRINTK_MAX_COUNT_BITS || size_bits > KL_PRINTK_MAX_SIZE_BITS ||
 	    size_bits < 3)
-		return kl_error_set(
-			err, EBADMSG,
-			"printk ring at %#" PRIx64 ": count_bits %" PRIu32 " (expected 0..%d), size_bits %" PRIu32
-			" (expected 3..%d)",
-			prb, count_bits, KL_PRINTK_MAX_COUNT_BITS, size_bits,
-			KL_PRINTK_MAX_SIZE_BITS);
+		return kl_error_set(err, EBADMSG,
+				    "printk ring at %#" PRIx64 ": count_bits %" PRIu32
+				    " (expected 0..%d), size_bits %" PRIu32 " (expected 3..%d)",
+				    prb, count_bits, KL_PRINTK_MAX_COUNT_BITS, size_bits,
+				    KL_PRINTK_MAX_SIZE_BITS);
 	w->log->count = 1u << count_bits;
 	w->size = w->log->data_size = 1ULL << size_bits;
 	w->data = get64(tr + l->data);

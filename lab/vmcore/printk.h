@@ -30,7 +30,7 @@ struct kl_vmcoreinfo;
 struct kl_printk_record {
 	uint64_t seq;
 	uint64_t ts_nsec;
-	uint32_t caller_id; /* bit 31 set: CPU number in the rest, else a task id */
+	uint32_t caller_id;  /* bit 31 set: CPU number in the rest, else a task id */
 	int facility, level; /* -1 when the layout does not tell (see printk.c) */
 	char *text;	     /* text_len bytes, NUL-terminated for convenience */
 	size_t text_len;
@@ -43,8 +43,8 @@ struct kl_printk_log {
 	uint32_t count;	    /* descriptors */
 	uint64_t data_size; /* bytes of the text data ring */
 	/* Anomalies seen on the walk (invariant 34); all zero on a consistent ring. */
-	unsigned n_bad_id;    /* data block id differs from its descriptor's id */
-	unsigned n_bad_block; /* block lpos outside the ring or shorter than its id */
+	unsigned n_bad_id;     /* data block id differs from its descriptor's id */
+	unsigned n_bad_block;  /* block lpos outside the ring or shorter than its id */
 	unsigned n_unreadable; /* records whose memory is not in the dump */
 	unsigned n_not_final;  /* descriptors neither committed nor finalized (skipped) */
 	bool truncated;	       /* KL_PRINTK_MAX_TEXT reached; later records dropped */

@@ -36,19 +36,20 @@ int kl_uts_read(const struct kl_mem *m, const struct kl_vmcoreinfo *vi, struct k
 	}
 	int r = kl_mem_read_vaddr(m, addr + o, raw, sizeof(raw));
 	if (r < 0)
-		return kl_error_set(err, -r,
-				    "reading init_uts_ns.name (%zu bytes) at %#" PRIx64 " + %" PRIu64,
-				    sizeof(raw), addr, o);
+		return kl_error_set(
+			err, -r, "reading init_uts_ns.name (%zu bytes) at %#" PRIx64 " + %" PRIu64,
+			sizeof(raw), addr, o);
 	char *fields[] = { u.sysname, u.nodename, u.release, u.version, u.machine, u.domainname };
 	static const char *const names[] = { "sysname", "nodename", "release",
-					     "version", "machine", "domainname" };
+					     "version", "machine",  "domainname" };
 	for (size_t i = 0; i < 6; i++) {
 		const char *f = raw + i * KL_UTS_FIELD_LEN;
 		if (!memchr(f, '\0', KL_UTS_FIELD_LEN))
-			return kl_error_set(
-				err, EBADMSG,
-				"init_uts_ns.name.%s at %#" PRIx64 " is not NUL-terminated within %d bytes",
-				names[i], addr + o + i * KL_UTS_FIELD_LEN, KL_UTS_FIELD_LEN);
+			return kl_error_set(err, EBADMSG,
+					    "init_uts_ns.name.%s at %#" PRIx64
+					    " is not NUL-terminated within %d bytes",
+					    names[i], addr + o + i * KL_UTS_FIELD_LEN,
+					    KL_UTS_FIELD_LEN);
 		memcpy(fields[i], f, KL_UTS_FIELD_LEN);
 	}
 	*ret = u;

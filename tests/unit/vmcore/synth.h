@@ -21,27 +21,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SYN_PAGE	 4096u
-#define SYN_TEXT	 0xffffffff81000000ULL
-#define SYN_TEXT_PADDR	 0x1000000ULL
-#define SYN_TEXT_SIZE	 0x40000ULL
-#define SYN_PAGE_OFFSET	 0xffff888000000000ULL
-#define SYN_PGT		 (SYN_TEXT + 0x10000)
-#define SYN_UTS		 (SYN_TEXT + 0x20000)
-#define SYN_PRB		 (SYN_TEXT + 0x21000)
-#define SYN_RB		 (SYN_TEXT + 0x21040)
-#define SYN_DESCS_PADDR	 0x200000ULL
-#define SYN_INFOS_PADDR	 0x210000ULL
-#define SYN_DATA_PADDR	 0x220000ULL
-#define SYN_COUNT_BITS	 4
-#define SYN_SIZE_BITS	 12
-#define SYN_FIRST_ID	 20 /* tail_id: idx 4 of 16 */
-#define SYN_MAX_PAGES	 64
-#define SYN_OSRELEASE	 "6.1.0-56-cloud-amd64"
-#define SYN_UTS_VERSION	 "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2"
-#define SYN_NONCE	 "00112233aabbccdd"
-#define SYN_TRIGGER_PID	 101
-#define SYN_TRIGGER_CPU	 1
+#define SYN_PAGE	4096u
+#define SYN_TEXT	0xffffffff81000000ULL
+#define SYN_TEXT_PADDR	0x1000000ULL
+#define SYN_TEXT_SIZE	0x40000ULL
+#define SYN_PAGE_OFFSET 0xffff888000000000ULL
+#define SYN_PGT		(SYN_TEXT + 0x10000)
+#define SYN_UTS		(SYN_TEXT + 0x20000)
+#define SYN_PRB		(SYN_TEXT + 0x21000)
+#define SYN_RB		(SYN_TEXT + 0x21040)
+#define SYN_DESCS_PADDR 0x200000ULL
+#define SYN_INFOS_PADDR 0x210000ULL
+#define SYN_DATA_PADDR	0x220000ULL
+#define SYN_COUNT_BITS	4
+#define SYN_SIZE_BITS	12
+#define SYN_FIRST_ID	20 /* tail_id: idx 4 of 16 */
+#define SYN_MAX_PAGES	64
+#define SYN_OSRELEASE	"6.1.0-56-cloud-amd64"
+#define SYN_UTS_VERSION "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2"
+#define SYN_NONCE	"00112233aabbccdd"
+#define SYN_TRIGGER_PID 101
+#define SYN_TRIGGER_CPU 1
 
 struct syn_page {
 	uint64_t paddr;
@@ -164,7 +164,7 @@ static void syn_ring(struct synth *s, const struct syn_opts *o)
 		syn_put64(s, d + 8, begin);
 		syn_put64(s, d + 16, next);
 		uint64_t in = SYN_INFOS_PADDR + (id % count) * 88;
-		syn_put64(s, in, 1000 + k);			  /* seq */
+		syn_put64(s, in, 1000 + k);			      /* seq */
 		syn_put64(s, in + 8, 1500000000ULL * (k + 1) + 1234); /* ts_nsec */
 		uint16_t tl = htole16((uint16_t)len);
 		syn_put(s, in + 16, &tl, 2);
@@ -180,7 +180,7 @@ static void syn_ring(struct synth *s, const struct syn_opts *o)
 	syn_put64(s, rb + 8, SYN_PAGE_OFFSET + SYN_DESCS_PADDR);
 	syn_put64(s, rb + 16, SYN_PAGE_OFFSET + SYN_INFOS_PADDR);
 	syn_put64(s, rb + 24, o->head_far ? id + 3 * count : id - 1); /* head_id */
-	syn_put64(s, rb + 32, SYN_FIRST_ID);			    /* tail_id */
+	syn_put64(s, rb + 32, SYN_FIRST_ID);			      /* tail_id */
 	syn_put(s, rb + 48, &sb, 4);
 	syn_put64(s, rb + 56, SYN_PAGE_OFFSET + SYN_DATA_PADDR);
 }

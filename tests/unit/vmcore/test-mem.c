@@ -187,8 +187,8 @@ START_TEST(read_vaddr_crosses_pages)
 }
 END_TEST
 
-static struct kl_printk_log *extract(const struct syn_opts *o, const char *drop,
-				     const char *set, int want)
+static struct kl_printk_log *extract(const struct syn_opts *o, const char *drop, const char *set,
+				     int want)
 {
 	syn_build(&mem, o);
 	struct kl_mem m = syn_mem();
@@ -240,7 +240,8 @@ START_TEST(printk_format)
 				      .text_len = 6 };
 	_cleanup_free_ char *s = kl_printk_format(&r);
 	ck_assert_str_eq(s, "[    2.238751] a\n               b\\x01\tc\n");
-	struct kl_printk_record big = { .ts_nsec = 123456789012345678ULL, .text = (char *)"",
+	struct kl_printk_record big = { .ts_nsec = 123456789012345678ULL,
+					.text = (char *)"",
 					.text_len = 0 };
 	_cleanup_free_ char *s2 = kl_printk_format(&big);
 	ck_assert_str_eq(s2, "[123456789.012345] \n");
@@ -263,8 +264,7 @@ START_TEST(printk_untrusted)
 	/* layout keys: missing, not decimal, too large, not fitting the structure */
 	ck_assert_ptr_null(
 		extract(&(struct syn_opts){ 0 }, "OFFSET(printk_info.text_len)", NULL, -EBADMSG));
-	ck_assert_ptr_null(
-		extract(&(struct syn_opts){ 0 }, NULL, "SIZE(prb_desc)=0x18", -EBADMSG));
+	ck_assert_ptr_null(extract(&(struct syn_opts){ 0 }, NULL, "SIZE(prb_desc)=0x18", -EBADMSG));
 	ck_assert_ptr_null(
 		extract(&(struct syn_opts){ 0 }, NULL, "SIZE(printk_info)=99999", -EBADMSG));
 	ck_assert_ptr_null(

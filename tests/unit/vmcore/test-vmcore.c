@@ -19,8 +19,8 @@
 #include "manifest.h"
 #include "printk.h"
 #include "protocol.h"
-#include "vmcore.h"
 #include "synth.h"
+#include "vmcore.h"
 
 #define PAGE	     4096u
 #define OSRELEASE    SYN_OSRELEASE
@@ -349,10 +349,17 @@ START_TEST(structure_only)
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, NULL);
 	ck_assert(kl_validation_ok(v));
 	static const char *const skipped[] = {
-		"notes.prstatus-count", "vmcoreinfo.osrelease", "vmcoreinfo.crashtime-window",
-		"vmcoreinfo.symbols",	"load.ram",		"load.ram-count",
-		"crash.trigger-pid",	"crash.nonce",		"crash.signature",
-		"manifest.size",	"manifest.hash",
+		"notes.prstatus-count",
+		"vmcoreinfo.osrelease",
+		"vmcoreinfo.crashtime-window",
+		"vmcoreinfo.symbols",
+		"load.ram",
+		"load.ram-count",
+		"crash.trigger-pid",
+		"crash.nonce",
+		"crash.signature",
+		"manifest.size",
+		"manifest.hash",
 	};
 	ck_assert_uint_eq(v->n_skipped, ELEMENTSOF(skipped));
 	for (size_t i = 0; i < ELEMENTSOF(skipped); i++)
@@ -472,9 +479,7 @@ static const struct corruption corruptions[] = {
 	  { GOOD, .vi_drop = "CRASHTIME" },
 	  "vmcoreinfo.crashtime",
 	  .message = "no CRASHTIME" },
-	{ "no OSRELEASE",
-	  { GOOD, .vi_drop = "OSRELEASE" },
-	  "vmcoreinfo.osrelease" },
+	{ "no OSRELEASE", { GOOD, .vi_drop = "OSRELEASE" }, "vmcoreinfo.osrelease" },
 	{ "CRASHTIME far off",
 	  { GOOD, .vi_set = "CRASHTIME=1600000000" },
 	  "vmcoreinfo.crashtime-window",
@@ -512,7 +517,8 @@ static const struct corruption corruptions[] = {
 	{ "RAM beyond System RAM",
 	  { GOOD, .ram2_extra = PAGE },
 	  "load.ram",
-	  .message = "RAM range 1 is [0x2000000, 0x2003000) in the dump, expected [0x2000000, 0x2002000)" },
+	  .message =
+		  "RAM range 1 is [0x2000000, 0x2003000) in the dump, expected [0x2000000, 0x2002000)" },
 	{ "RAM loads descending",
 	  { GOOD, .swap_ram_loads = true },
 	  "load.ram",
@@ -528,7 +534,8 @@ static const struct corruption corruptions[] = {
 	{ "page tables disagree",
 	  { GOOD, .mem.bad_direct_map = true },
 	  "mem.translate",
-	  .message = "the page tables map the first RAM PT_LOAD (0xffff888000100000) to paddr 0x40100000, the PT_LOADs to 0x100000" },
+	  .message =
+		  "the page tables map the first RAM PT_LOAD (0xffff888000100000) to paddr 0x40100000, the PT_LOADs to 0x100000" },
 	/* VMCOREINFO (invariants 29-31) */
 	{ "BUILD-ID malformed",
 	  { GOOD, .vi_set = "BUILD-ID=3B43FAD5" },
@@ -541,7 +548,8 @@ static const struct corruption corruptions[] = {
 	{ "symbol differs from kallsyms",
 	  { GOOD, .vi_set = "SYMBOL(_stext)=ffffffff81000010" },
 	  "vmcoreinfo.symbols",
-	  .message = "SYMBOL(_stext)=0xffffffff81000010, the first kernel's kallsyms says 0xffffffff81000000" },
+	  .message =
+		  "SYMBOL(_stext)=0xffffffff81000010, the first kernel's kallsyms says 0xffffffff81000000" },
 	/* the kernel log (invariant 34) */
 	{ "data block of another descriptor",
 	  { GOOD, .mem.bad_block_id = true },
@@ -563,20 +571,22 @@ static const struct corruption corruptions[] = {
 	{ "uts release differs",
 	  { GOOD, .mem.uts_release = "6.12.9-amd64" },
 	  "crash.uts",
-	  .message = "init_uts_ns release \"6.12.9-amd64\", VMCOREINFO OSRELEASE \"" OSRELEASE "\"" },
+	  .message =
+		  "init_uts_ns release \"6.12.9-amd64\", VMCOREINFO OSRELEASE \"" OSRELEASE "\"" },
 	{ "another nonce",
 	  { GOOD },
 	  "crash.nonce",
 	  .facts_nonce = "ffffffffffffffff",
 	  .message = "\"kdumplab: nonce=ffffffffffffffff \": not the crash we injected" },
 	{ "no panic after the nonce",
-	  { GOOD,
-	    .mem.log = (const char *const[]){ "sysrq: Trigger a crash",
-					      "Kernel panic - not syncing: sysrq triggered crash",
-					      "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
-					      NULL } },
+	  { GOOD, .mem.log =
+			  (const char *const[]){
+				  "sysrq: Trigger a crash",
+				  "Kernel panic - not syncing: sysrq triggered crash",
+				  "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101", NULL } },
 	  "crash.signature",
-	  .message = "\"sysrq: Trigger a crash\" (scenario sysrq) is not in the log after the nonce" },
+	  .message =
+		  "\"sysrq: Trigger a crash\" (scenario sysrq) is not in the log after the nonce" },
 	{ "expected panic regex",
 	  { GOOD },
 	  "crash.signature",
@@ -584,10 +594,11 @@ static const struct corruption corruptions[] = {
 	  .message = "no record after the nonce matches the expected panic" },
 	{ "panicking CPU disagrees",
 	  { GOOD,
-	    .mem.log = (const char *const[]){ "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
-					      "sysrq: Trigger a crash",
-					      "Kernel panic - not syncing: sysrq triggered crash",
-					      "CPU: 0 PID: 101 Comm: loader Not tainted", NULL } },
+	    .mem.log =
+		    (const char *const[]){ "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
+					   "sysrq: Trigger a crash",
+					   "Kernel panic - not syncing: sysrq triggered crash",
+					   "CPU: 0 PID: 101 Comm: loader Not tainted", NULL } },
 	  "crash.cpu-pid",
 	  .message = "record 3 names CPU 0 PID 101; that CPU's NT_PRSTATUS has pr_pid 100" },
 	{ "manifest size",
@@ -765,7 +776,8 @@ START_TEST(fuzz_memory)
 		for (size_t i = 0; i < mem.n; i++) {
 			uint64_t pa = mem.pages[i].paddr;
 			ck_assert_int_eq(pwrite(fd, mem.pages[i].data, PAGE,
-						(off_t)(ram1_off + pa - RAM1_PADDR)), PAGE);
+						(off_t)(ram1_off + pa - RAM1_PADDR)),
+					 PAGE);
 			if (pa >= SYN_TEXT_PADDR && pa < SYN_TEXT_PADDR + SYN_TEXT_SIZE)
 				ck_assert_int_eq(pwrite(fd, mem.pages[i].data, PAGE,
 							(off_t)(text_off + pa - SYN_TEXT_PADDR)),
