@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "dump.h"
+#include "flat.h"
+#include "kdump.h"
 #include "macro.h"
 #include "mem.h"
 
@@ -23,6 +25,8 @@
 /* The formats kl_mem_open() probes, in order. */
 static const struct kl_mem_format *const formats[] = {
 	&kl_mem_format_elf,
+	&kl_mem_format_kdump,
+	&kl_mem_format_flat,
 };
 
 static int parse_hex(const char *s, uint64_t *ret)
