@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Corrupt-dump test (TAP): every corruption of a real dump is rejected with a specific check.
 
-usage: corrupt.py KDUMPLAB CELL_DIR [--list]
+usage: corrupt.py KDUMPLAB CELL_DIR [--list] [--validate-json PROG]
 
 CELL_DIR holds a real raw ELF dump (vmcore), the loader's facts.json and the saver's manifest.
 The unmodified dump must pass (with facts and manifest). Then a sparse copy is corrupted one way
@@ -9,6 +9,11 @@ at a time: truncations at every structural boundary (ELF header, program header 
 segment start/middle/end, each PT_LOAD's start/middle/end) and bit flips in the ELF header,
 program headers, note headers, VMCOREINFO text and the memory the log checks read. Each must
 make `kdumplab validate --json --facts` exit 1 with the expected check among the failed ones.
+With --validate-json (tests/corrupt/validate-json: kl_vmcore_validate_any as JSON) the same is
+done to kdump-compressed copies made with `makedumpfile -c -d 31`: truncations at the header,
+sub-header, notes, bitmaps, descriptors and page data, and flips in the header, sub-header,
+bitmaps, page descriptors and compressed pages; and the dump's `makedumpfile -l`, `-E` and
+`-F` conversions must pass.
 The expected ids are the table below; --list prints what each case fails as well. A CRASHTIME
 outside the run's window is a warning (invariant W: clocks drift), so that case expects exit 0
 with the warning.
@@ -23,20 +28,29 @@ import tempfile
 
 kl, cell = sys.argv[1], sys.argv[2]
 listing = "--list" in sys.argv
+vjson = sys.argv[sys.argv.index("--validate-json") + 1] if "--validate-json" in sys.argv else None
 dump = os.path.join(cell, "vmcore")
 facts = os.path.join(cell, "facts.json")
 manifest = os.path.join(cell, "manifest")
 PAGE = 4096
 
 
-def validate(path, *extra):
-    p = subprocess.run([kl, "validate", path, "--json", "--facts", facts, *extra],
-                       capture_output=True, text=True, timeout=120)
+def validate(path, *extra, any_format=False):
+    cmd = [vjson, path, facts] if any_format else [kl, "validate", path, "--json", "--facts", facts, *extra]
+    p = subprocess.run(cmd, capture_output=True, timeout=120)
+    err = p.stderr.decode(errors="replace").strip()
     try:
-        j = json.loads(p.stdout)
+        out = p.stdout.decode()  # strict: reports must stay valid UTF-8 whatever the dump holds
+    except UnicodeDecodeError as e:
+        out = p.stdout.decode(errors="replace")
+        err = ("JSON output is not valid UTF-8 at byte %d: %r (a message quotes dump bytes "
+               "unescaped)" % (e.start, p.stdout[max(e.start - 60, 0):e.start + 8])) + err
+        return 99, None, err
+    try:
+        j = json.loads(out)
     except ValueError:
         j = None
-    return p.returncode, j, p.stderr.strip()
+    return p.returncode, j, err
 
 
 # ---- the dump's layout ----
@@ -183,6 +197,8 @@ if uts is not None:
     rel = facts_j["uname_r"].encode()
     if rel in blob:
         X("mem-uts-release", uts + blob.index(rel), 0x01, "crash.uts")
+        # bytes that are not text: the check must say so without breaking the report
+        W("mem-uts-release-binary", uts + blob.index(rel), b"\xe0\x98\xff\x10", "crash.uts")
 nonce = facts_j.get("trigger_nonce", "").encode()
 
 
@@ -239,8 +255,9 @@ def apply(path, kind, arg):
         return None
     with open(path, "r+b") as f:
         if kind == "grow":
-            f.truncate(size + arg)
-            return lambda: os.truncate(path, size)
+            old_size = os.fstat(f.fileno()).st_size
+            f.truncate(old_size + arg)
+            return lambda: os.truncate(path, old_size)
         at, val = arg
         if kind == "xor":
             f.seek(at)
@@ -266,37 +283,107 @@ def apply(path, kind, arg):
     return undo
 
 
-def main():
+# ---- kdump-compressed (makedumpfile -c) ----
+def kdump_cases(path):
+    """Cases for the kdump-compressed file at path (layout: lab/vmcore/kdump.h)."""
+    kc = []
+    KT = lambda name, at, want: kc.append((name, "trunc", at, want))
+    KX = lambda name, at, mask, want: kc.append((name, "xor", (at, mask), want))
+    KU = lambda name, width, arg, want: kc.append((name, width, arg, want))
+    with open(path, "rb") as f:
+        h = f.read(464)
+        st, bs, subsz, bb, mapnr, _, _, _, _, ncpu = struct.unpack_from("<10i", h, 424)
+        f.seek(bs)
+        sub = struct.unpack_from("<QiiQQQQQQQQQQQ", f.read(104))
+        bm1 = (1 + subsz) * bs
+        half = bb * bs // 2
+        f.seek(bm1)
+        bitmaps = f.read(2 * half)
+        descs = bm1 + 2 * half
+        ndesc = sum(bin(b).count("1") for b in bitmaps[half:])
+        f.seek(descs)
+        dtab = f.read(24 * ndesc)
+        fsize = os.fstat(f.fileno()).st_size
+    off_vi, size_vi, off_note, size_note = sub[5], sub[6], sub[7], sub[8]
+    # a compressed page (flags bit 0: zlib) to spoil, and where the page data starts
+    comp = next(i for i in range(ndesc) if struct.unpack_from("<QIIQ", dtab, 24 * i)[2] & 1
+                and struct.unpack_from("<QIIQ", dtab, 24 * i)[1] > 64)
+    c_off, c_size, _, _ = struct.unpack_from("<QIIQ", dtab, 24 * comp)
+    data0 = min(struct.unpack_from("<Q", dtab, 24 * i)[0] for i in range(ndesc))
+    # a pfn in memory the dump left out (1st bitmap set, 2nd clear), and one in no memory
+    out = next(p for p in range(mapnr) if bitmaps[p // 8] >> (p % 8) & 1
+               and not bitmaps[half + p // 8] >> (p % 8) & 1)
+    hole = next(p for p in range(256, mapnr) if not bitmaps[p // 8] >> (p % 8) & 1)
+
+    KT("kdump-trunc-signature", 4, "format.detect")  # no longer a kdump file
+    KT("kdump-trunc-header", 200, "kdump.header")
+    KT("kdump-trunc-header-end", 464, "kdump.sub-header")
+    KT("kdump-trunc-sub-header", bs + 52, "kdump.sub-header")
+    KT("kdump-trunc-notes", off_note + size_note // 2, "kdump.notes")
+    KT("kdump-trunc-bitmap1", bm1 + half // 2, "kdump.bitmap-size")
+    KT("kdump-trunc-bitmap2", bm1 + half + half // 2, "kdump.bitmap-size")
+    KT("kdump-trunc-descs", descs + 24 * (ndesc // 2), "kdump.descs")
+    KT("kdump-trunc-pages", data0 + (fsize - data0) // 2, "kdump.pages")
+    KT("kdump-trunc-last-byte", fsize - 1, "kdump.pages")
+    # header
+    KX("kdump-signature", 0, 0x20, "format.detect")
+    KU("kdump-header-version", "u32", (8, 99), "kdump.header")
+    KU("kdump-block-size", "u32", (428, 1000), "kdump.block-size")
+    KX("kdump-status-incomplete", 424, 0x08, "kdump.incomplete")
+    KU("kdump-status-two-compressions", "u32", (424, st | 0x02), "kdump.compression")
+    KU("kdump-sub-hdr-size-huge", "u32", (432, 1 << 24), "kdump.sub-header")
+    KU("kdump-bitmap-blocks", "u32", (436, bb + 2), "kdump.descs")
+    # (the 32-bit max_mapnr is not a case: version 6 readers use the sub-header's max_mapnr_64)
+    KU("kdump-nr-cpus", "u32", (460, ncpu + 1), "kdump.nr-cpus")
+    KU("kdump-timestamp", "u64", (408, 12345), "kdump.timestamp")
+    KX("kdump-utsname-release", 12 + 2 * 65, 0x01, "kdump.utsname")
+    # sub-header
+    KU("kdump-sub-split", "u32", (bs + 12, 1), "kdump.split")
+    KU("kdump-sub-vmcoreinfo-offset", "u64", (bs + 32, fsize + 4096), "kdump.vmcoreinfo")
+    KU("kdump-sub-vmcoreinfo-size", "u64", (bs + 40, 1 << 20), "kdump.vmcoreinfo")
+    KU("kdump-sub-note-offset", "u64", (bs + 48, fsize + 4096), "kdump.notes")
+    KU("kdump-sub-note-size", "u64", (bs + 56, 1 << 30), "kdump.notes")
+    kc.append(("kdump-sub-eraseinfo-past-eof", "write",
+               (bs + 64, struct.pack("<QQ", fsize + 4096, 4096)), "kdump.eraseinfo"))
+    KU("kdump-sub-max-mapnr-64", "u64", (bs + 96, mapnr * 4), "kdump.bitmap-size")
+    # bitmaps
+    KX("kdump-bitmap2-outside-bitmap1", bm1 + half + hole // 8, 1 << (hole % 8), "kdump.bitmap-subset")
+    KX("kdump-bitmap2-extra-page", bm1 + half + out // 8, 1 << (out % 8), "kdump.descs")
+    # page descriptors
+    d = descs + 24 * comp
+    KU("kdump-desc-offset-past-eof", "u64", (d, fsize + 4096), "kdump.descs")
+    KU("kdump-desc-size-zero", "u32", (d + 8, 0), "kdump.descs")
+    KU("kdump-desc-size-huge", "u32", (d + 8, 1 << 20), "kdump.descs")
+    KU("kdump-desc-flags-unknown", "u32", (d + 12, 0x80), "kdump.descs")
+    KU("kdump-desc-flags-other-compression", "u32", (d + 12, 0x02), "kdump.pages")
+    # the compressed page itself
+    KX("kdump-page-data", c_off + c_size // 2, 0xff, "kdump.pages")
+    return kc
+
+
+def run_cases(src, cs, n, any_format):
+    """Run cases cs on copies of src; print TAP from test number n + 1. (n, failures)."""
     failures = 0
-    n = 0
     work = tempfile.mkdtemp(prefix="kdumplab-corrupt.")
     try:
-        print("1..%d" % (len(cases) + 1))
-        rc, j, errtext = validate(dump, "--manifest", manifest)
-        n += 1
-        bad = [c["id"] for c in (j or {}).get("checks", []) if c["status"] == "failed"]
-        if rc != 0 or not j or not j["ok"]:
-            print("not ok %d - the real dump %s is rejected: exit %d %s %s" % (n, dump, rc, bad, errtext))
-            failures += 1
-        else:
-            print("ok %d - the real dump passes (%d checks)" % (n, j["passed"]))
-        copy = os.path.join(work, "vmcore")
-        sparse_copy(dump, copy)
-        for name, kind, arg, want in cases:
+        copy = os.path.join(work, "copy")
+        sparse_copy(src, copy)
+        for name, kind, arg, want in cs:
             n += 1
             if kind == "trunc":
                 target = os.path.join(work, "trunc")
-                sparse_copy(dump, target, arg)
+                sparse_copy(src, target, arg)
                 undo = lambda: os.unlink(target)
             else:
                 target = copy
                 undo = apply(copy, kind, arg)
             try:
-                rc, j, errtext = validate(target)
+                rc, j, errtext = validate(target, any_format=any_format)
             finally:
                 undo()
-            failed = [c["id"] for c in (j or {}).get("checks", []) if c["status"] == "failed"]
-            msg = {c["id"]: c["message"] for c in (j or {}).get("checks", [])}.get(want, "")
+            checks = (j or {}).get("checks", [])
+            failed = [c["id"] for c in checks if c["status"] == "failed"]
+            msg = {c["id"]: c["message"] for c in checks}.get(want, "")
             if listing:
                 print("# %-32s exit %d failed %s" % (name, rc, failed or errtext))
             if rc == 1 and want in failed:
@@ -309,6 +396,43 @@ def main():
                       % (n, name, want, rc, failed, errtext))
     finally:
         shutil.rmtree(work)
+    return n, failures
+
+
+def passes(n, path, label, any_format, *extra):
+    rc, j, errtext = validate(path, *extra, any_format=any_format)
+    bad = [c["id"] for c in (j or {}).get("checks", []) if c["status"] == "failed"]
+    if rc != 0 or not j or not j["ok"]:
+        print("not ok %d - %s is rejected: exit %d %s %s" % (n, label, rc, bad, errtext))
+        return 1
+    print("ok %d - %s passes (%d checks)" % (n, label, j["passed"]))
+    return 0
+
+
+def main():
+    failures = passes(1, dump, "the real dump", False, "--manifest", manifest)
+    n, f = run_cases(dump, cases, 1, False)
+    failures += f
+    if vjson:
+        work = tempfile.mkdtemp(prefix="kdumplab-corrupt-mkd.", dir="/var/tmp")
+        try:
+            conv = {}
+            for opt, name in (("-c", "kdump-zlib"), ("-l", "kdump-lzo"), ("-E", "elf-E")):
+                conv[name] = os.path.join(work, name)
+                subprocess.run(["makedumpfile", opt, "-d", "31", dump, conv[name]], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            conv["flat"] = os.path.join(work, "flat")
+            with open(conv["flat"], "wb") as o:
+                subprocess.run(["makedumpfile", "-F", "-d", "31", dump], check=True, stdout=o,
+                               stderr=subprocess.DEVNULL)
+            for name, path in conv.items():
+                n += 1
+                failures += passes(n, path, "makedumpfile %s of the real dump" % name, True)
+            n, f = run_cases(conv["kdump-zlib"], kdump_cases(conv["kdump-zlib"]), n, True)
+            failures += f
+        finally:
+            shutil.rmtree(work)
+    print("1..%d" % n)
     return 1 if failures else 0
 
 
