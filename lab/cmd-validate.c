@@ -10,6 +10,7 @@
 #include "facts.h"
 #include "manifest.h"
 #include "vmcore/deep.h"
+#include "vmcore/format.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
 #include "vmcore/vmcore.h"
@@ -183,7 +184,8 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 		.manifest = m,
 		.expect_panic = o.expect_panic,
 	};
-	r = kl_vmcore_validate(o.dump, &in, &v, err);
+	/* Any format: raw ELF, makedumpfile -E, kdump-compressed, flattened (format.h). */
+	r = kl_vmcore_validate_any(o.dump, &in, &v, err);
 	if (r < 0) {
 		(*err)->exit_code = 2;
 		return r;
