@@ -122,10 +122,11 @@ static int validate_unknown(const char *path, struct kl_validation **ret, struct
 		snprintf(hex + (i ? 3 * i - 1 : 0), 4, "%s%02x", i ? " " : "", head[i]);
 	if (fseeko(f, 0, SEEK_END) == 0)
 		v->file_size = (uint64_t)ftello(f);
-	int r = insert(v, 0, "format.detect", KL_SEVERITY_ERROR, KL_CHECK_FAILED,
-		       "the file starts with [%s] (%" PRIu64
-		       " bytes): expected ELF \"\\x7fELF\", kdump-compressed \"KDUMP   \" or flattened \"makedumpfile\"",
-		       hex, v->file_size);
+	int r = insert(
+		v, 0, "format.detect", KL_SEVERITY_ERROR, KL_CHECK_FAILED,
+		"the file starts with [%s] (%" PRIu64
+		" bytes): expected ELF \"\\x7fELF\", kdump-compressed \"KDUMP   \" or flattened \"makedumpfile\"",
+		hex, v->file_size);
 	if (r < 0)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", path);
 	*ret = TAKE_PTR(v);
@@ -141,12 +142,11 @@ static int flat_results(struct kl_validation *v, size_t at, const struct kl_flat
 				   SKIP = KL_CHECK_SKIPPED;
 	int r;
 	if (fi->header_error)
-		return insert(v, at, "flat.header", E, BAD, "%s", fi->header_error) ?:
-		       insert(v, at + 1, "flat.records", E, SKIP,
-			      "no usable flattened header (see flat.header)");
-	r = insert(v, at, "flat.header", E, OK,
-		   "\"%s\" header, type 1, version 1 (%d bytes)", KL_FLAT_SIGNATURE,
-		   KL_FLAT_HEADER_SIZE);
+		return insert(v, at, "flat.header", E, BAD, "%s", fi->header_error)
+			       ?: insert(v, at + 1, "flat.records", E, SKIP,
+					 "no usable flattened header (see flat.header)");
+	r = insert(v, at, "flat.header", E, OK, "\"%s\" header, type 1, version 1 (%d bytes)",
+		   KL_FLAT_SIGNATURE, KL_FLAT_HEADER_SIZE);
 	if (r < 0)
 		return r;
 	if (fi->records_error)
@@ -235,8 +235,8 @@ static int validate_flat(const char *path, const struct kl_validate_input *in,
 	if (f != KL_DUMP_FORMAT_UNKNOWN) {
 		/* "format.detect" names the content; the flat.* results follow it. */
 		r = insert(v, 0, "format.detect", KL_SEVERITY_ERROR, KL_CHECK_PASSED,
-			   "flat: makedumpfile flattened stream of %s: %s",
-			   kl_dump_format_name(f), format_description(f));
+			   "flat: makedumpfile flattened stream of %s: %s", kl_dump_format_name(f),
+			   format_description(f));
 		at = 1;
 	} else if (v->n_results == 0) {
 		r = insert(v, 0, "format.detect", KL_SEVERITY_ERROR, KL_CHECK_PASSED, "flat: %s",

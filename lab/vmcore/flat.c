@@ -49,8 +49,8 @@ static void check_header(const unsigned char *h, size_t len, struct kl_flat_info
 	}
 	size_t n = strlen(KL_FLAT_SIGNATURE);
 	int64_t type = get_be64(h + 16), version = get_be64(h + 24);
-	if (memcmp(h, KL_FLAT_SIGNATURE, n) || memchr(h + n, 1, 16 - n) ||
-	    h[n] != '\0' || h[15] != '\0')
+	if (memcmp(h, KL_FLAT_SIGNATURE, n) || memchr(h + n, 1, 16 - n) || h[n] != '\0' ||
+	    h[15] != '\0')
 		info->header_error = kl_strdupf("signature is not \"%s\" NUL-padded to 16 bytes",
 						KL_FLAT_SIGNATURE);
 	else if (type != 1 || version != 1)
@@ -109,10 +109,10 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_i
 	while (!info.records_error) {
 		unsigned char h[KL_FLAT_RECORD_HEADER];
 		if (in_size - pos < sizeof(h)) {
-			info.records_error = kl_strdupf(
-				"the stream ends at %#" PRIx64 " after %" PRIu64
-				" records without the end record (-1, -1): truncated",
-				pos, info.n_records);
+			info.records_error =
+				kl_strdupf("the stream ends at %#" PRIx64 " after %" PRIu64
+					   " records without the end record (-1, -1): truncated",
+					   pos, info.n_records);
 			break;
 		}
 		n = kl_pread_full(in_fd, h, sizeof(h), pos);
@@ -131,14 +131,15 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_i
 		if (off < 0 || size < 0 || (uint64_t)off > KL_FLAT_MAX_OFFSET ||
 		    (uint64_t)size > KL_FLAT_MAX_OFFSET - (uint64_t)off)
 			info.records_error = kl_strdupf(
-				"record %" PRIu64 " at %#" PRIx64 ": offset %" PRId64 ", size %" PRId64
-				", expected both >= 0 and an end below %#llx",
+				"record %" PRIu64 " at %#" PRIx64 ": offset %" PRId64
+				", size %" PRId64 ", expected both >= 0 and an end below %#llx",
 				info.n_records, pos - sizeof(h), off, size, KL_FLAT_MAX_OFFSET);
 		else if ((uint64_t)size > in_size - pos)
-			info.records_error = kl_strdupf(
-				"record %" PRIu64 " at %#" PRIx64 ": size %" PRId64
-				" runs past the end of the file (%" PRIu64 " bytes left): truncated",
-				info.n_records, pos - sizeof(h), size, in_size - pos);
+			info.records_error =
+				kl_strdupf("record %" PRIu64 " at %#" PRIx64 ": size %" PRId64
+					   " runs past the end of the file (%" PRIu64
+					   " bytes left): truncated",
+					   info.n_records, pos - sizeof(h), size, in_size - pos);
 		if (info.records_error)
 			break;
 		int r = copy_range(in_fd, pos, out_fd, (uint64_t)off, (uint64_t)size, buf, err);
@@ -213,7 +214,7 @@ static int flat_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo
 		return r;
 	if (info.header_error || info.records_error || !info.ended)
 		return kl_error_set(err, EBADMSG, "flattened stream unusable: %s",
-				    info.header_error    ? info.header_error
+				    info.header_error	 ? info.header_error
 				    : info.records_error ? info.records_error
 							 : "no end record");
 	ssize_t n = kl_pread_full(fd, head, sizeof(head), 0);
@@ -228,8 +229,9 @@ static int flat_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo
 	case KL_DUMP_FORMAT_MAKEDUMPFILE_ELF:
 		return kl_mem_format_elf.open(inner, ret, ret_vi, err);
 	default:
-		return kl_error_set(err, EBADMSG,
-				    "the reassembled flattened stream is neither kdump-compressed nor ELF");
+		return kl_error_set(
+			err, EBADMSG,
+			"the reassembled flattened stream is neither kdump-compressed nor ELF");
 	}
 }
 

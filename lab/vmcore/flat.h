@@ -31,7 +31,8 @@
 struct kl_flat_info {
 	uint64_t in_size;
 	char *header_error;  /* NULL: signature, type and version are right */
-	char *records_error; /* NULL: every record was in bounds (reassembly stops at one that is not) */
+	char *records_error; /* NULL: every record was in bounds (reassembly stops at one that is
+				not) */
 	uint64_t n_records;  /* data records applied */
 	uint64_t data_bytes; /* their payload */
 	uint64_t out_size;   /* the reassembled file's size (highest end written) */

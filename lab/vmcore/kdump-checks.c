@@ -87,8 +87,10 @@ static int check_signature(struct kctx *c, struct kl_check_result *r)
 	if (!memcmp(s, KL_KDUMP_SIGNATURE, KL_KDUMP_SIG_LEN))
 		return PASS(r, "signature \"%s\"", KL_KDUMP_SIGNATURE);
 	if (!memcmp(s, KL_DISKDUMP_SIGNATURE, KL_KDUMP_SIG_LEN))
-		return FAIL(r, "signature \"%s\" (the old diskdump facility), expected \"%s\" (makedumpfile)",
-			    KL_DISKDUMP_SIGNATURE, KL_KDUMP_SIGNATURE);
+		return FAIL(
+			r,
+			"signature \"%s\" (the old diskdump facility), expected \"%s\" (makedumpfile)",
+			KL_DISKDUMP_SIGNATURE, KL_KDUMP_SIGNATURE);
 	return FAIL(r, "signature is not \"%s\"", KL_KDUMP_SIGNATURE);
 }
 
@@ -101,7 +103,8 @@ static int check_header(struct kctx *c, struct kl_check_result *r)
 	if (v < 1)
 		return FAIL(r, "header_version %" PRId32 ", expected >= 1", v);
 	return CHECK(r, v >= 4,
-		     "header_version %" PRId32 " (makedumpfile 1.6+ writes %d); expected >= 4, which has the notes",
+		     "header_version %" PRId32
+		     " (makedumpfile 1.6+ writes %d); expected >= 4, which has the notes",
 		     v, KL_KDUMP_HEADER_VERSION);
 }
 
@@ -127,8 +130,9 @@ static int check_sub_header(struct kctx *c, struct kl_check_result *r)
 	if (!k->have_sub)
 		return FAIL(r, "%s", k->sub_error ? k->sub_error : "sub-header unreadable");
 	if (k->h.header_version < 4)
-		return PASS(r, "sub_hdr_size %" PRId32 " blocks (header_version %" PRId32 ", no notes)",
-			    k->h.sub_hdr_size, k->h.header_version);
+		return PASS(
+			r, "sub_hdr_size %" PRId32 " blocks (header_version %" PRId32 ", no notes)",
+			k->h.sub_hdr_size, k->h.header_version);
 	uint64_t want_blocks = divideup(KL_KDUMP_SUB_SIZE + s->size_note, bs);
 	uint64_t want_note = bs + KL_KDUMP_SUB_SIZE;
 	return CHECK(r, (uint64_t)k->h.sub_hdr_size == want_blocks && s->offset_note == want_note,
@@ -145,28 +149,33 @@ static int check_split(struct kctx *c, struct kl_check_result *r)
 	if (c->k->h.header_version < 2)
 		return PASS(r, "header_version %" PRId32 " predates split dumps",
 			    c->k->h.header_version);
-	return CHECK(r, s->split == 0,
-		     "split is %" PRId32 " (start_pfn %#" PRIx64 ", end_pfn %#" PRIx64
-		     "); expected 0: a part of a split dump (makedumpfile --split) holds only some pages",
-		     s->split, s->start_pfn_64 ? s->start_pfn_64 : s->start_pfn,
-		     s->end_pfn_64 ? s->end_pfn_64 : s->end_pfn);
+	return CHECK(
+		r, s->split == 0,
+		"split is %" PRId32 " (start_pfn %#" PRIx64 ", end_pfn %#" PRIx64
+		"); expected 0: a part of a split dump (makedumpfile --split) holds only some pages",
+		s->split, s->start_pfn_64 ? s->start_pfn_64 : s->start_pfn,
+		s->end_pfn_64 ? s->end_pfn_64 : s->end_pfn);
 }
 
 static int check_compression(struct kctx *c, struct kl_check_result *r)
 {
 	uint32_t st = c->k->h.status, comp = st & KL_KDUMP_COMPRESSION;
 	/* makedumpfile without -c/-l/-p/-z (or -z where built without zstd) writes none. */
-	return CHECK(r, (comp & (comp - 1)) == 0,
-		     "status %#" PRIx32 ": compression %s; expected at most one of zlib 0x1, lzo 0x2, snappy 0x4, zstd 0x20",
-		     st, kl_kdump_compression_name(comp));
+	return CHECK(
+		r, (comp & (comp - 1)) == 0,
+		"status %#" PRIx32
+		": compression %s; expected at most one of zlib 0x1, lzo 0x2, snappy 0x4, zstd 0x20",
+		st, kl_kdump_compression_name(comp));
 }
 
 static int check_incomplete(struct kctx *c, struct kl_check_result *r)
 {
 	uint32_t st = c->k->h.status;
-	return CHECK(r, !(st & KL_KDUMP_INCOMPLETE),
-		     "status %#" PRIx32 ", expected the incomplete bit 0x8 clear (makedumpfile sets it when the disk filled up)",
-		     st);
+	return CHECK(
+		r, !(st & KL_KDUMP_INCOMPLETE),
+		"status %#" PRIx32
+		", expected the incomplete bit 0x8 clear (makedumpfile sets it when the disk filled up)",
+		st);
 }
 
 static int check_decompressor(struct kctx *c, struct kl_check_result *r)
@@ -174,11 +183,13 @@ static int check_decompressor(struct kctx *c, struct kl_check_result *r)
 	uint32_t comp = c->k->h.status & KL_KDUMP_COMPRESSION;
 	if (comp & (comp - 1))
 		return SKIP(r, "several compression bits (see kdump.compression)");
-	return CHECK(r, kl_kdump_compression_supported(comp),
-		     "pages are %s-compressed; this build of kdumplab %s",
-		     kl_kdump_compression_name(comp),
-		     kl_kdump_compression_supported(comp) ? "decompresses them"
-							  : "cannot decompress them (unsupported compression: built without its library)");
+	return CHECK(
+		r, kl_kdump_compression_supported(comp),
+		"pages are %s-compressed; this build of kdumplab %s",
+		kl_kdump_compression_name(comp),
+		kl_kdump_compression_supported(comp)
+			? "decompresses them"
+			: "cannot decompress them (unsupported compression: built without its library)");
 }
 
 /* ---- notes and VMCOREINFO (invariants 18-21, 25-28, 42, 43) ---- */
@@ -350,7 +361,8 @@ static int check_timestamp(struct kctx *c, struct kl_check_result *r)
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
 	uint64_t t;
 	if (!v || parse_dec(v, &t) < 0)
-		return SKIP(r, "timestamp %" PRId64 "; no usable CRASHTIME (see vmcoreinfo.crashtime)",
+		return SKIP(r,
+			    "timestamp %" PRId64 "; no usable CRASHTIME (see vmcoreinfo.crashtime)",
 			    c->k->h.tv_sec);
 	return CHECK(r, c->k->h.tv_sec >= 0 && (uint64_t)c->k->h.tv_sec == t,
 		     "timestamp.tv_sec %" PRId64 ", VMCOREINFO CRASHTIME=%s", c->k->h.tv_sec, v);
@@ -362,9 +374,10 @@ static int check_utsname(struct kctx *c, struct kl_check_result *r)
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "OSRELEASE");
 	if (!v)
 		return SKIP(r, "utsname.release \"%s\"; VMCOREINFO has no OSRELEASE", h->release);
-	return CHECK(r, streq(h->release, v) && streq(h->sysname, "Linux"),
-		     "utsname sysname \"%s\" (expected \"Linux\"), release \"%s\", VMCOREINFO OSRELEASE=%s",
-		     h->sysname, h->release, v);
+	return CHECK(
+		r, streq(h->release, v) && streq(h->sysname, "Linux"),
+		"utsname sysname \"%s\" (expected \"Linux\"), release \"%s\", VMCOREINFO OSRELEASE=%s",
+		h->sysname, h->release, v);
 }
 
 /* ---- bitmaps and page descriptors (invariants 45-48) ---- */
@@ -375,8 +388,8 @@ static int check_bitmap_size(struct kctx *c, struct kl_check_result *r)
 	if (!k->have_layout)
 		return FAIL(r, "%s", k->layout_error ? k->layout_error : "bitmaps unusable");
 	return PASS(r,
-		    "%" PRIu32 " bitmap blocks: two bitmaps of %" PRIu64 " bytes cover max_mapnr %" PRIu64
-		    " pfns",
+		    "%" PRIu32 " bitmap blocks: two bitmaps of %" PRIu64
+		    " bytes cover max_mapnr %" PRIu64 " pfns",
 		    k->h.bitmap_blocks, k->bitmap_len, k->max_mapnr);
 }
 
@@ -389,7 +402,7 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 		return -ENOMEM;
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
-							     : (size_t)(k->bitmap_len - pos);
+							      : (size_t)(k->bitmap_len - pos);
 		ssize_t x = kl_pread_full(k->fd, b1, n, k->bitmap_off + pos);
 		ssize_t y = kl_pread_full(k->fd, b2, n, k->bitmap_off + k->bitmap_len + pos);
 		if (x < 0 || y < 0 || (size_t)x != n || (size_t)y != n)
@@ -398,9 +411,13 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 			n1 += (uint64_t)__builtin_popcount(b1[i]);
 			n2 += (uint64_t)__builtin_popcount(b2[i]);
 			if (b2[i] & ~b1[i]) {
-				uint64_t pfn = (pos + i) * 8 + (uint64_t)__builtin_ctz(b2[i] & ~b1[i]);
-				return FAIL(r, "pfn %#" PRIx64 " is dumped (2nd bitmap) but not in memory (1st bitmap)",
-					    pfn);
+				uint64_t pfn =
+					(pos + i) * 8 + (uint64_t)__builtin_ctz(b2[i] & ~b1[i]);
+				return FAIL(
+					r,
+					"pfn %#" PRIx64
+					" is dumped (2nd bitmap) but not in memory (1st bitmap)",
+					pfn);
 			}
 			/* bits at and above max_mapnr: makedumpfile never sets them */
 			uint64_t first_pfn = (pos + i) * 8;
@@ -415,8 +432,9 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 	if (beyond)
 		return FAIL(r, "%" PRIu64 " bits set at or above max_mapnr %" PRIu64, beyond,
 			    k->max_mapnr);
-	return PASS(r, "2nd bitmap (%" PRIu64 " pages dumped) is a subset of the 1st (%" PRIu64
-		       " pages in memory)",
+	return PASS(r,
+		    "2nd bitmap (%" PRIu64 " pages dumped) is a subset of the 1st (%" PRIu64
+		    " pages in memory)",
 		    n2, n1);
 }
 
@@ -453,8 +471,8 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 			return FAIL(r,
 				    "page_desc %" PRIu64 " (of %" PRIu64 "): offset %#" PRIx64
 				    " size %" PRIu32 " flags %#" PRIx32 ": %s (data from %#" PRIx64
-				    ", file size %#" PRIx64 ", block_size %" PRIu64 ", status %#" PRIx32
-				    ")",
+				    ", file size %#" PRIx64 ", block_size %" PRIu64
+				    ", status %#" PRIx32 ")",
 				    i, n, d.offset, d.size, d.flags, why, data_start, k->size, bs,
 				    k->h.status);
 	}
@@ -466,7 +484,8 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 {
 	struct kl_kdump *k = c->k;
-	uint64_t n = k->n_descs, zero = k->desc_off + n * KL_KDUMP_DESC_SIZE, end = zero, shared = 0;
+	uint64_t n = k->n_descs, zero = k->desc_off + n * KL_KDUMP_DESC_SIZE, end = zero,
+		 shared = 0;
 	if (n > (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
 		return SKIP(r, "descriptor table truncated (see kdump.descs)");
 	for (uint64_t i = 0; i < n; i++) {
@@ -479,13 +498,17 @@ static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 			continue;
 		}
 		if (d.offset < end)
-			return FAIL(r,
-				    "page_desc %" PRIu64 " data at %#" PRIx64
-				    " overlaps or precedes the previous page's data (ending %#" PRIx64 ")",
-				    i, d.offset, end);
+			return FAIL(
+				r,
+				"page_desc %" PRIu64 " data at %#" PRIx64
+				" overlaps or precedes the previous page's data (ending %#" PRIx64
+				")",
+				i, d.offset, end);
 		end = d.offset + d.size;
 	}
-	return PASS(r, "page data in pfn order without overlap; %" PRIu64 " pages share the zero page at %#" PRIx64,
+	return PASS(r,
+		    "page data in pfn order without overlap; %" PRIu64
+		    " pages share the zero page at %#" PRIx64,
 		    shared, zero);
 }
 
@@ -518,14 +541,16 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		end = d.offset + d.size;
 		int q = kl_kdump_read_page_desc(k, &d, page, &e);
 		if (q == -EIO || q == -ENOMEM)
-			return kl_error_set(c->err, -q, "%s", e && e->msg ? e->msg : "reading a page");
+			return kl_error_set(c->err, -q, "%s",
+					    e && e->msg ? e->msg : "reading a page");
 		if (q < 0)
 			return FAIL(r, "page_desc %" PRIu64 ": %s", i,
 				    e && e->msg ? e->msg : "unreadable page");
 		compressed += (d.flags & KL_KDUMP_COMPRESSION) != 0;
 	}
-	return PASS(r, "%" PRIu64 " pages read back to %" PRIu64 " bytes each (%" PRIu64
-		       " stored compressed, %" PRIu64 " sharing data read before)",
+	return PASS(r,
+		    "%" PRIu64 " pages read back to %" PRIu64 " bytes each (%" PRIu64
+		    " stored compressed, %" PRIu64 " sharing data read before)",
 		    n, bs, compressed, shared);
 }
 
@@ -535,7 +560,9 @@ static int check_eraseinfo(struct kctx *c, struct kl_check_result *r)
 	const struct kl_kdump_sub_header *s = &k->sub;
 	if (k->h.header_version < 5 || s->size_eraseinfo == 0)
 		return PASS(r, "no eraseinfo");
-	return CHECK(r, s->offset_eraseinfo <= k->size && s->size_eraseinfo <= k->size - s->offset_eraseinfo,
+	return CHECK(r,
+		     s->offset_eraseinfo <= k->size &&
+			     s->size_eraseinfo <= k->size - s->offset_eraseinfo,
 		     "eraseinfo at %#" PRIx64 ", %" PRIu64 " bytes, file size %#" PRIx64,
 		     s->offset_eraseinfo, s->size_eraseinfo, k->size);
 }
@@ -555,7 +582,8 @@ static int check_trigger_pid(struct kctx *c, struct kl_check_result *r)
 static int check_uts(struct kctx *c, struct kl_check_result *r)
 {
 	if (!c->base.have_uts)
-		return FAIL(r, "%s", c->base.uts_error ? c->base.uts_error : "cannot read init_uts_ns");
+		return FAIL(r, "%s",
+			    c->base.uts_error ? c->base.uts_error : "cannot read init_uts_ns");
 	return kl_check_uts(&c->base, r);
 }
 
@@ -665,9 +693,8 @@ static const char *missing_stage(const struct kctx *c, unsigned needs)
 		return "notes out of bounds (see kdump.notes)";
 	if ((needs & NEED_NOTES) && (!d || !d->have_notes))
 		return "notes do not parse (see notes.parse)";
-	if ((needs & NEED_VMCOREINFO_NOTE) &&
-	    (!d || !d->have_notes || d->n_vmcoreinfo_notes != 1 ||
-	     (!d->have_vmcoreinfo && !d->vmcoreinfo_error)))
+	if ((needs & NEED_VMCOREINFO_NOTE) && (!d || !d->have_notes || d->n_vmcoreinfo_notes != 1 ||
+					       (!d->have_vmcoreinfo && !d->vmcoreinfo_error)))
 		return "no single usable VMCOREINFO note (see notes.vmcoreinfo)";
 	if ((needs & NEED_VMCOREINFO) && (!d || !d->have_vmcoreinfo))
 		return "VMCOREINFO unusable (see notes.vmcoreinfo, vmcoreinfo.parse)";
@@ -678,8 +705,9 @@ static const char *missing_stage(const struct kctx *c, unsigned needs)
 	if ((needs & (NEED_MEM | NEED_LOG)) && !c->base.mem)
 		return c->base.mem_error ? c->base.mem_error : "the dump's memory is not readable";
 	if ((needs & NEED_LOG) && !c->base.log)
-		return c->base.log_unsupported ? "no lockless printk ring (see dmesg.parse)"
-					       : "the kernel log could not be extracted (see dmesg.parse)";
+		return c->base.log_unsupported
+			       ? "no lockless printk ring (see dmesg.parse)"
+			       : "the kernel log could not be extracted (see dmesg.parse)";
 	return NULL;
 }
 
@@ -701,8 +729,9 @@ static int load_kernel(struct kctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return (b->mem_error = error_text(e, "the dump's memory is not readable")) ? 0
-											 : -ENOMEM;
+		return (b->mem_error = error_text(e, "the dump's memory is not readable"))
+			       ? 0
+			       : -ENOMEM;
 	r = kl_printk_extract(b->mem, vi, &b->log, &e);
 	if (r == -ENOMEM)
 		return r;
@@ -851,8 +880,11 @@ int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
 		      struct kl_validation *v, struct kl_error **err)
 {
 	struct kctx c = { .k = k, .in = in, .expected_cpus = expected_cpus(in), .err = err };
-	c.base = (struct ctx){ .d = k->notes, .in = in, .expected_cpus = c.expected_cpus,
-			       .err = err, .nonce_idx = -1 };
+	c.base = (struct ctx){ .d = k->notes,
+			       .in = in,
+			       .expected_cpus = c.expected_cpus,
+			       .err = err,
+			       .nonce_idx = -1 };
 	int r = run_checks(&c, v);
 	if (r < 0) {
 		kctx_done(&c);

@@ -158,10 +158,9 @@ static int load_header(struct kl_kdump *k, struct kl_error **err)
 	k->have_header = true;
 	if (!power_of_two(h->block_size) || h->block_size < KL_KDUMP_PAGE_SIZE_MIN ||
 	    h->block_size > KL_KDUMP_PAGE_SIZE_MAX)
-		k->header_error = kl_strdupf("block_size is %" PRId32
-					     ", expected a power of two in [%d, %d]",
-					     h->block_size, KL_KDUMP_PAGE_SIZE_MIN,
-					     KL_KDUMP_PAGE_SIZE_MAX);
+		k->header_error =
+			kl_strdupf("block_size is %" PRId32 ", expected a power of two in [%d, %d]",
+				   h->block_size, KL_KDUMP_PAGE_SIZE_MIN, KL_KDUMP_PAGE_SIZE_MAX);
 	return 0;
 }
 
@@ -190,10 +189,10 @@ static int load_sub(struct kl_kdump *k, struct kl_error **err)
 	}
 	if (k->h.sub_hdr_size <= 0 || bs + want > k->size ||
 	    (uint64_t)k->h.sub_hdr_size * bs < want) {
-		k->sub_error = kl_strdupf(
-			"sub-header of %zu bytes at %" PRIu64 " (sub_hdr_size %" PRId32
-			" blocks) does not fit in the %" PRIu64 "-byte file",
-			want, bs, k->h.sub_hdr_size, k->size);
+		k->sub_error =
+			kl_strdupf("sub-header of %zu bytes at %" PRIu64 " (sub_hdr_size %" PRId32
+				   " blocks) does not fit in the %" PRIu64 "-byte file",
+				   want, bs, k->h.sub_hdr_size, k->size);
 		return 0;
 	}
 	ssize_t n = kl_pread_full(k->fd, b, want, bs);
@@ -239,10 +238,11 @@ static int load_notes(struct kl_kdump *k, struct kl_error **err)
 	}
 	if (s->offset_note > area_end || s->size_note > area_end - s->offset_note ||
 	    area_end > k->size) {
-		k->notes_error = kl_strdupf(
-			"notes at offset_note %#" PRIx64 " + size_note %#" PRIx64
-			" end beyond the sub-header blocks (%#" PRIx64 ") or the file (%#" PRIx64 ")",
-			s->offset_note, s->size_note, area_end, k->size);
+		k->notes_error =
+			kl_strdupf("notes at offset_note %#" PRIx64 " + size_note %#" PRIx64
+				   " end beyond the sub-header blocks (%#" PRIx64
+				   ") or the file (%#" PRIx64 ")",
+				   s->offset_note, s->size_note, area_end, k->size);
 		return 0;
 	}
 	_cleanup_(kl_dump_freep) struct kl_dump *d = calloc(1, sizeof(*d));
@@ -289,16 +289,17 @@ static void load_layout(struct kl_kdump *k)
 	k->bitmap_len = (uint64_t)(h->bitmap_blocks / 2) * bs;
 	k->desc_off = k->bitmap_off + 2 * k->bitmap_len;
 	if (k->desc_off > k->size) {
-		k->layout_error = kl_strdupf("the bitmaps (%" PRIu32 " blocks at %#" PRIx64
-					     ") end at %#" PRIx64 ", beyond the file size %#" PRIx64,
-					     h->bitmap_blocks, k->bitmap_off, k->desc_off, k->size);
+		k->layout_error =
+			kl_strdupf("the bitmaps (%" PRIu32 " blocks at %#" PRIx64
+				   ") end at %#" PRIx64 ", beyond the file size %#" PRIx64,
+				   h->bitmap_blocks, k->bitmap_off, k->desc_off, k->size);
 		return;
 	}
 	if (k->max_mapnr == 0 || k->max_mapnr > k->bitmap_len * 8) {
-		k->layout_error = kl_strdupf("max_mapnr %" PRIu64 " pfns, expected 1..%" PRIu64
-					     " (what %" PRIu32 " bitmap blocks of %" PRIu64
-					     " bytes cover)",
-					     k->max_mapnr, k->bitmap_len * 8, h->bitmap_blocks, bs);
+		k->layout_error =
+			kl_strdupf("max_mapnr %" PRIu64 " pfns, expected 1..%" PRIu64
+				   " (what %" PRIu32 " bitmap blocks of %" PRIu64 " bytes cover)",
+				   k->max_mapnr, k->bitmap_len * 8, h->bitmap_blocks, bs);
 		return;
 	}
 	k->have_layout = true;
@@ -336,10 +337,11 @@ static int load_index(struct kl_kdump *k, struct kl_error **err)
 	/* STREAM_CHUNK is a multiple of BM_BLOCK, so each chunk holds whole index blocks. */
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
-							     : (size_t)(k->bitmap_len - pos);
+							      : (size_t)(k->bitmap_len - pos);
 		ssize_t got = kl_pread_full(k->fd, buf, n, base + pos);
 		if (got < 0)
-			return kl_error_set(err, (int)-got, "reading the bitmap of \"%s\"", k->path);
+			return kl_error_set(err, (int)-got, "reading the bitmap of \"%s\"",
+					    k->path);
 		if ((size_t)got != n)
 			return kl_error_set(err, EIO, "\"%s\" shrank while reading it", k->path);
 		for (size_t b = 0; b < n; b += BM_BLOCK) {
@@ -596,9 +598,9 @@ int kl_kdump_mem_new(struct kl_kdump *k, bool own, struct kl_mem **ret, struct k
 {
 	if (!k->have_index)
 		return kl_error_set(err, EBADMSG, "the dump's bitmaps are unusable: %s",
-				    k->layout_error  ? k->layout_error
-				    : k->index_error ? k->index_error
-				    : k->sub_error   ? k->sub_error
+				    k->layout_error   ? k->layout_error
+				    : k->index_error  ? k->index_error
+				    : k->sub_error    ? k->sub_error
 				    : k->header_error ? k->header_error
 						      : "not loaded");
 	_cleanup_free_ struct kl_mem *m = calloc(1, sizeof(*m));
@@ -635,10 +637,10 @@ static int kdump_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinf
 	if (!k->notes || !k->notes->have_vmcoreinfo) {
 		const struct kl_dump *d = k->notes;
 		return kl_error_set(err, EBADMSG, "no usable VMCOREINFO: %s",
-				    !d			? (k->notes_error ? k->notes_error
-							   : k->sub_error   ? k->sub_error
-							   : k->header_error ? k->header_error
-									     : "no notes")
+				    !d			  ? (k->notes_error    ? k->notes_error
+							     : k->sub_error    ? k->sub_error
+							     : k->header_error ? k->header_error
+									       : "no notes")
 				    : d->vmcoreinfo_error ? d->vmcoreinfo_error
 				    : d->notes_error	  ? d->notes_error
 							  : "absent or not exactly one note");

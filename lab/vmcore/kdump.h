@@ -38,13 +38,13 @@ struct kl_mem_format;
 #define KL_KDUMP_HEADER_VERSION 6 /* what makedumpfile 1.6 .. 1.7 writes */
 
 /* disk_dump_header.status and page_desc.flags */
-#define KL_KDUMP_ZLIB	    0x1
-#define KL_KDUMP_LZO	    0x2
-#define KL_KDUMP_SNAPPY	    0x4
-#define KL_KDUMP_INCOMPLETE 0x8
+#define KL_KDUMP_ZLIB	      0x1
+#define KL_KDUMP_LZO	      0x2
+#define KL_KDUMP_SNAPPY	      0x4
+#define KL_KDUMP_INCOMPLETE   0x8
 #define KL_KDUMP_EXCL_VMEMMAP 0x10
-#define KL_KDUMP_ZSTD	    0x20
-#define KL_KDUMP_COMPRESSION (KL_KDUMP_ZLIB | KL_KDUMP_LZO | KL_KDUMP_SNAPPY | KL_KDUMP_ZSTD)
+#define KL_KDUMP_ZSTD	      0x20
+#define KL_KDUMP_COMPRESSION  (KL_KDUMP_ZLIB | KL_KDUMP_LZO | KL_KDUMP_SNAPPY | KL_KDUMP_ZSTD)
 
 /* The cumulative popcount index holds one entry per 4 KiB of 2nd bitmap: at most this many
  * (32 MiB of index, a 16 GiB bitmap, 512 TiB of 4 KiB pages). */
@@ -65,11 +65,11 @@ struct kl_kdump_header {
 
 struct kl_kdump_sub_header {
 	uint64_t phys_base;
-	int32_t dump_level, split;	       /* version >= 1, >= 2 */
-	uint64_t start_pfn, end_pfn;	       /* version >= 2, 32-bit era */
-	uint64_t offset_vmcoreinfo, size_vmcoreinfo; /* version >= 3 */
-	uint64_t offset_note, size_note;	       /* version >= 4 */
-	uint64_t offset_eraseinfo, size_eraseinfo;     /* version >= 5 */
+	int32_t dump_level, split;			 /* version >= 1, >= 2 */
+	uint64_t start_pfn, end_pfn;			 /* version >= 2, 32-bit era */
+	uint64_t offset_vmcoreinfo, size_vmcoreinfo;	 /* version >= 3 */
+	uint64_t offset_note, size_note;		 /* version >= 4 */
+	uint64_t offset_eraseinfo, size_eraseinfo;	 /* version >= 5 */
 	uint64_t start_pfn_64, end_pfn_64, max_mapnr_64; /* version >= 6 */
 };
 
@@ -101,10 +101,10 @@ struct kl_kdump {
 
 	/* geometry: the bitmaps and descriptors lie inside the file */
 	bool have_layout;
-	uint64_t max_mapnr;    /* max_mapnr_64 (version >= 6) or max_mapnr */
-	uint64_t bitmap_off;   /* the 1st bitmap; the 2nd follows at bitmap_off + bitmap_len */
-	uint64_t bitmap_len;   /* bytes of each bitmap */
-	uint64_t desc_off;     /* the first page_desc */
+	uint64_t max_mapnr;  /* max_mapnr_64 (version >= 6) or max_mapnr */
+	uint64_t bitmap_off; /* the 1st bitmap; the 2nd follows at bitmap_off + bitmap_len */
+	uint64_t bitmap_len; /* bytes of each bitmap */
+	uint64_t desc_off;   /* the first page_desc */
 	char *layout_error;
 
 	/* the popcount index of the 2nd bitmap and the descriptor count it implies */

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "facts.h"
-#include "format.h"
 #include "flat.h"
+#include "format.h"
 #include "kdump.h"
 #include "macro.h"
 #include "manifest.h"
@@ -71,13 +71,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: validate-any DUMP [FACTS [MANIFEST]] | validate-any --dmesg DUMP\n");
+		fprintf(stderr,
+			"usage: validate-any DUMP [FACTS [MANIFEST]] | validate-any --dmesg DUMP\n");
 		return 2;
 	}
 	if ((argc > 2 && kl_facts_read_json(argv[2], &facts, &err) < 0) ||
 	    (argc > 3 && kl_manifest_read(argv[3], &m, &err) < 0) ||
-	    kl_vmcore_validate_any(argv[1], &(struct kl_validate_input){ .facts = facts, .manifest = m },
-				   &v, &err) < 0) {
+	    kl_vmcore_validate_any(argv[1],
+				   &(struct kl_validate_input){ .facts = facts, .manifest = m }, &v,
+				   &err) < 0) {
 		fprintf(stderr, "validate-any: %s\n", err && err->msg ? err->msg : "failed");
 		return 2;
 	}

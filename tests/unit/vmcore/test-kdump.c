@@ -70,10 +70,10 @@ struct kd {
 	int64_t tv_delta;
 	const char *release;
 	int64_t note_size_delta, vmcoreinfo_off_delta;
-	bool stray_bit;	     /* a dumped pfn that is not in memory */
-	bool big_desc;	     /* a descriptor larger than block_size */
-	bool wrong_flag;     /* a descriptor with another codec's flag */
-	bool garbage;	     /* compressed data corrupted */
+	bool stray_bit;	      /* a dumped pfn that is not in memory */
+	bool big_desc;	      /* a descriptor larger than block_size */
+	bool wrong_flag;      /* a descriptor with another codec's flag */
+	bool garbage;	      /* compressed data corrupted */
 	uint64_t truncate_to; /* cut the file there when non-zero */
 };
 
@@ -394,7 +394,9 @@ static const struct {
 	{ "bitmaps beyond the file", { .bitmap_blocks = 2000 }, "kdump.bitmap-size" },
 	{ "dumped but not in memory", { .stray_bit = true }, "kdump.bitmap-subset" },
 	{ "descriptor larger than a block", { .big_desc = true }, "kdump.descs" },
-	{ "descriptor with another codec", { .how = KL_KDUMP_ZLIB, .wrong_flag = true }, "kdump.descs" },
+	{ "descriptor with another codec",
+	  { .how = KL_KDUMP_ZLIB, .wrong_flag = true },
+	  "kdump.descs" },
 	{ "garbage compressed data", { .how = KL_KDUMP_ZLIB, .garbage = true }, "kdump.pages" },
 	{ "truncated in the descriptors", { .truncate_to = 5 * BS + 100 }, "kdump.descs" },
 	{ "truncated in the bitmaps", { .truncate_to = 3 * BS }, "kdump.bitmap-size" },
@@ -411,8 +413,8 @@ START_TEST(corruption_fails_expected_check)
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path);
 	const struct kl_check_result *r = kl_validation_find(v, corruptions[_i].id);
 	ck_assert_msg(r, "%s: no check %s", corruptions[_i].name, corruptions[_i].id);
-	ck_assert_msg(r->status == KL_CHECK_FAILED, "%s: %s is %s: %s", corruptions[_i].name,
-		      r->id, kl_check_status_name(r->status), r->message);
+	ck_assert_msg(r->status == KL_CHECK_FAILED, "%s: %s is %s: %s", corruptions[_i].name, r->id,
+		      kl_check_status_name(r->status), r->message);
 	ck_assert(!kl_validation_ok(v));
 	unlink(path);
 }
