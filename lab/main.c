@@ -21,7 +21,8 @@ static const struct kl_verb verbs[] = {
 	{ .name = "validate",
 	  .summary = "check a dump file",
 	  .run = cmd_validate,
-	  .usage = "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--json]" },
+	  .usage =
+		  "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json] | DUMP --dmesg" },
 	{ .name = "doctor",
 	  .summary = "check this host: KVM, libvirt, libguestfs, disk, cache",
 	  .run = cmd_doctor,
