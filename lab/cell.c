@@ -17,6 +17,7 @@
 #include "virt/disk.h"
 #include "virt/pull.h"
 #include "virt/virt.h"
+#include "vmcore/format.h"
 #include "vmcore/vmcore.h"
 
 static const char *const phase_names[KL_PHASE_COUNT] = {
@@ -501,7 +502,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		.expected_cpus = c->spec->vcpus,
 		.manifest = m,
 	};
-	if (kl_vmcore_validate(pr->dump_path, &in, &v, &e) < 0) {
+	if (kl_vmcore_validate_any(pr->dump_path, &in, &v, &e) < 0) {
 		set_verdict(c, KL_VERDICT_ERROR, "infra", "validating the dump failed: %s", e->msg);
 	} else {
 		struct json_object *vj = kl_validation_to_json(v);
