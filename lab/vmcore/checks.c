@@ -37,6 +37,30 @@ struct check {
 	int (*run)(struct ctx *c, struct kl_check_result *r);
 };
 
+/*
+ * Messages quote strings read out of the dump (uts names, VMCOREINFO values): a corrupt or
+ * hostile dump must not put control characters or invalid UTF-8 into terminals and JSON
+ * reports, so every byte outside printable ASCII is written as \xNN.
+ */
+static char *escape_message(char *m)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
+		n += (*p < 0x20 || *p >= 0x7f) ? 4 : 1;
+	char *o = malloc(n + 1), *w = o;
+	if (!o)
+		return m;
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
+		if (*p < 0x20 || *p >= 0x7f)
+			w += sprintf(w, "\\x%02x", *p);
+		else
+			*w++ = (char)*p;
+	}
+	*w = '\0';
+	free(m);
+	return o;
+}
+
 int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
 {
 	va_list ap;
@@ -45,6 +69,8 @@ int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char 
 	if (vasprintf(&r->message, fmt, ap) < 0)
 		r->message = NULL;
 	va_end(ap);
+	if (r->message)
+		r->message = escape_message(r->message);
 	r->status = st;
 	return r->message ? 0 : -ENOMEM;
 }
@@ -339,6 +365,24 @@ static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret)
 {
 	return parse_dec(kl_vmcoreinfo_get(c->d->vmcoreinfo, key), ret);
+}
+
+/*
+ * NUMBER(x) values are printed with "%ld" (kernel/vmcore_info.c VMCOREINFO_NUMBER): signed.
+ * phys_base is negative whenever KASLR puts the kernel below its link address (seen here:
+ * NUMBER(phys_base)=-190840832). Returned as the two's complement.
+ */
+int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret)
+{
+	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, key);
+	uint64_t mag;
+	if (!v)
+		return -EINVAL;
+	bool neg = v[0] == '-';
+	if (parse_dec(neg ? v + 1 : v, &mag) < 0 || mag > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	*ret = neg ? (uint64_t)0 - mag : mag;
+	return 0;
 }
 
 int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret)

@@ -61,6 +61,8 @@ const struct kl_loader_facts *kl_check_facts(const struct ctx *c);
 /* A VMCOREINFO value as hex (SYMBOL, KERNELOFFSET) or decimal; -EINVAL if absent/bad. */
 int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret);
 int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret);
+/* A signed NUMBER(...) value (decimal, optional '-'), as its two's complement. */
+int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret);
 
 /* layout.c (invariants 8, 10-17) */
 int kl_check_note_layout(struct ctx *c, struct kl_check_result *r);

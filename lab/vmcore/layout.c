@@ -202,7 +202,7 @@ int kl_check_kernel_text(struct ctx *c, struct kl_check_result *r)
 	if (n == 0 || (!c->makedumpfile_elf && n != 1))
 		return FAIL(r, "%zu PT_LOADs map the kernel image (p_vaddr >= %#llx), expected %s",
 			    n, KL_X86_START_KERNEL_MAP, c->makedumpfile_elf ? "1 or more" : "1");
-	if (kl_check_vi_dec(c, "NUMBER(phys_base)", &phys_base) < 0)
+	if (kl_check_vi_number(c, "NUMBER(phys_base)", &phys_base) < 0)
 		return FAIL(r, "NUMBER(phys_base)=%s is not a decimal number",
 			    kl_vmcoreinfo_get(d->vmcoreinfo, "NUMBER(phys_base)") ?: "(absent)");
 	if (kl_check_vi_hex(c, "KERNELOFFSET", &ko) < 0)
