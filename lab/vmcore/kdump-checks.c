@@ -102,6 +102,13 @@ static int check_header(struct kctx *c, struct kl_check_result *r)
 	int32_t v = k->h.header_version;
 	if (v < 1)
 		return FAIL(r, "header_version %" PRId32 ", expected >= 1", v);
+	/* A version we do not know means a layout we cannot vouch for (makedumpfile writes
+	 * KL_KDUMP_HEADER_VERSION today; a later version needs a reader update first). */
+	if (v > KL_KDUMP_HEADER_VERSION)
+		return FAIL(r,
+			    "header_version %" PRId32
+			    ", expected at most %d (the newest layout this reader knows)",
+			    v, KL_KDUMP_HEADER_VERSION);
 	return CHECK(r, v >= 4,
 		     "header_version %" PRId32
 		     " (makedumpfile 1.6+ writes %d); expected >= 4, which has the notes",
