@@ -2,6 +2,8 @@
 /* The CLI verbs: thin wrappers (parse, build a context, call one library function, report once). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "error.h"
 
 struct kl_verb {
@@ -9,6 +11,7 @@ struct kl_verb {
 	const char *summary;
 	const char *usage;
 	int (*run)(int argc, char **argv, struct kl_error **err);
+	bool lab; /* runs in kdumplab-lab (needs libvirt/libguestfs) */
 };
 
 int cmd_run(int argc, char **argv, struct kl_error **err);

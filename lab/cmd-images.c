@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "images.h"
-#include "run.h"
+#include "paths.h"
 
 static void progress(void *userdata, const char *msg)
 {

@@ -21,17 +21,3 @@ int kl_rm_files(const char *dir, struct kl_error **err)
 	}
 	return 0;
 }
-
-int kl_self_dir(char **ret, struct kl_error **err)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n < 0)
-		return kl_error_set(err, errno, "readlink /proc/self/exe");
-	buf[n] = '\0';
-	char *d = strdup(dirname(buf));
-	if (!d)
-		return kl_error_set(err, ENOMEM, "self dir");
-	*ret = d;
-	return 0;
-}

@@ -11,5 +11,3 @@
 
 /* Remove the regular files directly inside dir (not subdirectories). */
 int kl_rm_files(const char *dir, struct kl_error **err);
-/* The directory holding the running executable. */
-int kl_self_dir(char **ret, struct kl_error **err);

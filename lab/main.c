@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/* kdumplab: the CLI entry point. Each verb lives in cmd-<verb>.c. */
+/*
+ * kdumplab: the CLI entry point. Each verb lives in cmd-<verb>.c.
+ *
+ * Two programs: `kdumplab` itself runs `validate` and links only what reading dumps needs:
+ * loading libvirt and libguestfs costs ~8 ms per start here and libarchive's dependencies
+ * (libxml2, ICU) ~1 ms more, while makedumpfile prints a whole kernel log in ~1.5 ms. The other
+ * verbs (run, doctor, images) are executed from `kdumplab-lab` (main-lab.c) with the same
+ * arguments.
+ */
 #include <stdarg.h>
 #include <string.h>
 
 #include "cli.h"
 #include "config.h"
-#include "fsutil.h"
-#include "run.h"
+#include "fs.h"
+#include "paths.h"
 
 static const struct kl_verb verbs[] = {
 	{ .name = "run",
 	  .summary = "run one cell or the cells of a plan",
-	  .run = cmd_run,
+	  .lab = true,
 	  .usage =
 		  "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME] [--connect URI]... [--output DIR]" },
 	{ .name = "images",
 	  .summary = "prepare (and cache) what guests boot",
-	  .run = cmd_images,
+	  .lab = true,
 	  .usage = "images --kernel SPEC [--cache DIR]" },
 	{ .name = "validate",
 	  .summary = "check a dump file",
@@ -25,24 +33,15 @@ static const struct kl_verb verbs[] = {
 		  "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json] | DUMP --dmesg" },
 	{ .name = "doctor",
 	  .summary = "check this host: KVM, libvirt, libguestfs, disk, cache",
-	  .run = cmd_doctor,
+	  .lab = true,
 	  .usage = "doctor [--connect URI] [--cache DIR]" },
 };
 
-void cli_note(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
- * libguestfs' library constructor calls virInitialize() before main() runs, and libvirt reads
- * its log outputs (LIBVIRT_LOG_OUTPUTS) from the environment only then; without them its
- * embedded driver writes warnings and a version banner to our stderr. So the CLI executes
- * itself once more with the variable set (a user's own setting is left alone).
+ * libguestfs' library constructor calls virInitialize() before kdumplab-lab's main() runs, and
+ * libvirt reads its log outputs (LIBVIRT_LOG_OUTPUTS) from the environment only then; without
+ * them its embedded driver writes warnings and a version banner to our stderr. So they are set
+ * here, before kdumplab-lab is executed (a user's own setting is left alone).
  */
 static void route_libvirt_logs(char **argv)
 {
@@ -53,7 +52,18 @@ static void route_libvirt_logs(char **argv)
 	    asprintf(&value, "3:file:%s/libvirt.log", state) < 0)
 		return;
 	setenv("LIBVIRT_LOG_OUTPUTS", value, 1);
-	execv("/proc/self/exe", argv); /* on failure: go on, only noisier */
+}
+
+/* The VM verbs run in kdumplab-lab; returns only on failure. */
+static int exec_lab(char **argv, struct kl_error **err)
+{
+	_cleanup_free_ char *lab = NULL;
+	int r = kl_lab_program(&lab, err);
+	if (r < 0)
+		return r;
+	route_libvirt_logs(argv);
+	execv(lab, argv);
+	return kl_error_set(err, errno, "cannot execute \"%s\"", lab);
 }
 
 static void usage(FILE *f)
@@ -84,10 +94,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
 		if (!streq(argv[1], verbs[i].name))
 			continue;
-		if (streq(argv[1], "run") || streq(argv[1], "doctor"))
-			route_libvirt_logs(argv);
 		_cleanup_error_ struct kl_error *e = NULL;
-		int r = verbs[i].run(argc - 1, argv + 1, &e);
+		int r = verbs[i].lab ? exec_lab(argv, &e) : verbs[i].run(argc - 1, argv + 1, &e);
 		if (r < 0) {
 			fprintf(stderr, "kdumplab %s: %s\n", verbs[i].name,
 				e && e->msg ? e->msg : strerror(-r));

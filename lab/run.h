@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "paths.h"
 #include "plan.h"
 
 struct json_object;
@@ -40,9 +41,3 @@ struct kl_run_summary {
 
 int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	   struct kl_error **err);
-
-/* Default directories: $XDG_CACHE_HOME/kdumplab, $XDG_STATE_HOME/kdumplab. */
-int kl_default_cache_dir(char **ret, struct kl_error **err);
-int kl_default_state_dir(char **ret, struct kl_error **err);
-/* Paths of the static guest programs (next to the CLI in a build tree, or installed). */
-int kl_guest_binaries(char **ret_loader, char **ret_saver, struct kl_error **err);
