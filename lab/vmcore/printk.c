@@ -180,8 +180,25 @@ struct walk {
 	size_t text_total;
 	size_t cap;
 	unsigned char *text_buf; /* 8 + 65535 bytes: a block's id and the longest text */
+	/* The whole text data ring when it could be read in one piece (it is one allocation;
+	 * measured: one read instead of one per record took `validate --dmesg` from ~400 to
+	 * a handful of preads), else NULL and blocks are read one by one. */
+	unsigned char *ring;
 	struct kl_printk_log *log;
 };
+
+/* Up to this size the text data ring is read whole (Debian's default is 128 KiB). */
+#define RING_CACHE_MAX (4u << 20)
+
+/* Block bytes [begin, begin + len) of the data ring (begin + len <= size, checked by caller). */
+static int read_block(struct walk *w, uint64_t begin, size_t len)
+{
+	if (w->ring) {
+		memcpy(w->text_buf, w->ring + begin, len);
+		return 0;
+	}
+	return kl_mem_read_vaddr(w->m, w->data + begin, w->text_buf, len);
+}
 
 static int add_record(struct walk *w, const struct kl_printk_record *rec)
 {
@@ -237,8 +254,8 @@ static int walk_one(struct walk *w, uint64_t id)
 	size_t text_len = get16(info + l->text_len);
 	if (text_len > next - begin - sizeof(uint64_t))
 		text_len = (size_t)(next - begin - sizeof(uint64_t)); /* truncated message */
-	if (kl_mem_read_vaddr(w->m, w->data + begin, w->text_buf, sizeof(uint64_t) + text_len) <
-	    0) {
+	if (begin + sizeof(uint64_t) + text_len > w->size ||
+	    read_block(w, begin, sizeof(uint64_t) + text_len) < 0) {
 		log->n_unreadable++;
 		return 0;
 	}
@@ -340,6 +357,13 @@ static int read_header(struct walk *w, struct kl_error **err)
 	w->log->head_id = get64(dr + l->head_id + l->counter) & DESC_ID_MASK;
 	w->descs = (struct window){ w->m, get64(dr + l->descs), l->desc_size, w->log->count };
 	w->infos = (struct window){ w->m, get64(dr + l->infos), l->info_size, w->log->count };
+	if (w->size <= RING_CACHE_MAX) {
+		w->ring = malloc(w->size);
+		if (w->ring && kl_mem_read_vaddr(w->m, w->data, w->ring, w->size) < 0) {
+			free(w->ring); /* e.g. a filtered page inside: read block by block */
+			w->ring = NULL;
+		}
+	}
 	return 0;
 }
 
@@ -361,6 +385,7 @@ int kl_printk_extract(const struct kl_mem *m, const struct kl_vmcoreinfo *vi,
 	r = read_header(&w, err);
 	if (r < 0)
 		return r;
+	_cleanup_free_ unsigned char *ring = w.ring;
 	w.descs.buf = dbuf = malloc(WINDOW * l.desc_size);
 	w.infos.buf = ibuf = malloc(WINDOW * l.info_size);
 	if (!dbuf || !ibuf)
