@@ -470,28 +470,40 @@ static int check_symbols(struct ctx *c, struct kl_check_result *r)
 
 /* ---- the saver's manifest (invariant 4) ---- */
 
-static int check_manifest_size(struct ctx *c, struct kl_check_result *r)
+int kl_check_manifest_size(const struct kl_validate_input *in, uint64_t file_size, const char *what,
+			   struct kl_check_result *r)
 {
-	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
+	const struct kl_manifest *m = in ? in->manifest : NULL;
 	if (!m)
 		return SKIP(r, "no manifest given");
-	return CHECK(r, m->size == c->d->size,
-		     "manifest size=%" PRIu64 ", the pulled file has %" PRIu64 " bytes", m->size,
-		     c->d->size);
+	return CHECK(r, m->size == file_size,
+		     "manifest size=%" PRIu64 ", the %s has %" PRIu64 " bytes", m->size, what,
+		     file_size);
+}
+
+int kl_check_manifest_hash(const struct kl_validate_input *in, int fd, const char *path,
+			   const char *what, struct kl_check_result *r, struct kl_error **err)
+{
+	const struct kl_manifest *m = in ? in->manifest : NULL;
+	uint64_t size, hash;
+	if (!m)
+		return SKIP(r, "no manifest given");
+	int k = kl_dump_hash_fd(fd, path, &size, &hash, NULL, err);
+	if (k < 0)
+		return k;
+	return CHECK(r, hash == m->hash,
+		     "manifest hash=%016" PRIx64 ", the %s hashes to %016" PRIx64, m->hash, what,
+		     hash);
+}
+
+static int check_manifest_size(struct ctx *c, struct kl_check_result *r)
+{
+	return kl_check_manifest_size(c->in, c->d->size, "pulled file", r);
 }
 
 static int check_manifest_hash(struct ctx *c, struct kl_check_result *r)
 {
-	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
-	uint64_t size, hash;
-	if (!m)
-		return SKIP(r, "no manifest given");
-	int k = kl_dump_hash_fd(c->d->fd, c->d->path, &size, &hash, NULL, c->err);
-	if (k < 0)
-		return k;
-	return CHECK(r, hash == m->hash,
-		     "manifest hash=%016" PRIx64 ", the pulled file hashes to %016" PRIx64, m->hash,
-		     hash);
+	return kl_check_manifest_hash(c->in, c->d->fd, c->d->path, "pulled file", r, c->err);
 }
 
 #define E KL_SEVERITY_ERROR
@@ -722,16 +734,14 @@ static int setup_expect(struct ctx *c, struct kl_error **err)
 	return 0;
 }
 
-static void count(struct kl_validation *v, const struct kl_check_result *res)
+void kl_validation_count(struct kl_validation *v, struct kl_check_result *res, int delta)
 {
-	if (res->status == KL_CHECK_PASSED)
-		v->n_passed++;
-	else if (res->status == KL_CHECK_SKIPPED)
-		v->n_skipped++;
-	else if (res->severity == KL_SEVERITY_WARNING)
-		v->n_warnings++;
-	else
-		v->n_failed++;
+	res->passed = res->status == KL_CHECK_PASSED;
+	unsigned *n = res->status == KL_CHECK_PASSED	     ? &v->n_passed
+		      : res->status == KL_CHECK_SKIPPED	     ? &v->n_skipped
+		      : res->severity == KL_SEVERITY_WARNING ? &v->n_warnings
+							     : &v->n_failed;
+	*n = (unsigned)((int)*n + delta);
 }
 
 static bool is_crash_check(const struct kl_check_result *x)
@@ -768,8 +778,7 @@ static int run_checks(struct ctx *c, struct kl_validation *v, const char *dump_p
 			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 		if (r < 0)
 			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
-		res->passed = res->status == KL_CHECK_PASSED;
-		count(v, res);
+		kl_validation_count(v, res, +1);
 	}
 	return 0;
 }

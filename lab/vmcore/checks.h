@@ -60,6 +60,13 @@ int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char 
 const struct kl_loader_facts *kl_check_facts(const struct ctx *c);
 /* A VMCOREINFO value as hex (SYMBOL, KERNELOFFSET) or decimal; -EINVAL if absent/bad. */
 int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret);
+/* Add (delta +1) or remove (-1) a finished result in v's tallies; sets res->passed. */
+void kl_validation_count(struct kl_validation *v, struct kl_check_result *res, int delta);
+/* manifest.size / manifest.hash against a file of any format ("what" names it in messages). */
+int kl_check_manifest_size(const struct kl_validate_input *in, uint64_t file_size, const char *what,
+			   struct kl_check_result *r);
+int kl_check_manifest_hash(const struct kl_validate_input *in, int fd, const char *path,
+			   const char *what, struct kl_check_result *r, struct kl_error **err);
 int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret);
 /* A signed NUMBER(...) value (decimal, optional '-'), as its two's complement. */
 int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret);

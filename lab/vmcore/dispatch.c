@@ -4,11 +4,13 @@
  * validation starts with "format.detect", which names the format found (or fails).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "checks.h"
 #include "dump.h"
 #include "flat.h"
 #include "format.h"
@@ -35,32 +37,6 @@ static const char *format_description(enum kl_dump_format f)
 	}
 }
 
-static int count(struct kl_validation *v, struct kl_check_result *res)
-{
-	res->passed = res->status == KL_CHECK_PASSED;
-	if (res->status == KL_CHECK_PASSED)
-		v->n_passed++;
-	else if (res->status == KL_CHECK_SKIPPED)
-		v->n_skipped++;
-	else if (res->severity == KL_SEVERITY_WARNING)
-		v->n_warnings++;
-	else
-		v->n_failed++;
-	return 0;
-}
-
-static void uncount(struct kl_validation *v, const struct kl_check_result *res)
-{
-	if (res->status == KL_CHECK_PASSED)
-		v->n_passed--;
-	else if (res->status == KL_CHECK_SKIPPED)
-		v->n_skipped--;
-	else if (res->severity == KL_SEVERITY_WARNING)
-		v->n_warnings--;
-	else
-		v->n_failed--;
-}
-
 /* Insert a result at index at (shifting the rest) and count it. */
 static int insert(struct kl_validation *v, size_t at, const char *id, enum kl_severity sev,
 		  enum kl_check_status st, const char *fmt, ...) _printf_(6, 7);
@@ -80,7 +56,7 @@ static int insert(struct kl_validation *v, size_t at, const char *id, enum kl_se
 	if (vasprintf(&res->message, fmt, ap) < 0)
 		res->message = NULL;
 	va_end(ap);
-	count(v, res);
+	kl_validation_count(v, res, +1);
 	return res->message ? 0 : -ENOMEM;
 }
 
@@ -164,34 +140,24 @@ static int flat_manifest(struct kl_validation *v, const char *path,
 			 const struct kl_validate_input *in, uint64_t flat_size,
 			 struct kl_error **err)
 {
-	const struct kl_manifest *m = in ? in->manifest : NULL;
-	uint64_t size, hash;
-	if (!m)
+	if (!in || !in->manifest)
 		return 0;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kl_error_set(err, errno, "cannot open \"%s\"", path);
 	for (size_t i = 0; i < v->n_results; i++) {
 		struct kl_check_result *res = &v->results[i];
 		bool is_size = streq(res->id, "manifest.size");
 		if (!is_size && !streq(res->id, "manifest.hash"))
 			continue;
-		if (!is_size && kl_dump_hash_file(path, &size, &hash, err) < 0)
-			return -EIO;
-		uncount(v, res);
-		free(res->message);
-		bool ok = is_size ? m->size == flat_size : m->hash == hash;
-		int n = is_size ? asprintf(&res->message,
-					   "manifest size=%" PRIu64
-					   ", the pulled (flattened) file has %" PRIu64 " bytes",
-					   m->size, flat_size)
-				: asprintf(&res->message,
-					   "manifest hash=%016" PRIx64
-					   ", the pulled (flattened) file hashes to %016" PRIx64,
-					   m->hash, hash);
-		if (n < 0)
-			res->message = NULL;
-		res->status = ok ? KL_CHECK_PASSED : KL_CHECK_FAILED;
-		count(v, res);
-		if (!res->message)
-			return -ENOMEM;
+		kl_validation_count(v, res, -1);
+		int r = is_size ? kl_check_manifest_size(in, flat_size, "pulled (flattened) file",
+							 res)
+				: kl_check_manifest_hash(in, fd, path, "pulled (flattened) file",
+							 res, err);
+		if (r < 0)
+			return r;
+		kl_validation_count(v, res, +1);
 	}
 	return 0;
 }

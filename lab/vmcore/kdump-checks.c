@@ -613,26 +613,12 @@ static int check_cpu_pid(struct kctx *c, struct kl_check_result *r)
 
 static int check_manifest_size(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
-	if (!m)
-		return SKIP(r, "no manifest given");
-	return CHECK(r, m->size == c->k->size,
-		     "manifest size=%" PRIu64 ", the pulled file has %" PRIu64 " bytes", m->size,
-		     c->k->size);
+	return kl_check_manifest_size(c->in, c->k->size, "pulled file", r);
 }
 
 static int check_manifest_hash(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
-	uint64_t size, hash;
-	if (!m)
-		return SKIP(r, "no manifest given");
-	int k = kl_dump_hash_fd(c->k->fd, c->k->path, &size, &hash, NULL, c->err);
-	if (k < 0)
-		return k;
-	return CHECK(r, hash == m->hash,
-		     "manifest hash=%016" PRIx64 ", the pulled file hashes to %016" PRIx64, m->hash,
-		     hash);
+	return kl_check_manifest_hash(c->in, c->k->fd, c->k->path, "pulled file", r, c->err);
 }
 
 #define E KL_SEVERITY_ERROR
@@ -870,15 +856,7 @@ static int run_checks(struct kctx *c, struct kl_validation *v)
 			return kl_error_set(c->err, ENOMEM, "validating \"%s\"", c->k->path);
 		if (r < 0)
 			return kl_error_wrap(c->err, "validating \"%s\" (%s)", c->k->path, res->id);
-		res->passed = res->status == KL_CHECK_PASSED;
-		if (res->status == KL_CHECK_PASSED)
-			v->n_passed++;
-		else if (res->status == KL_CHECK_SKIPPED)
-			v->n_skipped++;
-		else if (res->severity == KL_SEVERITY_WARNING)
-			v->n_warnings++;
-		else
-			v->n_failed++;
+		kl_validation_count(v, res, +1);
 	}
 	return 0;
 }

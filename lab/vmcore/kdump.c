@@ -25,6 +25,7 @@
 #include <zstd.h>
 #endif
 
+#include "bytes.h"
 #include "dump.h"
 #include "kdump.h"
 #include "macro.h"
@@ -32,20 +33,6 @@
 
 #define BM_BLOCK     4096u /* bytes of 2nd bitmap per index entry */
 #define STREAM_CHUNK (1u << 20)
-
-static uint32_t le32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
 
 bool kl_kdump_compression_supported(uint32_t bit)
 {
@@ -135,7 +122,7 @@ static int load_header(struct kl_kdump *k, struct kl_error **err)
 					     k->size, KL_KDUMP_HEADER_SIZE);
 		return 0;
 	}
-	h->header_version = (int32_t)le32(b + 8);
+	h->header_version = (int32_t)kl_le32(b + 8);
 	uts_field(h->sysname, b + 12);
 	uts_field(h->nodename, b + 12 + 65);
 	uts_field(h->release, b + 12 + 2 * 65);
@@ -143,18 +130,18 @@ static int load_header(struct kl_kdump *k, struct kl_error **err)
 	uts_field(h->machine, b + 12 + 4 * 65);
 	uts_field(h->domainname, b + 12 + 5 * 65);
 	/* struct timeval after the 390 utsname bytes, aligned to 8: offset 408 */
-	h->tv_sec = (int64_t)le64(b + 408);
-	h->tv_usec = (int64_t)le64(b + 416);
-	h->status = le32(b + 424);
-	h->block_size = (int32_t)le32(b + 428);
-	h->sub_hdr_size = (int32_t)le32(b + 432);
-	h->bitmap_blocks = le32(b + 436);
-	h->max_mapnr = le32(b + 440);
-	h->total_ram_blocks = le32(b + 444);
-	h->device_blocks = le32(b + 448);
-	h->written_blocks = le32(b + 452);
-	h->current_cpu = le32(b + 456);
-	h->nr_cpus = (int32_t)le32(b + 460);
+	h->tv_sec = (int64_t)kl_le64(b + 408);
+	h->tv_usec = (int64_t)kl_le64(b + 416);
+	h->status = kl_le32(b + 424);
+	h->block_size = (int32_t)kl_le32(b + 428);
+	h->sub_hdr_size = (int32_t)kl_le32(b + 432);
+	h->bitmap_blocks = kl_le32(b + 436);
+	h->max_mapnr = kl_le32(b + 440);
+	h->total_ram_blocks = kl_le32(b + 444);
+	h->device_blocks = kl_le32(b + 448);
+	h->written_blocks = kl_le32(b + 452);
+	h->current_cpu = kl_le32(b + 456);
+	h->nr_cpus = (int32_t)kl_le32(b + 460);
 	k->have_header = true;
 	if (!power_of_two(h->block_size) || h->block_size < KL_KDUMP_PAGE_SIZE_MIN ||
 	    h->block_size > KL_KDUMP_PAGE_SIZE_MAX)
@@ -200,20 +187,20 @@ static int load_sub(struct kl_kdump *k, struct kl_error **err)
 		return kl_error_set(err, (int)-n, "reading the sub-header of \"%s\"", k->path);
 	if ((size_t)n != want)
 		return kl_error_set(err, EIO, "\"%s\" shrank while reading it", k->path);
-	s->phys_base = le64(b);
-	s->dump_level = (int32_t)le32(b + 8);
-	s->split = (int32_t)le32(b + 12);
-	s->start_pfn = le64(b + 16);
-	s->end_pfn = le64(b + 24);
-	s->offset_vmcoreinfo = le64(b + 32);
-	s->size_vmcoreinfo = le64(b + 40);
-	s->offset_note = le64(b + 48);
-	s->size_note = le64(b + 56);
-	s->offset_eraseinfo = le64(b + 64);
-	s->size_eraseinfo = le64(b + 72);
-	s->start_pfn_64 = le64(b + 80);
-	s->end_pfn_64 = le64(b + 88);
-	s->max_mapnr_64 = le64(b + 96);
+	s->phys_base = kl_le64(b);
+	s->dump_level = (int32_t)kl_le32(b + 8);
+	s->split = (int32_t)kl_le32(b + 12);
+	s->start_pfn = kl_le64(b + 16);
+	s->end_pfn = kl_le64(b + 24);
+	s->offset_vmcoreinfo = kl_le64(b + 32);
+	s->size_vmcoreinfo = kl_le64(b + 40);
+	s->offset_note = kl_le64(b + 48);
+	s->size_note = kl_le64(b + 56);
+	s->offset_eraseinfo = kl_le64(b + 64);
+	s->size_eraseinfo = kl_le64(b + 72);
+	s->start_pfn_64 = kl_le64(b + 80);
+	s->end_pfn_64 = kl_le64(b + 88);
+	s->max_mapnr_64 = kl_le64(b + 96);
 	k->have_sub = true;
 	return 0;
 }
@@ -312,7 +299,7 @@ static uint64_t popcount_bytes(const unsigned char *p, size_t n)
 	uint64_t c = 0;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8)
-		c += (uint64_t)__builtin_popcountll(le64(p + i));
+		c += (uint64_t)__builtin_popcountll(kl_le64(p + i));
 	for (; i < n; i++)
 		c += (uint64_t)__builtin_popcount(p[i]);
 	return c;
@@ -408,10 +395,10 @@ int kl_kdump_read_desc(struct kl_kdump *k, uint64_t i, struct kl_kdump_desc *ret
 	ssize_t n = kl_pread_full(k->fd, b, sizeof(b), k->desc_off + i * KL_KDUMP_DESC_SIZE);
 	if (n < 0 || (size_t)n != sizeof(b))
 		return -EIO;
-	*ret = (struct kl_kdump_desc){ .offset = le64(b),
-				       .size = le32(b + 8),
-				       .flags = le32(b + 12),
-				       .page_flags = le64(b + 16) };
+	*ret = (struct kl_kdump_desc){ .offset = kl_le64(b),
+				       .size = kl_le32(b + 8),
+				       .flags = kl_le32(b + 12),
+				       .page_flags = kl_le64(b + 16) };
 	return 0;
 }
 

@@ -9,19 +9,13 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "dump.h"
 #include "macro.h"
 
 bool kl_note_is(const struct kl_note *n, const char *name, uint32_t type)
 {
 	return n->type == type && n->namesz == strlen(name) + 1 && streq(n->name, name);
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
 }
 
 static uint64_t align4(uint64_t x)
@@ -100,9 +94,9 @@ static int split_notes(struct kl_dump *d, struct kl_error **err)
 			return 0;
 		}
 		struct kl_note n = {
-			.namesz = get_le32(b + pos),
-			.descsz = get_le32(b + pos + 4),
-			.type = get_le32(b + pos + 8),
+			.namesz = kl_le32(b + pos),
+			.descsz = kl_le32(b + pos + 4),
+			.type = kl_le32(b + pos + 8),
 			.offset = at,
 		};
 		uint64_t body = align4(n.namesz) + align4(n.descsz);

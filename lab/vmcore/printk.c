@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "macro.h"
 #include "mem.h"
 #include "printk.h"
@@ -105,27 +106,6 @@ static int read_layout(const struct kl_vmcoreinfo *vi, struct layout *l, struct 
 static bool fits(uint64_t off, uint64_t width, uint64_t size)
 {
 	return off <= size && width <= size - off;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return le16toh(v);
 }
 
 /* A window of WINDOW consecutive elements of a ring array in the dump. */
@@ -228,14 +208,14 @@ static int walk_one(struct walk *w, uint64_t id)
 		log->n_unreadable++;
 		return 0;
 	}
-	uint64_t sv = get64(desc + l->state_var + l->counter);
+	uint64_t sv = kl_le64(desc + l->state_var + l->counter);
 	unsigned state = (unsigned)(sv >> DESC_FLAGS_SHIFT);
 	if ((sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED)) {
 		log->n_not_final++;
 		return 0;
 	}
-	uint64_t lbegin = get64(desc + l->text_blk_lpos + l->lpos_begin);
-	uint64_t lnext = get64(desc + l->text_blk_lpos + l->lpos_next);
+	uint64_t lbegin = kl_le64(desc + l->text_blk_lpos + l->lpos_begin);
+	uint64_t lnext = kl_le64(desc + l->text_blk_lpos + l->lpos_next);
 	uint64_t begin = lbegin % w->size, next = lnext % w->size;
 	if (begin == next)
 		return 0; /* a data-less record (e.g. an empty continuation) */
@@ -251,7 +231,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		log->n_unreadable++;
 		return 0;
 	}
-	size_t text_len = get16(info + l->text_len);
+	size_t text_len = kl_le16(info + l->text_len);
 	if (text_len > next - begin - sizeof(uint64_t))
 		text_len = (size_t)(next - begin - sizeof(uint64_t)); /* truncated message */
 	if (begin + sizeof(uint64_t) + text_len > w->size ||
@@ -260,7 +240,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		return 0;
 	}
 	/* The block starts with the id of the descriptor that owns it (data_alloc()). */
-	if (get64(w->text_buf) != id) {
+	if (kl_le64(w->text_buf) != id) {
 		log->n_bad_id++;
 		return 0;
 	}
@@ -270,9 +250,9 @@ static int walk_one(struct walk *w, uint64_t id)
 	}
 
 	struct kl_printk_record rec = {
-		.seq = get64(info + l->seq),
-		.ts_nsec = get64(info + l->ts_nsec),
-		.caller_id = get32(info + l->caller_id),
+		.seq = kl_le64(info + l->seq),
+		.ts_nsec = kl_le64(info + l->ts_nsec),
+		.caller_id = kl_le32(info + l->caller_id),
 		.facility = -1,
 		.level = -1,
 		.text_len = text_len,
@@ -342,7 +322,7 @@ static int read_header(struct walk *w, struct kl_error **err)
 				    " bytes) at %#" PRIx64,
 				    l->rb_size, prb);
 	const unsigned char *dr = rb + l->desc_ring, *tr = rb + l->text_data_ring;
-	uint32_t count_bits = get32(dr + l->count_bits), size_bits = get32(tr + l->size_bits);
+	uint32_t count_bits = kl_le32(dr + l->count_bits), size_bits = kl_le32(tr + l->size_bits);
 	if (count_bits > KL_PRINTK_MAX_COUNT_BITS || size_bits > KL_PRINTK_MAX_SIZE_BITS ||
 	    size_bits < 3)
 		return kl_error_set(err, EBADMSG,
@@ -352,11 +332,11 @@ static int read_header(struct walk *w, struct kl_error **err)
 				    KL_PRINTK_MAX_SIZE_BITS);
 	w->log->count = 1u << count_bits;
 	w->size = w->log->data_size = 1ULL << size_bits;
-	w->data = get64(tr + l->data);
-	w->log->tail_id = get64(dr + l->tail_id + l->counter) & DESC_ID_MASK;
-	w->log->head_id = get64(dr + l->head_id + l->counter) & DESC_ID_MASK;
-	w->descs = (struct window){ w->m, get64(dr + l->descs), l->desc_size, w->log->count };
-	w->infos = (struct window){ w->m, get64(dr + l->infos), l->info_size, w->log->count };
+	w->data = kl_le64(tr + l->data);
+	w->log->tail_id = kl_le64(dr + l->tail_id + l->counter) & DESC_ID_MASK;
+	w->log->head_id = kl_le64(dr + l->head_id + l->counter) & DESC_ID_MASK;
+	w->descs = (struct window){ w->m, kl_le64(dr + l->descs), l->desc_size, w->log->count };
+	w->infos = (struct window){ w->m, kl_le64(dr + l->infos), l->info_size, w->log->count };
 	if (w->size <= RING_CACHE_MAX) {
 		w->ring = malloc(w->size);
 		if (w->ring && kl_mem_read_vaddr(w->m, w->data, w->ring, w->size) < 0) {
