@@ -200,26 +200,31 @@ if uts is not None:
 nonce = facts_j.get("trigger_nonce", "").encode()
 
 
-def find_in_loads(needle):
-    """File offset of needle's first occurrence in the PT_LOADs' data, or None."""
+def find_all_in_loads(needle, most=64):
+    """File offsets of needle's occurrences in the PT_LOADs' data (at most `most`)."""
+    found = []
     with open(dump, "rb") as f:
         for _, p in loads:
             pos = p[2]
-            while pos < p[2] + p[5]:
+            while pos < p[2] + p[5] and len(found) < most:
                 f.seek(pos)
                 chunk = f.read(min(4 << 20, p[2] + p[5] - pos))
                 k = chunk.find(needle)
-                if k >= 0:
-                    return pos + k
-                pos += len(chunk) - len(needle)
+                while k >= 0 and len(found) < most:
+                    found.append(pos + k)
+                    k = chunk.find(needle, k + 1)
                 if len(chunk) <= len(needle):
                     break
-    return None
+                pos += len(chunk) - len(needle) + 1
+    return sorted(set(found))
 
 
-at = find_in_loads(nonce) if nonce else None
-if at is not None:
-    X("mem-log-nonce", at, 0x01, "crash.nonce")
+# The nonce text is in the printk ring and may also be in other memory (the loader's buffer,
+# the /dev/kmsg write path): corrupt every copy, so the ring's is surely among them.
+if nonce:
+    ats = find_all_in_loads(nonce)
+    if ats:
+        cases.append(("mem-log-nonce", "xorall", (ats, 0x01), "crash.nonce"))
 
 
 # ---- running ----
@@ -256,6 +261,23 @@ def apply(path, kind, arg):
             old_size = os.fstat(f.fileno()).st_size
             f.truncate(old_size + arg)
             return lambda: os.truncate(path, old_size)
+        if kind == "xorall":
+            ats, mask = arg
+            olds = []
+            for at in ats:
+                f.seek(at)
+                old = f.read(1)
+                olds.append((at, old))
+                f.seek(at)
+                f.write(bytes([old[0] ^ mask]))
+
+            def undo_all():
+                with open(path, "r+b") as g:
+                    for at, old in olds:
+                        g.seek(at)
+                        g.write(old)
+
+            return undo_all
         at, val = arg
         if kind == "xor":
             f.seek(at)
