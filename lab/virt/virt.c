@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fs.h"
 #include "virt-internal.h"
 
 /* ---- process-wide setup ---------------------------------------------------------------- */
@@ -328,24 +329,6 @@ pid_t kl_find_qemu_pid(const char *name, const char *root)
 	return find_pids_by_cmdline(needle, root, &pid, 1) == 1 ? pid : 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* ---- embedded roots -------------------------------------------------------------------- */
 
 static int rm_rf_cb(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -501,7 +484,7 @@ static int copy_small_file(const char *from, const char *to)
 static void copy_xml_files(const char *from_dir, const char *to_dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(from_dir);
-	if (!d || mkdir_p(to_dir, 0755) < 0)
+	if (!d || kl_mkdir_p(to_dir, 0755, NULL) < 0)
 		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -768,10 +751,9 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 				err, EINVAL,
 				"state directory \"%s\" must be an absolute path of [A-Za-z0-9/._+-]",
 				state_dir);
-		int r = mkdir_p(state_dir, 0755);
+		int r = kl_mkdir_p(state_dir, 0755, err);
 		if (r < 0)
-			return kl_error_set(err, -r, "cannot create state directory \"%s\"",
-					    state_dir);
+			return kl_error_wrap(err, "state directory");
 	}
 	int r = kl_virt_global_init(state_dir, err);
 	if (r < 0)
