@@ -66,6 +66,14 @@ static void on_done(void *userdata, struct json_object *c, bool resumed)
 	printf("%-28s %-26s %6.1fs  %s%s\n", js(c, "id"), what, total,
 	       expected ? (streq(verdict, "pass") ? "" : "(expected) ") : "UNEXPECTED ",
 	       resumed ? "(from an earlier run)" : "");
+	if (json_object_object_get_ex(c, "earlier_attempts", &x))
+		for (size_t i = 0; i < json_object_array_length(x); i++) {
+			struct json_object *a = json_object_array_get_idx(x, i);
+			printf("  attempt %zu ended %s in %.1fs (files in %s), run again\n", i + 1,
+			       js(a, "ended"),
+			       json_object_get_double(json_object_object_get(a, "total_seconds")),
+			       js(a, "dir") ? js(a, "dir") : "?");
+		}
 	if (json_object_object_get_ex(c, "seconds", &sec) && !resumed) {
 		printf("  phases:");
 		json_object_object_foreach (sec, k, v) {
@@ -103,6 +111,7 @@ enum {
 	OPT_KEEP,
 	OPT_TCG,
 	OPT_SCALE,
+	OPT_RETRIES,
 	OPT_QUIET
 };
 
@@ -121,6 +130,7 @@ static const struct option options[] = { { "kernel", required_argument, NULL, OP
 					 { "keep-disks", no_argument, NULL, OPT_KEEP },
 					 { "tcg", no_argument, NULL, OPT_TCG },
 					 { "timeout-scale", required_argument, NULL, OPT_SCALE },
+					 { "retries", required_argument, NULL, OPT_RETRIES },
 					 { "quiet", no_argument, NULL, OPT_QUIET },
 					 { "help", no_argument, NULL, 'h' },
 					 {} };
@@ -131,7 +141,7 @@ struct run_args {
 	const char *uris[17];
 	size_t n_uris;
 	const char *output, *cache, *state;
-	unsigned jobs;
+	unsigned jobs, retries;
 	bool rerun, keep, tcg, quiet;
 	double scale;
 };
@@ -205,6 +215,16 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 		case OPT_QUIET:
 			a->quiet = true;
 			break;
+		case OPT_RETRIES: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v > 5)
+				return kl_error_usage(
+					err, 0, "--retries \"%s\": expected a number from 0 to 5",
+					optarg);
+			a->retries = (unsigned)v;
+			break;
+		}
 		case OPT_SCALE: {
 			char *end;
 			a->scale = strtod(optarg, &end);
@@ -219,7 +239,7 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 			printf("kdumplab run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE]\n"
 			       "             [--scenario NAME] [--expect pass|fail/CAUSE] [--connect URI]... [--output DIR]\n"
 			       "             [--cache DIR] [--state DIR] [--jobs N] [--rerun] [--keep-disks] [--tcg]\n"
-			       "             [--timeout-scale F] [--quiet]\n");
+			       "             [--timeout-scale F] [--retries N] [--quiet]\n");
 			exit(0);
 		default:
 			return kl_error_usage(err, 0,
@@ -289,7 +309,7 @@ static char *absolute(const char *p)
 
 int cmd_run(int argc, char **argv, struct kl_error **err)
 {
-	struct run_args a = { .cell = { .crashkernel = 192ULL << 20 } };
+	struct run_args a = { .cell = { .crashkernel = 192ULL << 20 }, .retries = 1 };
 	_cleanup_free_ char *cache = NULL, *state = NULL, *out = NULL;
 	struct kl_plan *plan = NULL;
 	struct kl_run_summary sum = { 0 };
@@ -339,6 +359,7 @@ int cmd_run(int argc, char **argv, struct kl_error **err)
 		.keep_disks = a.keep,
 		.force_tcg = a.tcg,
 		.deadline_scale = a.scale,
+		.retries = a.retries,
 		.interrupted = &interrupted,
 		.notice = on_notice,
 		.cell_phase = on_phase,
