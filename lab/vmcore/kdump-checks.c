@@ -14,6 +14,7 @@
 
 #include "catalogue.h"
 #include "checks.h"
+#include "codecs.h"
 #include "dump.h"
 #include "facts.h"
 #include "kdump.h"
@@ -190,13 +191,12 @@ static int check_decompressor(struct kctx *c, struct kl_check_result *r)
 	uint32_t comp = c->k->h.status & KL_KDUMP_COMPRESSION;
 	if (comp & (comp - 1))
 		return SKIP(r, "several compression bits (see kdump.compression)");
-	return CHECK(
-		r, kl_kdump_compression_supported(comp),
-		"pages are %s-compressed; this build of kdumplab %s",
-		kl_kdump_compression_name(comp),
-		kl_kdump_compression_supported(comp)
-			? "decompresses them"
-			: "cannot decompress them (unsupported compression: built without its library)");
+	const char *why = kl_codec_unavailable(comp);
+	return CHECK(r, !why, "pages are %s-compressed; kdumplab %s%s%s",
+		     kl_kdump_compression_name(comp),
+		     why ? "cannot decompress them (unsupported compression: "
+			 : "decompresses them",
+		     why ? why : "", why ? ")" : "");
 }
 
 /* ---- notes and VMCOREINFO (invariants 18-21, 25-28, 42, 43) ---- */

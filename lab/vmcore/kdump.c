@@ -12,20 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#if HAVE_ZLIB
-#include <zlib.h>
-#endif
-#if HAVE_LZO
-#include <lzo/lzo1x.h>
-#endif
-#if HAVE_SNAPPY
-#include <snappy-c.h>
-#endif
-#if HAVE_ZSTD
-#include <zstd.h>
-#endif
-
 #include "bytes.h"
+#include "codecs.h"
 #include "dump.h"
 #include "kdump.h"
 #include "macro.h"
@@ -36,20 +24,7 @@
 
 bool kl_kdump_compression_supported(uint32_t bit)
 {
-	switch (bit) {
-	case 0:
-		return true;
-	case KL_KDUMP_ZLIB:
-		return HAVE_ZLIB;
-	case KL_KDUMP_LZO:
-		return HAVE_LZO;
-	case KL_KDUMP_SNAPPY:
-		return HAVE_SNAPPY;
-	case KL_KDUMP_ZSTD:
-		return HAVE_ZSTD;
-	default:
-		return false;
-	}
+	return !kl_codec_unavailable(bit);
 }
 
 const char *kl_kdump_compression_name(uint32_t flags)
@@ -87,9 +62,7 @@ void kl_kdump_free(struct kl_kdump *k)
 	free(k->bm_block);
 	free(k->page);
 	free(k->cbuf);
-#if HAVE_ZSTD
-	ZSTD_freeDCtx(k->zstd);
-#endif
+	kl_codec_free_zstd(k->zstd);
 	free(k);
 }
 
@@ -402,53 +375,6 @@ int kl_kdump_read_desc(struct kl_kdump *k, uint64_t i, struct kl_kdump_desc *ret
 	return 0;
 }
 
-static int decompress(struct kl_kdump *k, uint32_t how, const unsigned char *in, size_t in_len,
-		      unsigned char *out, size_t bs)
-{
-	switch (how) {
-#if HAVE_ZLIB
-	case KL_KDUMP_ZLIB: {
-		uLongf n = bs;
-		return uncompress(out, &n, in, in_len) == Z_OK && n == bs ? 0 : -EBADMSG;
-	}
-#endif
-#if HAVE_LZO
-	case KL_KDUMP_LZO: {
-		lzo_uint n = bs;
-		static bool lzo_ready;
-		if (!lzo_ready && lzo_init() != LZO_E_OK)
-			return -EOPNOTSUPP;
-		lzo_ready = true;
-		return lzo1x_decompress_safe(in, in_len, out, &n, NULL) == LZO_E_OK && n == bs
-			       ? 0
-			       : -EBADMSG;
-	}
-#endif
-#if HAVE_SNAPPY
-	case KL_KDUMP_SNAPPY: {
-		size_t n;
-		if (snappy_uncompressed_length((const char *)in, in_len, &n) != SNAPPY_OK ||
-		    n != bs)
-			return -EBADMSG;
-		return snappy_uncompress((const char *)in, in_len, (char *)out, &n) == SNAPPY_OK &&
-				       n == bs
-			       ? 0
-			       : -EBADMSG;
-	}
-#endif
-#if HAVE_ZSTD
-	case KL_KDUMP_ZSTD: {
-		if (!k->zstd && !(k->zstd = ZSTD_createDCtx()))
-			return -ENOMEM;
-		size_t n = ZSTD_decompressDCtx(k->zstd, out, bs, in, in_len);
-		return !ZSTD_isError(n) && n == bs ? 0 : -EBADMSG;
-	}
-#endif
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
 int kl_kdump_read_page_desc(struct kl_kdump *k, const struct kl_kdump_desc *desc, void *out,
 			    struct kl_error **err)
 {
@@ -471,10 +397,10 @@ int kl_kdump_read_page_desc(struct kl_kdump *k, const struct kl_kdump_desc *desc
 				    "page at %#" PRIx64 " has flags %#" PRIx32
 				    ": more than one compression bit",
 				    desc->offset, desc->flags);
-	if (!kl_kdump_compression_supported(how))
-		return kl_error_set(err, EOPNOTSUPP,
-				    "%s compression is not supported by this build of kdumplab",
-				    kl_kdump_compression_name(how));
+	const char *why = kl_codec_unavailable(how);
+	if (why)
+		return kl_error_set(err, EOPNOTSUPP, "%s compression is not available: %s",
+				    kl_kdump_compression_name(how), why);
 	unsigned char *dst = how ? NULL : out;
 	if (how && !k->cbuf && !(k->cbuf = malloc(KL_KDUMP_PAGE_SIZE_MAX)))
 		return kl_error_set(err, ENOMEM, "reading a page");
@@ -485,7 +411,7 @@ int kl_kdump_read_page_desc(struct kl_kdump *k, const struct kl_kdump_desc *desc
 				    k->path);
 	if (!how)
 		return 0;
-	int r = decompress(k, how, k->cbuf, desc->size, out, bs);
+	int r = kl_codec_decompress(how, &k->zstd, k->cbuf, desc->size, out, bs);
 	if (r < 0)
 		return kl_error_set(err, -r,
 				    "%s data of %" PRIu32 " bytes at %#" PRIx64

@@ -28,6 +28,7 @@
 #include <zstd.h>
 #endif
 
+#include "codecs.h"
 #include "facts.h"
 #include "flat.h"
 #include "format.h"
@@ -338,6 +339,20 @@ START_TEST(valid_kdump_each_codec)
 }
 END_TEST
 
+/* Codecs this build has headers for load on first use (dlopen); an unknown bit says why not. */
+START_TEST(codecs_load_on_demand)
+{
+	const bool have[] = { true, HAVE_ZLIB, HAVE_LZO, HAVE_SNAPPY, HAVE_ZSTD };
+	for (size_t i = 0; i < ELEMENTSOF(codecs); i++) {
+		const char *why = kl_codec_unavailable(codecs[i]);
+		ck_assert_msg(have[i] == !why, "codec %#x: have %d, unavailable: %s", codecs[i],
+			      have[i], why ? why : "(no)");
+	}
+	ck_assert_str_eq(kl_codec_unavailable(0x40), "no such codec");
+	ck_assert_int_eq(kl_codec_decompress(0x40, NULL, NULL, 0, NULL, 0), -EOPNOTSUPP);
+}
+END_TEST
+
 /* Pages read back by physical address through kl_mem equal what was written. */
 START_TEST(pages_through_kl_mem)
 {
@@ -623,6 +638,7 @@ int main(void)
 	tcase_add_loop_test(t, valid_kdump_each_codec, 0, (int)ELEMENTSOF(codecs));
 	tcase_add_loop_test(t, pages_through_kl_mem, 0, (int)ELEMENTSOF(codecs));
 	tcase_add_loop_test(t, corruption_fails_expected_check, 0, (int)ELEMENTSOF(corruptions));
+	tcase_add_test(t, codecs_load_on_demand);
 	tcase_add_test(t, flat_valid);
 	tcase_add_test(t, flat_faults);
 	tcase_add_test(t, detect_from_content);
