@@ -9,7 +9,7 @@ set -u
 kl=$1
 work=$(mktemp -d /tmp/kdumplab-testdrv.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-echo "1..2"
+echo "1..3"
 
 # A synthetic bzImage (setup header with a version string) and a config with what kdump needs,
 # built in, so no modules directory is needed.
@@ -64,8 +64,9 @@ n, out, rc, took, retries = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int
 res = json.load(open(os.path.join(out, "results.json")))
 c = res["cells"][0]
 problems = []
-if rc != 1:
-    problems.append("exit status %d, expected 1" % rc)
+want_rc = 0 if c["expect"] == "fail/timeout(boot)" else 1
+if rc != want_rc:
+    problems.append("exit status %d, expected %d" % (rc, want_rc))
 if (c["verdict"], c["cause"], c["phase"]) != ("fail", "timeout(boot)", "boot"):
     problems.append("got %s/%s in %s, expected fail/timeout(boot) in boot" % (c["verdict"], c["cause"], c["phase"]))
 if took > 15 * (retries + 1):
@@ -100,4 +101,7 @@ run_cell "$work/out" --retries 0 --rerun
 check 2 "$work/out" "$rc" "$took" 0 || status=1
 [ -e "$work/out/cells/$(ls "$work/out/cells" | head -1 | sed 's/\.attempt-.*//')".attempt-1 ] &&
 	{ echo "# a stale attempt directory survived a rerun"; status=1; }
+# A plan that expects the stall gets it at once: no retry.
+run_cell "$work/out3" --expect 'fail/timeout(boot)'
+check 3 "$work/out3" "$rc" "$took" 0 || status=1
 exit $status
