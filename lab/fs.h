@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -22,3 +23,5 @@ int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t
 int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct kl_error **err);
 /* True when path exists (any type). */
 int kl_exists(const char *path);
+/* pread until len bytes, EOF or an error: the bytes read, or -errno. */
+ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "fs.h" /* kl_pread_full */
 #include "vmcore.h"
 
 /* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU
@@ -81,7 +82,6 @@ bool kl_note_is(const struct kl_note *n, const char *name, uint32_t type);
 void kl_dump_load_vmcoreinfo(struct kl_dump *d);
 
 /* Helpers shared by the stages. */
-ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);
 char *kl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

@@ -22,22 +22,6 @@ char *kl_strdupf(const char *fmt, ...)
 }
 
 /* Returns the bytes read (short only at end of file) or -errno. */
-ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 void kl_dump_free(struct kl_dump *d)
 {
 	if (!d)
