@@ -30,6 +30,7 @@
  *   disk       serial=<serial> dev=/dev/<name>
  *   vmcore     size=N
  *   progress   bytes=N total=N
+ *   note       step=<step> detail=<text>   (informational, e.g. no block map; not an error)
  *   saved      bytes=N allocated=N zero_pages=N data_pages=N hash=<16 hex> seconds=F
  *   done
  *   error      step=<step> errno=N errname=E... detail=<text>
@@ -45,6 +46,8 @@
  * The dump disk (ext4, created by the host) after a successful save holds:
  *   vmcore       the raw ELF copy of /proc/vmcore, all-zero pages left as holes
  *   extents      "OFFSET LENGTH" lines, the dump's data runs (the host copies only these)
+ *   blocks       "LOGICAL PHYSICAL LENGTH" lines: where vmcore's data lies on the disk (FIEMAP),
+ *                so the host reads it straight from the image; absent when unmappable
  *   manifest     key=value lines (KL_MANIFEST_*), written after vmcore is fsynced
  *   DONE         completion marker, written after manifest is fsynced
  *
@@ -75,6 +78,7 @@
 #define KL_DUMP_FILE_TMP       "vmcore.incomplete"
 #define KL_MANIFEST_FILE       "manifest"
 #define KL_EXTENTS_FILE	       "extents" /* "OFFSET LENGTH" lines: where the dump has data */
+#define KL_BLOCKS_FILE	       "blocks"	 /* "LOGICAL PHYSICAL LENGTH": vmcore's disk blocks */
 #define KL_DONE_FILE	       "DONE"
 #define KL_DEFAULT_DISK_SERIAL "kdumplab-dump"
 
@@ -121,3 +125,4 @@ int kl_page_is_zero(const void *page);
 #define KL_MANIFEST_READ_MODE	   "read_mode"
 #define KL_MANIFEST_SAVER_VERSION  "saver_version"
 #define KL_MANIFEST_EXTENTS	   "extents" /* number of lines in the extents file */
+#define KL_MANIFEST_BLOCKS	   "blocks"  /* lines in the blocks file, 0 when not written */

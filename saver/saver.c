@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "config.h"
 #include "disk.h"
 #include "extents.h"
@@ -31,6 +32,7 @@ struct saver {
 	struct saver_copy_stats st;
 	uint64_t next_progress;
 	unsigned extents;
+	unsigned blocks; /* lines of the blocks file, 0 when none was written */
 };
 
 static int start(struct saver *s)
@@ -112,7 +114,8 @@ static int fsync_dir(const char *dir, const char *step)
 static int remove_stale(void)
 {
 	static const char *const files[] = { MNT "/" KL_DONE_FILE, MNT "/" KL_MANIFEST_FILE,
-					     MNT "/" KL_EXTENTS_FILE, MNT "/" KL_DUMP_FILE };
+					     MNT "/" KL_EXTENTS_FILE, MNT "/" KL_BLOCKS_FILE,
+					     MNT "/" KL_DUMP_FILE };
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
 		char path[KL_PATH_MAX];
 		if (unlink(kl_path(path, sizeof(path), files[i])) < 0 && errno != ENOENT)
@@ -217,6 +220,31 @@ static int write_extents(struct saver *s)
 	return write_synced(MNT "/" KL_EXTENTS_FILE, text, "extents");
 }
 
+/* Where the dump's data lies on the disk, so the host can read it from the image directly.
+ * Optional: without it (a filesystem FIEMAP cannot map) the host copies through libguestfs. */
+static int write_blocks(struct saver *s)
+{
+	char path[KL_PATH_MAX];
+	static char text[SAVER_BLOCKS_MAX_TEXT];
+	_cleanup_close_ int fd =
+		open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kl_report_error("blocks", errno, "open %s", MNT "/" KL_DUMP_FILE);
+	int n = saver_blocks_text(fd, s->vmcore_size, text, sizeof(text));
+	if (n <= 0) {
+		struct kl_line l;
+		kl_line_begin(&l, "note");
+		kl_line_add(&l, "step", "blocks");
+		kl_line_addf(&l, "detail",
+			     "no block map of %s (%s); the host copies it through libguestfs",
+			     KL_DUMP_FILE, n < 0 ? strerror(-n) : "no data");
+		kl_line_emit(&l);
+		return 0;
+	}
+	s->blocks = (unsigned)n;
+	return write_synced(MNT "/" KL_BLOCKS_FILE, text, "blocks");
+}
+
 static int write_manifest(struct saver *s)
 {
 	char text[2048];
@@ -231,10 +259,11 @@ static int write_manifest(struct saver *s)
 		 "=%.3f\n" KL_MANIFEST_TOTAL_SECONDS "=%.3f\n" KL_MANIFEST_VMCORE_SIZE "=%" PRIu64
 		 "\n" KL_MANIFEST_KERNEL_RELEASE "=%s\n" KL_MANIFEST_ELFCOREHDR
 		 "=%s\n" KL_MANIFEST_READ_MODE "=%s\n" KL_MANIFEST_SAVER_VERSION
-		 "=%s\n" KL_MANIFEST_EXTENTS "=%u\n",
+		 "=%s\n" KL_MANIFEST_EXTENTS "=%u\n" KL_MANIFEST_BLOCKS "=%u\n",
 		 s->vmcore_size, s->allocated, s->st.zero_pages, s->st.data_pages, s->st.hash,
 		 s->st.read_seconds, s->st.write_seconds, s->seconds, s->vmcore_size, u.release,
-		 s->elfcorehdr, saver_read_mode_name(s->st.mode), KL_VERSION, s->extents);
+		 s->elfcorehdr, saver_read_mode_name(s->st.mode), KL_VERSION, s->extents,
+		 s->blocks);
 	int r = write_synced(MNT "/" KL_MANIFEST_FILE, text, "manifest");
 	if (r < 0)
 		return r;
@@ -285,8 +314,8 @@ int saver_run(const struct saver_opts *opts)
 {
 	/* In order; each reports its own error line and the first failure ends the run. */
 	static int (*const steps[])(struct saver * s) = {
-		mount_basics, start,	     load_modules,   find_disk,	   mount_disk,
-		save_vmcore,  write_extents, write_manifest, unmount_disk,
+		mount_basics, start,	     load_modules, find_disk,	   mount_disk,
+		save_vmcore,  write_extents, write_blocks, write_manifest, unmount_disk,
 	};
 	static struct saver s;
 

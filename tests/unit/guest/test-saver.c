@@ -98,6 +98,41 @@ static void check_extents(const unsigned char *v, size_t len)
 	free(e);
 }
 
+/* The blocks file, where the fake root's filesystem can map the file (FIEMAP; ext4 here, not
+ * tmpfs): ascending logical runs inside the file covering every non-zero byte, 512-aligned
+ * physical offsets, as many lines as the manifest says. Else a note says why and blocks=0. */
+static void check_blocks(const unsigned char *v, size_t len, const char *manifest_blocks)
+{
+	char *b = fake_read("/mnt/blocks", NULL);
+	if (!b) {
+		ck_assert_str_eq(manifest_blocks, "0");
+		ck_assert_str_eq(fake_field(fake_line("note"), "step"), "blocks");
+		return;
+	}
+	unsigned char *covered = calloc(len ? len : 1, 1);
+	uint64_t prev_end = 0;
+	unsigned lines = 0;
+	for (char *line = strtok(b, "\n"); line; line = strtok(NULL, "\n")) {
+		uint64_t l, p, n;
+		ck_assert_int_eq(sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64, &l, &p, &n), 3);
+		ck_assert_uint_ge(l, prev_end);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_uint_le(l + n, len);
+		ck_assert_uint_eq(p % 512, 0);
+		memset(covered + l, 1, n);
+		prev_end = l + n;
+		lines++;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (v[i])
+			ck_assert_msg(covered[i], "data byte %zu outside the block map", i);
+	char num[16];
+	snprintf(num, sizeof(num), "%u", lines);
+	ck_assert_str_eq(manifest_blocks, num);
+	free(covered);
+	free(b);
+}
+
 static void check_saved(const unsigned char *v, size_t len, const char *mode)
 {
 	uint64_t hash, zero, data;
@@ -137,9 +172,12 @@ static void check_saved(const unsigned char *v, size_t len, const char *mode)
 	ck_assert_str_eq(manifest_value(m, "read_mode"), mode);
 	ck_assert_ptr_nonnull(manifest_value(m, "kernel_release"));
 	ck_assert_ptr_nonnull(manifest_value(m, "total_seconds"));
+	char *blocks = strdup(manifest_value(m, "blocks"));
 	free(m);
 	ck_assert(fake_exists("/mnt/DONE"));
 	check_extents(v, len);
+	check_blocks(v, len, blocks);
+	free(blocks);
 
 	/* console */
 	const char *saved = fake_line("saved");
