@@ -92,6 +92,7 @@ void kl_cell_result_free(struct kl_cell_result *r)
 	free(r->manifest);
 	free(r->validation_json);
 	free(r->pull_method);
+	free(r->pull_block_map_rejected);
 	free(r);
 }
 
@@ -471,6 +472,8 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	c->res->dump_bytes = pr->dump_size;
 	c->res->pull_method = pr->method ? strdup(pr->method) : NULL;
 	c->res->pull_extents = pr->extents;
+	c->res->pull_block_map_rejected =
+		pr->block_map_rejected ? strdup(pr->block_map_rejected) : NULL;
 	c->res->pull_launch_seconds = pr->launch_seconds;
 	c->res->pull_transfer_seconds = pr->transfer_seconds;
 	c->res->dump_allocated = pr->dump_allocated;

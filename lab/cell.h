@@ -59,6 +59,7 @@ struct kl_cell_result {
 	/* How the dump came off the disk (lab/virt/pull.h): method, runs, appliance launch. */
 	char *pull_method;
 	size_t pull_extents;
+	char *pull_block_map_rejected; /* why the saver's block map was not used */
 	double pull_launch_seconds, pull_transfer_seconds;
 	/* Paths relative to the output directory. */
 	char *dir, *console_log, *system_log, *capture_log, *facts_json, *dump, *manifest;

@@ -60,6 +60,7 @@ struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 	struct json_object *pull = json_object_new_object();
 	json_object_object_add(pull, "method", str_or_null(r->pull_method));
 	json_object_object_add(pull, "extents", json_object_new_uint64(r->pull_extents));
+	json_object_object_add(pull, "block_map_rejected", str_or_null(r->pull_block_map_rejected));
 	json_object_object_add(pull, "launch_seconds",
 			       json_object_new_double(r->pull_launch_seconds));
 	json_object_object_add(pull, "transfer_seconds",

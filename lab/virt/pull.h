@@ -18,6 +18,8 @@ struct kl_pull_options {
 	/* Copy the dump with guestfs_download (every byte, zeros included, crosses the appliance
 	 * channel) instead of the sparse copy to a second drive. For measurements and fallback. */
 	bool force_download;
+	/* Ignore the saver's block map (copy through the appliance). For measurements. */
+	bool no_block_map;
 	/* Kill the appliance after this many seconds (0: no limit): a stuck appliance must not
 	 * hang the cell. The pull then fails with ETIMEDOUT. */
 	double deadline_seconds;
@@ -30,10 +32,12 @@ struct kl_pull_result {
 	uint64_t dump_size, dump_allocated; /* of the pulled copy (holes are not allocated) */
 	uint64_t partial_size;		    /* size of vmcore.incomplete on the disk (not pulled) */
 	bool dump_size_mismatch; /* expected_dump_size given and the disk's vmcore differs */
-	/* "extents" (only the saver's data runs, copied to a second drive), "device" (the whole
-	 * file, sparse, to a second drive), "download" or "none" */
+	/* "blocks" (the saver's block map checked, then the runs read from the disk image by the
+	 * host), "extents" (only the saver's data runs, copied to a second drive), "device" (the
+	 * whole file, sparse, to a second drive), "download" or "none" */
 	const char *method;
-	size_t extents; /* runs copied with method "extents" */
+	size_t extents;		  /* runs copied with method "blocks" or "extents" */
+	char *block_map_rejected; /* why a block map on the disk was not used, or NULL */
 	double seconds, launch_seconds, transfer_seconds;
 	char *listing; /* ls -la of the disk root, for diagnostics */
 };

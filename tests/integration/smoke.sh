@@ -45,6 +45,13 @@ def check_pass(cid, release_prefix):
     sysl = open(os.path.join(out, c["paths"]["system"]), errors="replace").read()
     if "sysrq: Trigger a crash" not in sysl:
         fail("system log lacks the sysrq trigger")
+    # The saver's block map was checked and used: the host read the dump from the disk image.
+    pull = c["pull"]
+    if pull["method"] != "blocks" or pull["block_map_rejected"]:
+        fail("%s pulled by %s, expected blocks (rejected: %s)"
+             % (cid, pull["method"], pull["block_map_rejected"]))
+    if c.get("attempts", 1) != 1:
+        print("%s: needed %d attempts: %s" % (cid, c["attempts"], c["earlier_attempts"]))
 
 check_pass("sysrq-1G-192M", "6.1.")
 check_pass("sysrq-trixie-1G-192M", "6.12.")

@@ -261,6 +261,55 @@ static void debugfs_write(const char *disk, const char *host_file, const char *n
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/*
+ * The saver's block map of name on disk, as debugfs sees its extents ("ex"), into host_file;
+ * with skew_blocks, the first run's disk offset is moved by that many blocks (a wrong map), and
+ * with beyond, it points past the end of the disk.
+ */
+static void blocks_file(const char *disk, const char *name, const char *host_file,
+			uint64_t file_size, int skew_blocks, bool beyond)
+{
+	char cmd[1024], line[512];
+	unsigned bs = 0;
+	snprintf(cmd, sizeof(cmd), "debugfs -R stats %s 2>/dev/null", disk);
+	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (sscanf(line, "Block size: %u", &bs) == 1)
+			break;
+	pclose(p);
+	ck_assert_uint_gt(bs, 0);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'ex %s' %s 2>/dev/null", name, disk);
+	p = popen(cmd, "r");
+	FILE *out = fopen(host_file, "we");
+	unsigned runs = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		unsigned long long l0, l1, p0, p1, n;
+		if (sscanf(line, " %*u/ %*u %*u/ %*u %llu - %llu %llu - %llu %llu", &l0, &l1, &p0,
+			   &p1, &n) != 5)
+			continue;
+		uint64_t off = l0 * bs, len = n * bs, phys = p0 * bs;
+		if (off >= file_size)
+			continue;
+		if (len > file_size - off)
+			len = file_size - off;
+		if (runs == 0)
+			phys = beyond ? 1ULL << 40 : phys + (uint64_t)(skew_blocks * (int)bs);
+		fprintf(out, "%llu %llu %llu\n", (unsigned long long)off, (unsigned long long)phys,
+			(unsigned long long)len);
+		runs++;
+	}
+	pclose(p);
+	fclose(out);
+	ck_assert_uint_gt(runs, 0);
+}
+
+static void debugfs_rm(const char *disk, const char *name)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'rm %s' %s >/dev/null 2>&1", name, disk);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 /* A 32 MiB sparse "vmcore" with random data at a few offsets. */
 static void make_vmcore(const char *path)
 {
@@ -290,13 +339,14 @@ START_TEST(pull_full_and_partial)
 		fprintf(stderr, "# no appliance modules: pull not tested\n");
 		return;
 	}
-	char disk[128], src[128], manifest[128], done[128], out[128], out2[128];
+	char disk[128], src[128], manifest[128], done[128], out[128], out2[128], blocks[128];
 	snprintf(disk, sizeof(disk), "%s/dump.img", state);
 	snprintf(src, sizeof(src), "%s/vmcore.src", state);
 	snprintf(manifest, sizeof(manifest), "%s/manifest.src", state);
 	snprintf(done, sizeof(done), "%s/done.src", state);
 	snprintf(out, sizeof(out), "%s/out", state);
 	snprintf(out2, sizeof(out2), "%s/out2", state);
+	snprintf(blocks, sizeof(blocks), "%s/blocks.src", state);
 	mkdir(out, 0755);
 	mkdir(out2, 0755);
 	struct kl_error *e = NULL;
@@ -309,6 +359,8 @@ START_TEST(pull_full_and_partial)
 	debugfs_write(disk, src, "vmcore");
 	debugfs_write(disk, manifest, "manifest");
 	debugfs_write(disk, done, "DONE");
+	blocks_file(disk, "vmcore", blocks, 32 << 20, 0, false);
+	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
 
 	struct kl_pull_options o = {
 		.disk_path = disk,
@@ -321,7 +373,9 @@ START_TEST(pull_full_and_partial)
 	struct kl_pull_result *r = NULL;
 	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
 	ck_assert(r->done_marker && r->manifest && r->dump && !r->partial_dump);
-	ck_assert_str_eq(r->method, "device");
+	ck_assert_msg(streq(r->method, "blocks"), "method %s: %s", r->method,
+		      r->block_map_rejected ? r->block_map_rejected : "");
+	ck_assert_ptr_null(r->block_map_rejected);
 	ck_assert_uint_eq(r->dump_size, 32 << 20);
 	ck_assert(!r->dump_size_mismatch);
 	/* Sparse: 3 MiB of data, not 32 MiB of blocks. */
@@ -329,13 +383,37 @@ START_TEST(pull_full_and_partial)
 	ck_assert(same_content(r->dump_path, src));
 	ck_assert(same_content(r->manifest_path, manifest));
 	ck_assert_ptr_nonnull(strstr(r->listing, "vmcore"));
-	fprintf(stderr, "# pull device: launch %.2f s, transfer %.2f s, allocated %llu\n",
+	fprintf(stderr, "# pull blocks: launch %.2f s, transfer %.2f s, allocated %llu\n",
 		r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
 	kl_pull_result_free(r);
 
+	/* A block map one block off: the spot check catches it, the appliance copies instead. */
+	debugfs_rm(disk, KL_BLOCKS_FILE);
+	blocks_file(disk, "vmcore", blocks, 32 << 20, 1, false);
+	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
+	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_str_eq(r->method, "device");
+	ck_assert_ptr_nonnull(r->block_map_rejected);
+	ck_assert_msg(strstr(r->block_map_rejected, "does not hold the file's bytes"), "%s",
+		      r->block_map_rejected);
+	ck_assert_uint_lt(r->dump_allocated, 4 << 20);
+	ck_assert(same_content(r->dump_path, src));
+	fprintf(stderr, "# pull device: launch %.2f s, transfer %.2f s, allocated %llu\n",
+		r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
+	kl_pull_result_free(r);
+	/* One pointing past the end of the disk is refused before any byte is read. */
+	debugfs_rm(disk, KL_BLOCKS_FILE);
+	blocks_file(disk, "vmcore", blocks, 32 << 20, 0, true);
+	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
+
 	o.out_dir = out2;
-	o.force_download = true;
 	o.expected_dump_size = 1234;
+	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_str_eq(r->method, "device");
+	ck_assert_msg(r->block_map_rejected && strstr(r->block_map_rejected, "inside the"), "%s",
+		      r->block_map_rejected ? r->block_map_rejected : "(not rejected)");
+	kl_pull_result_free(r);
+	o.force_download = true;
 	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
 	ck_assert_str_eq(r->method, "download");
 	ck_assert(r->dump_size_mismatch);
