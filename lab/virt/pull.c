@@ -87,7 +87,8 @@ static int launch_with_kernel(guestfs_h *g, const struct kl_pull_options *o)
 	return r;
 }
 
-static int handle_setup(const struct kl_pull_options *o, guestfs_h **ret, struct kl_error **err)
+static int handle_setup(const struct kl_pull_options *o, const char *tmpdir, guestfs_h **ret,
+			struct kl_error **err)
 {
 	/* NO_ENVIRONMENT: LIBGUESTFS_* variables of whoever runs the lab must not change how the
 	 * appliance runs; what matters is set explicitly below. */
@@ -97,6 +98,9 @@ static int handle_setup(const struct kl_pull_options *o, guestfs_h **ret, struct
 				    "cannot create a libguestfs handle");
 	guestfs_set_error_handler(g, NULL, NULL);
 	*ret = g;
+	/* The overlay of the dump disk goes here, so the watchdog can tell our appliance apart. */
+	if (guestfs_set_tmpdir(g, tmpdir) < 0)
+		return gerr(g, err, "cannot set the temporary directory", o->disk_path);
 	if (guestfs_set_backend(g, "direct") < 0)
 		return gerr(g, err, "cannot select the direct backend", o->disk_path);
 	if (o->force_tcg) {
@@ -311,8 +315,10 @@ static int copy_extents(guestfs_h *g, uint64_t (*runs)[2], size_t n)
 
 /*
  * The watchdog: libguestfs has no timeouts of its own, and under TCG a wedged appliance would
- * block its caller forever. After the deadline it SIGKILLs our QEMU children whose command
- * line names the dump disk, which makes the pending libguestfs call fail.
+ * block its caller forever. After the deadline it SIGKILLs the QEMU whose command line names
+ * this pull's own libguestfs temporary directory (where the overlay of the dump disk lives: the
+ * disk's own path is not on the appliance's command line), which makes the pending libguestfs
+ * call fail.
  */
 struct watchdog {
 	pthread_t thread;
@@ -320,7 +326,7 @@ struct watchdog {
 	pthread_cond_t cond;
 	bool done, fired;
 	double deadline;
-	const char *disk;
+	const char *needle;
 };
 
 static bool cmdline_has(pid_t pid, const char *needle)
@@ -340,14 +346,14 @@ static bool cmdline_has(pid_t pid, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-static void kill_appliance(const char *disk)
+static void kill_appliance(const char *needle)
 {
 	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") &&
-		    cmdline_has(pid, disk))
+		    cmdline_has(pid, needle))
 			kill(pid, SIGKILL);
 	}
 }
@@ -365,7 +371,7 @@ static void *watchdog_main(void *arg)
 	/* Keep killing until the caller returns: QEMU may not have been started yet. */
 	while (!w->done) {
 		w->fired = true;
-		kill_appliance(w->disk);
+		kill_appliance(w->needle);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += 200 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -378,9 +384,9 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
-static int watchdog_start(struct watchdog *w, const char *disk, double deadline)
+static int watchdog_start(struct watchdog *w, const char *needle, double deadline)
 {
-	*w = (struct watchdog){ .deadline = deadline, .disk = disk };
+	*w = (struct watchdog){ .deadline = deadline, .needle = needle };
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_t a;
 	pthread_condattr_init(&a);
@@ -404,16 +410,26 @@ static bool watchdog_stop(struct watchdog *w)
 	return w->fired;
 }
 
-static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result **ret,
-			struct kl_error **err);
+static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
+			struct kl_pull_result **ret, struct kl_error **err);
 
 int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
 {
 	struct watchdog w;
 	_cleanup_error_ struct kl_error *e = NULL;
-	if (watchdog_start(&w, o->disk_path ? o->disk_path : "", o->deadline_seconds) < 0)
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	_cleanup_free_ char *tmpdir = NULL;
+	if (asprintf(&tmpdir, "%s/kdumplab-pull.XXXXXX", base) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+	if (!mkdtemp(tmpdir))
+		return kl_error_set(err, errno, "cannot create a temporary directory in \"%s\"",
+				    base);
+	if (watchdog_start(&w, tmpdir, o->deadline_seconds) < 0) {
+		(void)kl_rm_rf(tmpdir);
 		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
-	int r = pull_guarded(o, ret, &e);
+	}
+	int r = pull_guarded(o, tmpdir, ret, &e);
+	(void)kl_rm_rf(tmpdir);
 	if (watchdog_stop(&w)) {
 		if (r >= 0) {
 			kl_pull_result_free(*ret);
@@ -429,8 +445,8 @@ int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct
 	return r;
 }
 
-static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result **ret,
-			struct kl_error **err)
+static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
+			struct kl_pull_result **ret, struct kl_error **err)
 {
 	double t0 = now_s();
 	struct stat st;
@@ -453,7 +469,7 @@ static int pull_guarded(const struct kl_pull_options *o, struct kl_pull_result *
 		return kl_error_set(err, ENOMEM, "pull");
 
 	_cleanup_(guestfs_closep) guestfs_h *g = NULL;
-	int rr = handle_setup(o, &g, err);
+	int rr = handle_setup(o, tmpdir, &g, err);
 	if (rr < 0)
 		return rr;
 	/* Decided before launch: drives cannot be added later with the direct backend. */

@@ -5,6 +5,7 @@
  * appliance, KDUMPLAB_TEST_MODULES), or have an extracted kernel at /tmp/k/x.
  */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
@@ -434,6 +435,18 @@ START_TEST(pull_full_and_partial)
 	ck_assert_ptr_null(r->manifest_path);
 	ck_assert_str_eq(r->method, "none");
 	kl_pull_result_free(r);
+
+	/* A deadline the appliance cannot meet: the watchdog kills it, the pull says so at once. */
+	o.deadline_seconds = 1;
+	double t0 = now_s();
+	ck_assert_int_eq(kl_pull(&o, &r, &e), -ETIMEDOUT);
+	double took = now_s() - t0;
+	ck_assert_msg(took < 4, "the watchdog took %.1f s to stop a 1 s pull", took);
+	ck_assert_msg(strstr(e->msg, "did not finish within 1 s"), "%s", e->msg);
+	fprintf(stderr, "# pull watchdog: stopped after %.2f s: %s\n", took, e->msg);
+	kl_error_free(e);
+	e = NULL;
+	o.deadline_seconds = 0;
 
 	/* Not a filesystem at all: an error naming the disk. */
 	int fd = open(disk, O_WRONLY | O_TRUNC);
