@@ -142,6 +142,11 @@ struct cell {
 	char *capture_panic, *capture_oom;
 	uint64_t vmcore_size;
 	char *tail[TAIL_LINES];
+
+	/* The dump disk and the libguestfs pull, started early (see start_pull). */
+	const struct kl_images *im;
+	const char *disk;
+	struct kl_pull *pull;
 	size_t n_tail, tail_pos;
 };
 
@@ -201,6 +206,34 @@ static void set_str(char **dst, const char *s)
 		*dst = strdup(s);
 }
 
+/* What the pull needs to start; the expected size and the deadline are given at the finish. */
+static struct kl_pull_options pull_options(const struct cell *c)
+{
+	return (struct kl_pull_options){
+		.disk_path = c->disk,
+		.out_dir = c->dir,
+		.appliance_kernel = c->im->vmlinuz,
+		.appliance_modules = c->im->modules_dir,
+		.force_tcg = !c->env->kvm,
+	};
+}
+
+/*
+ * Once the capture kernel is loaded, boot the libguestfs appliance in the background: under
+ * TCG its ~6 s launch then overlaps the crash, the capture boot and the save instead of
+ * following them (kl_pull_finish drops what it cached of the disk before mounting it). A cell
+ * that ends without a dump aborts it. Failing to start is not a verdict: the pull is tried
+ * again, in full, when there is a dump.
+ */
+static void start_pull(struct cell *c)
+{
+	if (c->pull || !c->disk)
+		return;
+	struct kl_pull_options po = pull_options(c);
+	if (kl_pull_start(&po, &c->pull, NULL) < 0)
+		c->pull = NULL;
+}
+
 static void on_record(struct cell *c, const struct kl_record *rec)
 {
 	const char *ph = rec->phase;
@@ -218,6 +251,7 @@ static void on_record(struct cell *c, const struct kl_record *rec)
 	} else if (streq(ph, "loaded") && !c->saw_loaded) {
 		c->saw_loaded = true;
 		enter_phase(c, KL_PHASE_TRIGGER);
+		start_pull(c);
 	} else if (streq(ph, "trigger")) {
 		c->saw_trigger = true;
 	} else if (streq(ph, "vmcore")) {
@@ -274,6 +308,8 @@ static int on_line(const struct kl_console_line *l, void *userdata)
 
 static void cell_free(struct cell *c)
 {
+	kl_pull_abort(c->pull);
+	c->pull = NULL;
 	kl_console_free(c->console);
 	kl_facts_free(c->facts);
 	if (c->f_console)
@@ -444,20 +480,20 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 {
 	_cleanup_error_ struct kl_error *e = NULL;
 	struct kl_pull_result *pr = NULL;
-	struct kl_pull_options po = {
-		.disk_path = disk,
-		.out_dir = c->dir,
-		.appliance_kernel = im->vmlinuz,
-		.appliance_modules = im->modules_dir,
-		.force_tcg = !c->env->kvm,
-		.expected_dump_size = c->vmcore_size,
-		/* Launch ~6 s and ~25 MB/s of data under TCG: an order of magnitude more. */
-		.deadline_seconds = (180 + 60.0 * (double)c->spec->memory / (1ULL << 30)) *
-				    (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0),
-	};
+	/* Launch ~6 s and ~25 MB/s of data under TCG: an order of magnitude more. */
+	double deadline = (180 + 60.0 * (double)c->spec->memory / (1ULL << 30)) *
+			  (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0);
 
 	enter_phase(c, KL_PHASE_PULL);
-	int r = kl_pull(&po, &pr, &e);
+	int r = 0;
+	if (!c->pull) {
+		struct kl_pull_options po = pull_options(c);
+		r = kl_pull_start(&po, &c->pull, &e);
+	}
+	if (r >= 0) {
+		struct kl_pull *p = TAKE_PTR(c->pull);
+		r = kl_pull_finish(p, c->vmcore_size, deadline, &pr, &e);
+	}
 	if (r == -ETIMEDOUT) {
 		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s",
 			    e && e->msg ? e->msg : "pull timed out");
@@ -476,6 +512,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		pr->block_map_rejected ? strdup(pr->block_map_rejected) : NULL;
 	c->res->pull_launch_seconds = pr->launch_seconds;
 	c->res->pull_transfer_seconds = pr->transfer_seconds;
+	c->res->pull_launch_wait_seconds = pr->launch_wait_seconds;
 	c->res->dump_allocated = pr->dump_allocated;
 	if (pr->dump_path)
 		c->res->dump = rel(c, KL_DUMP_FILE);
@@ -648,6 +685,7 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	c.res->release = im->release ? strdup(im->release) : NULL;
 	c.t0 = c.phase_start = now_s();
 	c.phase = KL_PHASE_PREPARE;
+	c.im = im;
 
 	r = cell_prepare(&c, &disk, &e);
 	if (r >= 0)
@@ -656,13 +694,18 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s",
 			    e && e->msg ? e->msg : "cell set-up failed");
 	} else {
+		c.disk = disk;
 		r = drive_guest(&c, vm);
 		kl_vm_free(vm);
 		vm = NULL;
-		if (r == 0 && c.saw_done)
+		if (r == 0 && c.saw_done) {
 			pull_and_validate(&c, im, disk);
-		else if (r == 0)
-			classify_guest_failure(&c, false);
+		} else {
+			kl_pull_abort(c.pull); /* no dump to pull */
+			c.pull = NULL;
+			if (r == 0)
+				classify_guest_failure(&c, false);
+		}
 	}
 	if (disk && !env->keep_disk)
 		unlink(disk);

@@ -61,6 +61,7 @@ struct kl_cell_result {
 	size_t pull_extents;
 	char *pull_block_map_rejected; /* why the saver's block map was not used */
 	double pull_launch_seconds, pull_transfer_seconds;
+	double pull_launch_wait_seconds; /* of the launch, what was left when the guest ended */
 	/* Paths relative to the output directory. */
 	char *dir, *console_log, *system_log, *capture_log, *facts_json, *dump, *manifest;
 	char *validation_json; /* serialized validation object, or NULL */

@@ -65,6 +65,8 @@ struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 			       json_object_new_double(r->pull_launch_seconds));
 	json_object_object_add(pull, "transfer_seconds",
 			       json_object_new_double(r->pull_transfer_seconds));
+	json_object_object_add(pull, "launch_wait_seconds",
+			       json_object_new_double(r->pull_launch_wait_seconds));
 	json_object_object_add(o, "pull", pull);
 	struct json_object *paths = json_object_new_object();
 	json_object_object_add(paths, "dir", str_or_null(r->dir));

@@ -33,12 +33,6 @@
 #include "protocol.h"
 #include "pull.h"
 
-static void guestfs_closep(guestfs_h **g)
-{
-	if (*g)
-		guestfs_close(*g);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -410,27 +404,146 @@ static bool watchdog_stop(struct watchdog *w)
 	return w->fired;
 }
 
-static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
-			struct kl_pull_result **ret, struct kl_error **err);
+/* ---- a pull in flight: the appliance launches in a thread, possibly while the guest runs ---- */
 
-int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
+struct kl_pull {
+	struct kl_pull_options o; /* its strings are the caller's (they outlive the pull) */
+	char *tmpdir, *out, *manifest;
+	struct stat st;
+	bool device, out_created;
+	guestfs_h *g;
+	pthread_t thread;
+	bool thread_started, joined;
+	int launch_r;
+	double launch_start, launch_seconds;
+};
+
+static void *launch_main(void *arg)
+{
+	struct kl_pull *p = arg;
+	p->launch_r = launch_with_kernel(p->g, &p->o);
+	p->launch_seconds = now_s() - p->launch_start;
+	return NULL;
+}
+
+static void pull_free(struct kl_pull *p)
+{
+	if (!p)
+		return;
+	if (p->g)
+		guestfs_close(p->g);
+	if (p->tmpdir)
+		(void)kl_rm_rf(p->tmpdir);
+	free(p->tmpdir);
+	free(p->out);
+	free(p->manifest);
+	free(p);
+}
+
+int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct kl_error **err)
+{
+	if (!o->disk_path || !o->out_dir)
+		return kl_error_usage(err, EINVAL, "dump disk \"%s\" and output directory \"%s\"",
+				      o->disk_path ? o->disk_path : "(null)",
+				      o->out_dir ? o->out_dir : "(null)");
+	_cleanup_(kl_pull_abortp) struct kl_pull *p = calloc(1, sizeof(*p));
+	if (!p)
+		return kl_error_set(err, ENOMEM, "pull");
+	p->o = *o;
+	if (stat(o->disk_path, &p->st) < 0)
+		return kl_error_usage(err, errno, "dump disk \"%s\"", o->disk_path);
+	if (access(o->out_dir, W_OK) < 0)
+		return kl_error_usage(err, errno, "output directory \"%s\"", o->out_dir);
+	/* supermin walks /lib/modules even when SUPERMIN_MODULES points elsewhere. */
+	if (access("/lib/modules", F_OK) < 0)
+		return kl_error_set(
+			err, errno,
+			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	if (asprintf(&p->tmpdir, "%s/kdumplab-pull.XXXXXX", base) < 0 ||
+	    asprintf(&p->out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
+	    asprintf(&p->manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0) {
+		free(p->tmpdir);
+		p->tmpdir = NULL;
+		return kl_error_set(err, ENOMEM, "pull");
+	}
+	if (!mkdtemp(p->tmpdir)) {
+		int e = errno;
+		free(p->tmpdir);
+		p->tmpdir = NULL;
+		return kl_error_set(err, e, "cannot create a temporary directory in \"%s\"", base);
+	}
+	int r = handle_setup(o, p->tmpdir, &p->g, err);
+	if (r < 0)
+		return r;
+	/* Decided before launch: drives cannot be added later with the direct backend. */
+	p->device = !o->force_download;
+	if (p->device) {
+		uint64_t out_size = ((uint64_t)p->st.st_size + 511) & ~(uint64_t)511;
+		p->out_created = true; /* from here on, ours to remove on failure */
+		r = add_output_drive(p->g, p->out, out_size, o->disk_path, err);
+		if (r < 0)
+			return r;
+	}
+	p->launch_start = now_s();
+	if (pthread_create(&p->thread, NULL, launch_main, p) != 0)
+		return kl_error_set(err, EAGAIN, "cannot start the appliance launch thread");
+	p->thread_started = true;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+void kl_pull_abort(struct kl_pull *p)
+{
+	if (!p)
+		return;
+	if (p->thread_started && !p->joined) {
+		/* A launch cannot be interrupted through libguestfs: stop its QEMU until it
+		 * returns. */
+		for (;;) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 200 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			kill_appliance(p->tmpdir);
+			if (pthread_timedjoin_np(p->thread, NULL, &ts) == 0)
+				break;
+		}
+		p->joined = true;
+	}
+	if (p->g) {
+		guestfs_set_autosync(p->g, 0);
+		guestfs_close(p->g);
+		p->g = NULL;
+	}
+	if (p->out_created)
+		unlink(p->out);
+	pull_free(p);
+}
+
+static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
+			  struct kl_pull_result **ret, struct kl_error **err);
+
+int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadline_seconds,
+		   struct kl_pull_result **ret, struct kl_error **err)
 {
 	struct watchdog w;
 	_cleanup_error_ struct kl_error *e = NULL;
-	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	_cleanup_free_ char *tmpdir = NULL;
-	if (asprintf(&tmpdir, "%s/kdumplab-pull.XXXXXX", base) < 0)
-		return kl_error_set(err, ENOMEM, "pull");
-	if (!mkdtemp(tmpdir))
-		return kl_error_set(err, errno, "cannot create a temporary directory in \"%s\"",
-				    base);
-	if (watchdog_start(&w, tmpdir, o->deadline_seconds) < 0) {
-		(void)kl_rm_rf(tmpdir);
+	if (watchdog_start(&w, p->tmpdir, deadline_seconds) < 0) {
+		kl_pull_abort(p);
 		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
 	}
-	int r = pull_guarded(o, tmpdir, ret, &e);
-	(void)kl_rm_rf(tmpdir);
-	if (watchdog_stop(&w)) {
+	int r = finish_guarded(p, expected_dump_size, ret, &e);
+	bool fired = watchdog_stop(&w);
+	_cleanup_free_ char *disk = strdup(p->o.disk_path);
+	if (r < 0 || fired)
+		kl_pull_abort(p); /* joins the launch, removes a partial output */
+	else
+		pull_free(p);
+	if (fired) {
 		if (r >= 0) {
 			kl_pull_result_free(*ret);
 			*ret = NULL;
@@ -438,63 +551,51 @@ int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct
 		return kl_error_set(
 			err, ETIMEDOUT,
 			"the libguestfs appliance did not finish within %.0f s and was killed (disk \"%s\")",
-			o->deadline_seconds, o->disk_path);
+			deadline_seconds, disk ? disk : "?");
 	}
 	if (r < 0 && err && !*err)
 		*err = TAKE_PTR(e);
 	return r;
 }
 
-static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
-			struct kl_pull_result **ret, struct kl_error **err)
+int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err)
 {
+	struct kl_pull *p = NULL;
+	int r = kl_pull_start(o, &p, err);
+	if (r < 0)
+		return r;
+	return kl_pull_finish(p, o->expected_dump_size, o->deadline_seconds, ret, err);
+}
+
+static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
+			  struct kl_pull_result **ret, struct kl_error **err)
+{
+	const struct kl_pull_options *o = &p->o;
 	double t0 = now_s();
-	struct stat st;
-	if (!o->disk_path || stat(o->disk_path, &st) < 0)
-		return kl_error_usage(err, o->disk_path ? errno : EINVAL, "dump disk \"%s\"",
-				      o->disk_path ? o->disk_path : "(null)");
-	if (!o->out_dir || access(o->out_dir, W_OK) < 0)
-		return kl_error_usage(err, o->out_dir ? errno : EINVAL, "output directory \"%s\"",
-				      o->out_dir ? o->out_dir : "(null)");
-	/* supermin walks /lib/modules even when SUPERMIN_MODULES points elsewhere. */
-	if (access("/lib/modules", F_OK) < 0)
-		return kl_error_set(
-			err, errno,
-			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
-
 	_cleanup_(kl_pull_result_freep) struct kl_pull_result *r = calloc(1, sizeof(*r));
-	_cleanup_free_ char *out = NULL, *manifest = NULL;
-	if (!r || asprintf(&out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
-	    asprintf(&manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0)
+	if (!r)
 		return kl_error_set(err, ENOMEM, "pull");
-
-	_cleanup_(guestfs_closep) guestfs_h *g = NULL;
-	int rr = handle_setup(o, tmpdir, &g, err);
-	if (rr < 0)
-		return rr;
-	/* Decided before launch: drives cannot be added later with the direct backend. */
-	bool device = !o->force_download;
-	uint64_t out_size = ((uint64_t)st.st_size + 511) & ~(uint64_t)511;
-	if (device) {
-		rr = add_output_drive(g, out, out_size, o->disk_path, err);
-		if (rr < 0)
-			return rr;
-	}
-
-	double tl = now_s();
-	if (launch_with_kernel(g, o) < 0) {
-		unlink(out);
+	pthread_join(p->thread, NULL);
+	p->joined = true;
+	guestfs_h *g = p->g;
+	char *out = p->out;
+	bool device = p->device;
+	struct stat st = p->st;
+	r->launch_seconds = p->launch_seconds;
+	r->launch_wait_seconds = now_s() - t0;
+	if (p->launch_r < 0)
 		return gerr(g, err, "cannot launch the libguestfs appliance", o->disk_path);
-	}
-	r->launch_seconds = now_s() - tl;
+	/* Launched while the guest still wrote the disk: the appliance's kernel may hold blocks of
+	 * it read at boot (udev's probing). Drop them all before mounting; QEMU itself reads the
+	 * image through the host page cache, which the guest's QEMU wrote through. */
+	if (guestfs_blockdev_flushbufs(g, "/dev/sda") < 0 || guestfs_drop_caches(g, 3) < 0)
+		return gerr(g, err, "cannot drop the appliance's caches", o->disk_path);
 
 	uint64_t size = 0;
-	rr = inspect(g, o, r, &size, err);
-	if (rr < 0) {
-		unlink(out);
+	int rr = inspect(g, o, r, &size, err);
+	if (rr < 0)
 		return rr;
-	}
-	r->dump_size_mismatch = r->dump && o->expected_dump_size && size != o->expected_dump_size;
+	r->dump_size_mismatch = r->dump && expected_dump_size && size != expected_dump_size;
 
 	double tt = now_s();
 	r->method = "none";
@@ -532,9 +633,9 @@ static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
 		r->method = "download";
 	}
 	if (r->manifest) {
-		if (guestfs_download(g, "/" KL_MANIFEST_FILE, manifest) < 0)
+		if (guestfs_download(g, "/" KL_MANIFEST_FILE, p->manifest) < 0)
 			return gerr(g, err, "cannot download /" KL_MANIFEST_FILE, o->disk_path);
-		r->manifest_path = TAKE_PTR(manifest);
+		r->manifest_path = strdup(p->manifest);
 	}
 	/* Shut down before touching the output: QEMU flushes the writable drive on exit. With the
 	 * block map nothing was written to it and the disk is read-only, so the appliance is just
@@ -542,7 +643,7 @@ static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
 	if (n_blocks > 0) {
 		guestfs_set_autosync(g, 0);
 		guestfs_close(g);
-		g = NULL;
+		p->g = g = NULL;
 	} else if (guestfs_shutdown(g) < 0) {
 		return gerr(g, err, "cannot shut down the libguestfs appliance", o->disk_path);
 	}
@@ -567,7 +668,9 @@ static int pull_guarded(const struct kl_pull_options *o, const char *tmpdir,
 			return kl_error_set(err, errno, "cannot stat \"%s\"", out);
 		r->dump_size = (uint64_t)ost.st_size;
 		r->dump_allocated = (uint64_t)ost.st_blocks * 512;
-		r->dump_path = TAKE_PTR(out);
+		r->dump_path = strdup(out);
+		if (!r->dump_path)
+			return kl_error_set(err, ENOMEM, "pull");
 	}
 	r->seconds = now_s() - t0;
 	*ret = TAKE_PTR(r);

@@ -39,7 +39,8 @@ struct kl_pull_result {
 	size_t extents;		  /* runs copied with method "blocks" or "extents" */
 	char *block_map_rejected; /* why a block map on the disk was not used, or NULL */
 	double seconds, launch_seconds, transfer_seconds;
-	char *listing; /* ls -la of the disk root, for diagnostics */
+	double launch_wait_seconds; /* how long kl_pull_finish waited for the launch */
+	char *listing;		    /* ls -la of the disk root, for diagnostics */
 };
 
 /*
@@ -52,6 +53,25 @@ struct kl_pull_result {
  * stay set, so concurrent kl_pull() calls must agree on them.
  */
 int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct kl_error **err);
+
+/*
+ * kl_pull in two halves, so the appliance can boot while the guest still runs (under TCG its
+ * launch is as long as the guest's crash, capture and save together). kl_pull_start checks
+ * the paths, creates the output file and starts the launch in a thread (o's strings must
+ * outlive the pull; expected_dump_size and deadline_seconds are not used). The disk may still
+ * be written: kl_pull_finish drops every block the appliance cached before it mounts. Finish
+ * or abort every started pull exactly once; abort kills the appliance and removes the output.
+ */
+struct kl_pull;
+int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct kl_error **err);
+int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadline_seconds,
+		   struct kl_pull_result **ret, struct kl_error **err);
+void kl_pull_abort(struct kl_pull *p);
+static inline void kl_pull_abortp(struct kl_pull **p)
+{
+	kl_pull_abort(*p);
+	*p = NULL;
+}
 void kl_pull_result_free(struct kl_pull_result *r);
 static inline void kl_pull_result_freep(struct kl_pull_result **r)
 {

@@ -44,6 +44,23 @@ print("interrupted cell recorded in phase", c["phase"])
 PY
 [ ! -e "$work/out/cells/sysrq-1G-192M-2c/cell.json" ] || fail "an interrupted cell was journaled"
 
+# (1b) SIGINT while the capture kernel saves: the guest and the libguestfs appliance that is
+# already booting for the pull (its QEMU names the output file) both go.
+"$kl" "${args[@]}" --rerun >"$work/run1b.out" 2>"$work/run1b.err" &
+pid=$!
+wait_for "$work/run1b.err" "\] save" 120 || fail "the cell never reached save: $(cat "$work/run1b.err")"
+[ "$(qemus)" -ge 2 ] || fail "expected the guest and the appliance running during save, found $(qemus) QEMU"
+t0=$(date +%s.%N)
+kill -INT $pid
+wait $pid
+rc=$?
+echo "SIGINT in save: exit $rc after $(echo "$(date +%s.%N) - $t0" | bc) s"
+[ $rc -eq 130 ] || fail "exit status $rc after SIGINT in save, expected 130"
+[ "$(qemus)" -eq 0 ] || fail "QEMU left running after SIGINT in save: $(pgrep -af "qemu-system.*$work")"
+for d in /tmp/kdumplab-pull.*; do
+	[ -d "$d" ] && pgrep -f "$d" >/dev/null && fail "an appliance of $d still runs"
+done
+
 # (2) SIGKILL while the guest runs: the domain survives the lab ...
 "$kl" "${args[@]}" --rerun >"$work/run2.out" 2>"$work/run2.err" &
 pid=$!
