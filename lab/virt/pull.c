@@ -414,15 +414,24 @@ struct kl_pull {
 	guestfs_h *g;
 	pthread_t thread;
 	bool thread_started, joined;
-	int launch_r;
+	int launch_r, launch_errno;
+	char *launch_error; /* libguestfs' words on a failed launch (its errors are per thread) */
 	double launch_start, launch_seconds;
 };
 
 static void *launch_main(void *arg)
 {
 	struct kl_pull *p = arg;
+	/* libguestfs keeps the error handler and the last error per thread: without this, the
+	 * default handler would print a failed (or aborted) launch on stderr. */
+	guestfs_set_error_handler(p->g, NULL, NULL);
 	p->launch_r = launch_with_kernel(p->g, &p->o);
 	p->launch_seconds = now_s() - p->launch_start;
+	if (p->launch_r < 0) {
+		const char *m = guestfs_last_error(p->g);
+		p->launch_error = strdup(m ? m : "unknown libguestfs error");
+		p->launch_errno = guestfs_last_errno(p->g);
+	}
 	return NULL;
 }
 
@@ -437,6 +446,7 @@ static void pull_free(struct kl_pull *p)
 	free(p->tmpdir);
 	free(p->out);
 	free(p->manifest);
+	free(p->launch_error);
 	free(p);
 }
 
@@ -583,8 +593,13 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 	struct stat st = p->st;
 	r->launch_seconds = p->launch_seconds;
 	r->launch_wait_seconds = now_s() - t0;
-	if (p->launch_r < 0)
-		return gerr(g, err, "cannot launch the libguestfs appliance", o->disk_path);
+	if (p->launch_r < 0) {
+		int code = p->launch_errno > 0 ? p->launch_errno : EIO;
+		kl_error_set(err, code,
+			     "cannot launch the libguestfs appliance on dump disk \"%s\": %s",
+			     o->disk_path, p->launch_error ? p->launch_error : "?");
+		return -code;
+	}
 	/* Launched while the guest still wrote the disk: the appliance's kernel may hold blocks of
 	 * it read at boot (udev's probing). Drop them all before mounting; QEMU itself reads the
 	 * image through the host page cache, which the guest's QEMU wrote through. */
