@@ -98,9 +98,17 @@ void kl_cell_result_free(struct kl_cell_result *r)
 
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
 {
-	char ck[64] = "";
+	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
 	char *s;
 
+	/* The loader adds it, decoded, at the end of the capture kernel's command line. */
+	if (spec->capture_append) {
+		int n = snprintf(append, sizeof(append), " kdumplab.capture_append=");
+		if (kl_value_encode(spec->capture_append, strlen(spec->capture_append), append + n,
+				    sizeof(append) - (size_t)n) < 0)
+			return kl_error_usage(err, 0, "cell \"%s\": capture_append is too long",
+					      spec->id);
+	}
 	/* crashkernel=0 is left out entirely: the "no reservation" cell is a kernel without one. */
 	if (spec->crashkernel)
 		snprintf(ck, sizeof(ck), " crashkernel=%" PRIu64 "M", spec->crashkernel >> 20);
@@ -112,8 +120,8 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 	 */
 	if (asprintf(&s,
 		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s kdumplab.scenario=%s "
-		     "kdumplab.disk=%s",
-		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL) < 0)
+		     "kdumplab.disk=%s%s",
+		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL, append) < 0)
 		return kl_error_set(err, ENOMEM, "command line");
 	*ret = s;
 	return 0;

@@ -102,6 +102,7 @@ enum {
 	OPT_CRASH,
 	OPT_SCENARIO,
 	OPT_EXPECT,
+	OPT_CAPTURE_APPEND,
 	OPT_CONNECT,
 	OPT_OUTPUT,
 	OPT_CACHE,
@@ -121,6 +122,8 @@ static const struct option options[] = { { "kernel", required_argument, NULL, OP
 					 { "crashkernel", required_argument, NULL, OPT_CRASH },
 					 { "scenario", required_argument, NULL, OPT_SCENARIO },
 					 { "expect", required_argument, NULL, OPT_EXPECT },
+					 { "capture-append", required_argument, NULL,
+					   OPT_CAPTURE_APPEND },
 					 { "connect", required_argument, NULL, OPT_CONNECT },
 					 { "output", required_argument, NULL, OPT_OUTPUT },
 					 { "cache", required_argument, NULL, OPT_CACHE },
@@ -186,6 +189,9 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 		case OPT_EXPECT:
 			a->cell.expect = optarg, a->cell_given = true;
 			break;
+		case OPT_CAPTURE_APPEND:
+			a->cell.capture_append = optarg, a->cell_given = true;
+			break;
 		case OPT_CONNECT:
 			if (a->n_uris >= 16)
 				return kl_error_usage(err, 0, "--connect given more than 16 times");
@@ -237,7 +243,8 @@ static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error
 		}
 		case 'h':
 			printf("kdumplab run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE]\n"
-			       "             [--scenario NAME] [--expect pass|fail/CAUSE] [--connect URI]... [--output DIR]\n"
+			       "             [--scenario NAME] [--expect pass|fail/CAUSE] [--capture-append ARGS]\n"
+			       "             [--connect URI]... [--output DIR]\n"
 			       "             [--cache DIR] [--state DIR] [--jobs N] [--rerun] [--keep-disks] [--tcg]\n"
 			       "             [--timeout-scale F] [--retries N] [--quiet]\n");
 			exit(0);

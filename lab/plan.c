@@ -9,10 +9,10 @@
 #define PLAN_MAX_CELLS 4096
 #define MAX_VALUES     64
 
-static const char *const plan_keys[] = { "kernel",	"memory",   "vcpus",
-					 "crashkernel", "scenario", "expect" };
+static const char *const plan_keys[] = { "kernel",   "memory", "vcpus",		"crashkernel",
+					 "scenario", "expect", "capture_append" };
 #define N_KEYS	  ELEMENTSOF(plan_keys)
-#define KEYS_HELP "kernel, memory, vcpus, crashkernel, scenario, expect"
+#define KEYS_HELP "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append"
 
 /* One section's raw values: for each key, a list of strings (a list only in a matrix). */
 struct section {
@@ -36,6 +36,7 @@ void kl_cell_spec_clear(struct kl_cell_spec *c)
 	free(c->kernel);
 	free(c->scenario);
 	free(c->expect);
+	free(c->capture_append);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -46,7 +47,9 @@ int kl_cell_spec_copy(struct kl_cell_spec *dst, const struct kl_cell_spec *src)
 	dst->kernel = strdup(src->kernel ? src->kernel : KL_DEFAULT_KERNEL);
 	dst->scenario = strdup(src->scenario ? src->scenario : KL_DEFAULT_SCENARIO);
 	dst->expect = strdup(src->expect ? src->expect : "pass");
-	if ((src->id && !dst->id) || !dst->kernel || !dst->scenario || !dst->expect) {
+	dst->capture_append = src->capture_append ? strdup(src->capture_append) : NULL;
+	if ((src->id && !dst->id) || !dst->kernel || !dst->scenario || !dst->expect ||
+	    (src->capture_append && !dst->capture_append)) {
 		kl_cell_spec_clear(dst);
 		return -ENOMEM;
 	}
@@ -110,6 +113,20 @@ int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 		return kl_error_usage(err, 0,
 				      "cell \"%s\": vcpus \"%u\" out of range; expected 1 to 64",
 				      c->id, c->vcpus);
+	if (c->capture_append) {
+		size_t n = strlen(c->capture_append);
+		for (size_t i = 0; i < n; i++)
+			if (c->capture_append[i] < 0x20 || c->capture_append[i] > 0x7e)
+				return kl_error_usage(
+					err, 0,
+					"cell \"%s\": capture_append has byte 0x%02x at %zu; expected printable ASCII",
+					c->id, (unsigned char)c->capture_append[i], i);
+		if (n == 0 || n > KL_CAPTURE_APPEND_MAX)
+			return kl_error_usage(
+				err, 0,
+				"cell \"%s\": capture_append is %zu bytes; expected 1 to %d", c->id,
+				n, KL_CAPTURE_APPEND_MAX);
+	}
 	if (c->expect && !streq(c->expect, "pass") && !startswith(c->expect, "fail/") &&
 	    !startswith(c->expect, "error/"))
 		return kl_error_usage(
@@ -191,6 +208,7 @@ static int add_cell(struct parser *ps, const size_t *pick, const char *id, struc
 	c.kernel = (char *)(v[0] ? v[0] : KL_DEFAULT_KERNEL);
 	c.scenario = (char *)(v[4] ? v[4] : KL_DEFAULT_SCENARIO);
 	c.expect = (char *)(v[5] ? v[5] : "pass");
+	c.capture_append = (char *)v[6];
 	if (!v[1])
 		return kl_error_usage(
 			err, 0,

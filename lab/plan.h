@@ -5,7 +5,8 @@
  * A plan file is INI-like. `[defaults]` sets keys for every later section, `[cell NAME]` is one
  * cell, `[matrix NAME]` takes comma-separated lists and expands to their cartesian product
  * (cell ids NAME-<memory>-<crashkernel>-..., only the varying keys named). Keys: kernel,
- * memory, vcpus, crashkernel, scenario, expect ("pass" or "fail/<cause>"). `#` starts a comment.
+ * memory, vcpus, crashkernel, scenario, expect ("pass" or "fail/<cause>"), capture_append
+ * (arguments added to the capture kernel's command line). `#` starts a comment.
  */
 #pragma once
 
@@ -22,7 +23,8 @@ struct kl_cell_spec {
 	unsigned vcpus;
 	uint64_t crashkernel; /* bytes, 0 = no crashkernel= on the command line */
 	char *scenario;
-	char *expect; /* "pass" or "fail/<cause>" */
+	char *expect;	      /* "pass" or "fail/<cause>" */
+	char *capture_append; /* extra capture kernel arguments (printable ASCII), or NULL */
 };
 
 struct kl_plan {
@@ -31,8 +33,9 @@ struct kl_plan {
 	struct kl_cell_spec *cells;
 };
 
-#define KL_DEFAULT_KERNEL   "debian:bookworm"
-#define KL_DEFAULT_SCENARIO "sysrq"
+#define KL_DEFAULT_KERNEL     "debian:bookworm"
+#define KL_DEFAULT_SCENARIO   "sysrq"
+#define KL_CAPTURE_APPEND_MAX 256 /* bytes; the loader decodes it into a 4 KiB buffer */
 
 int kl_plan_parse_file(const char *path, struct kl_plan **ret, struct kl_error **err);
 int kl_plan_parse_string(const char *text, const char *source, struct kl_plan **ret,

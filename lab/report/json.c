@@ -34,6 +34,7 @@ struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 	json_object_object_add(o, "vcpus", json_object_new_int((int)s->vcpus));
 	add_size(o, "crashkernel", s->crashkernel);
 	json_object_object_add(o, "scenario", json_object_new_string(s->scenario));
+	json_object_object_add(o, "capture_append", str_or_null(s->capture_append));
 	json_object_object_add(o, "expect", json_object_new_string(s->expect));
 	json_object_object_add(o, "verdict", json_object_new_string(kl_verdict_name(r->verdict)));
 	json_object_object_add(o, "cause", str_or_null(r->cause));

@@ -44,8 +44,10 @@ expect_usage "garbage local kernel" "$work/vmlinuz" run --kernel "local:$work/vm
 expect_usage "images without kernel" '--kernel' images --cache "$work/cache"
 expect_usage "plan and options" 'both given' run "$work/typo.plan" --memory 1G $common
 expect_usage "vcpus 0" '"0"' run --vcpus 0 $common
+expect_usage "retries 6" '--retries "6"' run --retries 6 $common
+expect_usage "capture-append control byte" 'byte 0x0a' run --capture-append "$(printf 'a\nb')" $common
 # Needs Debian's archive (the package lists), like every debian: kernel.
 expect_usage "package that does not exist" 'linux-image-0.0.0-0-cloud-amd64-unsigned' run --kernel debian:bookworm:linux-image-0.0.0-0-cloud-amd64-unsigned $common
 
-echo "1..15"
+echo "1..17"
 [ "$failures" -eq 0 ]

@@ -190,6 +190,36 @@ START_TEST(cell_cmdline_golden)
 	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
 	ck_assert_ptr_null(strstr(s, "crashkernel"));
 	free(s);
+	/* capture_append travels encoded (one token) for the loader to add, decoded, at the end */
+	c.capture_append = (char *)"rdinit=/no such nr_cpus=1 100%";
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_str_eq(s,
+			 "console=ttyS0,115200 panic=-1 printk.devkmsg=on kdumplab.scenario=sysrq "
+			 "kdumplab.disk=kdumplab-dump "
+			 "kdumplab.capture_append=rdinit=/no%20such%20nr_cpus=1%20100%25");
+	free(s);
+}
+END_TEST
+
+START_TEST(plan_capture_append)
+{
+	struct kl_plan *p =
+		parse_ok("[cell a]\nmemory = 1G\ncapture_append = rdinit=/nope  nr_cpus=1\n"
+			 "[cell b]\nmemory = 1G\n");
+	ck_assert_str_eq(p->cells[0].capture_append, "rdinit=/nope  nr_cpus=1");
+	ck_assert_ptr_null(p->cells[1].capture_append);
+	kl_plan_free(p);
+	char long_[400];
+	memset(long_, 'x', sizeof(long_) - 1);
+	long_[sizeof(long_) - 1] = 0;
+	char text[512];
+	snprintf(text, sizeof(text), "[cell a]\nmemory = 1G\ncapture_append = %s\n", long_);
+	char *m = parse_err(text);
+	ck_assert_msg(strstr(m, "capture_append is 399 bytes; expected 1 to 256"), "%s", m);
+	free(m);
+	m = parse_err("[cell a]\nmemory = 1G\ncapture_append = a\tb\n");
+	ck_assert_msg(strstr(m, "byte 0x09"), "%s", m);
+	free(m);
 }
 END_TEST
 
@@ -198,6 +228,7 @@ int main(void)
 	Suite *s = suite_create("plan");
 	TCase *t = tcase_create("all");
 	tcase_add_test(t, size_parse_units);
+	tcase_add_test(t, plan_capture_append);
 	tcase_add_test(t, size_parse_bad);
 	tcase_add_test(t, size_format_roundtrip);
 	tcase_add_test(t, plan_cells_and_defaults);
