@@ -1,6 +1,6 @@
 #!/bin/sh
 # Integration: scenarios/failures.plan — each cell must end with its own cause (load-failed,
-# capture-oom, capture-panic), with the deciding console line, and nothing on stderr but the
+# capture-oom, capture-panic, saver-failed), with the deciding console line, and nothing on stderr but the
 # lab's own notices (an aborted libguestfs launch must not print). usage: failure-causes.sh KDUMPLAB SOURCE_ROOT
 set -u
 work=$(mktemp -d /tmp/kdumplab-fail.XXXXXX)
@@ -13,7 +13,8 @@ import json, sys
 cells = {c["id"]: c for c in json.load(open(sys.argv[1]))["cells"]}
 want = {"reservation-too-small": ("load-failed", "EADDRNOTAVAIL"),
         "capture-oom": ("capture-oom", "oom-kill"),
-        "capture-panic": ("capture-panic", "Kernel panic - not syncing: VFS: Unable to mount root fs")}
+        "capture-panic": ("capture-panic", "Kernel panic - not syncing: VFS: Unable to mount root fs"),
+        "saver-no-disk": ("saver-failed", "step=find-disk errno=19 errname=ENODEV")}
 for cid, (cause, line) in want.items():
     c = cells[cid]
     print(cid, c["verdict"], c["cause"], c["decisive_lines"][:1])
