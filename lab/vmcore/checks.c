@@ -225,16 +225,16 @@ static int check_load_align(struct ctx *c, struct kl_check_result *r)
 
 /* ---- notes (invariants 18-21) ---- */
 
-static int check_notes_parse(struct ctx *c, struct kl_check_result *r)
+int kl_check_notes_parse(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_notes)
 		return FAIL(r, "%s", d->notes_error ? d->notes_error : "notes unreadable");
-	return PASS(r, "%zu notes fill the %" PRIu64 "-byte PT_NOTE exactly", d->n_notes,
+	return PASS(r, "%zu notes fill the %" PRIu64 "-byte note area exactly", d->n_notes,
 		    d->note_len);
 }
 
-static int check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
+int kl_check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const struct kl_note *n = d->vmcoreinfo_note;
@@ -247,7 +247,7 @@ static int check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
 		     n->type, n->descsz, KL_VMCOREINFO_MAX);
 }
 
-static int check_prstatus_size(struct ctx *c, struct kl_check_result *r)
+int kl_check_prstatus_size(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	size_t n = 0;
@@ -265,13 +265,17 @@ static int check_prstatus_size(struct ctx *c, struct kl_check_result *r)
 	return PASS(r, "%zu \"CORE\" NT_PRSTATUS notes of %d bytes", n, KL_X86_64_PRSTATUS_SIZE);
 }
 
-static int check_prstatus_count(struct ctx *c, struct kl_check_result *r)
+size_t kl_dump_count_prstatus(const struct kl_dump *d)
 {
-	const struct kl_dump *d = c->d;
 	size_t n = 0;
 	for (size_t i = 0; i < d->n_notes; i++)
-		if (kl_note_is(&d->notes[i], "CORE", NT_PRSTATUS))
-			n++;
+		n += kl_note_is(&d->notes[i], "CORE", NT_PRSTATUS);
+	return n;
+}
+
+int kl_check_prstatus_count(struct ctx *c, struct kl_check_result *r)
+{
+	size_t n = kl_dump_count_prstatus(c->d);
 	if (c->expected_cpus <= 0)
 		return SKIP(r, "%zu NT_PRSTATUS notes; the number of CPUs online is unknown", n);
 	/* Fewer means a CPU did not answer the crash NMI (or was offline): still wrong here. */
@@ -282,7 +286,7 @@ static int check_prstatus_count(struct ctx *c, struct kl_check_result *r)
 
 /* ---- VMCOREINFO (invariants 25-28) ---- */
 
-static int check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r)
+int kl_check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_vmcoreinfo)
@@ -296,7 +300,7 @@ const struct kl_loader_facts *kl_check_facts(const struct ctx *c)
 	return c->in && c->in->facts ? &c->in->facts->loader : NULL;
 }
 
-static int check_osrelease(struct ctx *c, struct kl_check_result *r)
+int kl_check_osrelease(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "OSRELEASE");
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -308,7 +312,7 @@ static int check_osrelease(struct ctx *c, struct kl_check_result *r)
 		     l->uname_r);
 }
 
-static int parse_dec(const char *s, uint64_t *ret)
+int kl_check_parse_dec(const char *s, uint64_t *ret)
 {
 	if (!s || !*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
 		return -EINVAL;
@@ -316,14 +320,14 @@ static int parse_dec(const char *s, uint64_t *ret)
 	return 0;
 }
 
-static int check_pagesize(struct ctx *c, struct kl_check_result *r)
+int kl_check_pagesize(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "PAGESIZE");
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	uint64_t ps;
 	if (!v)
 		return FAIL(r, "VMCOREINFO has no PAGESIZE");
-	if (parse_dec(v, &ps) < 0)
+	if (kl_check_parse_dec(v, &ps) < 0)
 		return FAIL(r, "PAGESIZE=%s is not a decimal number", v);
 	if (!l || l->page_size < 0)
 		return CHECK(r, ps == 4096, "PAGESIZE=%s, expected 4096 on x86_64", v);
@@ -331,7 +335,7 @@ static int check_pagesize(struct ctx *c, struct kl_check_result *r)
 		     "PAGESIZE=%s, the first kernel's page size is %" PRId64, v, l->page_size);
 }
 
-static int check_crashtime(struct ctx *c, struct kl_check_result *r)
+int kl_check_crashtime(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
 	uint64_t t;
@@ -339,19 +343,19 @@ static int check_crashtime(struct ctx *c, struct kl_check_result *r)
 		return FAIL(
 			r,
 			"VMCOREINFO has no CRASHTIME: not written by a kernel crash (a QEMU dump?)");
-	if (parse_dec(v, &t) < 0)
+	if (kl_check_parse_dec(v, &t) < 0)
 		return FAIL(r, "CRASHTIME=%s is not decimal seconds", v);
 	return PASS(r, "CRASHTIME=%s", v);
 }
 
-static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
+int kl_check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	unsigned before = c->in && c->in->crashtime_before ? c->in->crashtime_before : 10;
 	unsigned after = c->in && c->in->crashtime_after ? c->in->crashtime_after : 600;
 	uint64_t t;
-	if (!v || parse_dec(v, &t) < 0)
+	if (!v || kl_check_parse_dec(v, &t) < 0)
 		return SKIP(r, "no usable CRASHTIME (see vmcoreinfo.crashtime)");
 	if (!l || l->trigger_time < 0)
 		return SKIP(r, "CRASHTIME=%s; the trigger time is unknown", v);
@@ -364,7 +368,7 @@ static int check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 
 int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret)
 {
-	return parse_dec(kl_vmcoreinfo_get(c->d->vmcoreinfo, key), ret);
+	return kl_check_parse_dec(kl_vmcoreinfo_get(c->d->vmcoreinfo, key), ret);
 }
 
 /*
@@ -379,7 +383,7 @@ int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret)
 	if (!v)
 		return -EINVAL;
 	bool neg = v[0] == '-';
-	if (parse_dec(neg ? v + 1 : v, &mag) < 0 || mag > (uint64_t)INT64_MAX)
+	if (kl_check_parse_dec(neg ? v + 1 : v, &mag) < 0 || mag > (uint64_t)INT64_MAX)
 		return -EINVAL;
 	*ret = neg ? (uint64_t)0 - mag : mag;
 	return 0;
@@ -525,15 +529,15 @@ static const struct check checks[] = {
 	{ "phdr.load-filesz", E, NEED_PHDRS, kl_check_load_filesz },
 	{ "phdr.load-order", E, NEED_NOTE_SEG, kl_check_load_order },
 	{ "phdr.file-size", E, NEED_NOTE_SEG, kl_check_file_size },
-	{ "notes.parse", E, NEED_NOTE_SEG, check_notes_parse },
-	{ "notes.vmcoreinfo", E, NEED_NOTES, check_vmcoreinfo_note },
-	{ "notes.prstatus-size", E, NEED_NOTES, check_prstatus_size },
-	{ "notes.prstatus-count", E, NEED_NOTES, check_prstatus_count },
-	{ "vmcoreinfo.parse", E, NEED_VMCOREINFO_NOTE, check_vmcoreinfo_parse },
-	{ "vmcoreinfo.osrelease", E, NEED_VMCOREINFO, check_osrelease },
-	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, check_pagesize },
-	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, check_crashtime },
-	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, check_crashtime_window },
+	{ "notes.parse", E, NEED_NOTE_SEG, kl_check_notes_parse },
+	{ "notes.vmcoreinfo", E, NEED_NOTES, kl_check_vmcoreinfo_note },
+	{ "notes.prstatus-size", E, NEED_NOTES, kl_check_prstatus_size },
+	{ "notes.prstatus-count", E, NEED_NOTES, kl_check_prstatus_count },
+	{ "vmcoreinfo.parse", E, NEED_VMCOREINFO_NOTE, kl_check_vmcoreinfo_parse },
+	{ "vmcoreinfo.osrelease", E, NEED_VMCOREINFO, kl_check_osrelease },
+	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, kl_check_pagesize },
+	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, kl_check_crashtime },
+	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, kl_check_crashtime_window },
 	{ "vmcoreinfo.build-id", E, NEED_VMCOREINFO, check_build_id },
 	{ "vmcoreinfo.keys", E, NEED_VMCOREINFO, check_keys },
 	{ "vmcoreinfo.symbols", E, NEED_VMCOREINFO, check_symbols },
@@ -622,11 +626,9 @@ void kl_validation_free(struct kl_validation *v)
 	free(v);
 }
 
-static int collect_prstatus(struct kl_validation *v, const struct kl_dump *d)
+int kl_validation_collect_prstatus(struct kl_validation *v, const struct kl_dump *d)
 {
-	size_t n = 0;
-	for (size_t i = 0; d->have_notes && i < d->n_notes; i++)
-		n += kl_note_is(&d->notes[i], "CORE", NT_PRSTATUS);
+	size_t n = d && d->have_notes ? kl_dump_count_prstatus(d) : 0;
 	if (n == 0)
 		return 0;
 	v->prstatus = calloc(n, sizeof(*v->prstatus));
@@ -648,7 +650,7 @@ static int collect_prstatus(struct kl_validation *v, const struct kl_dump *d)
 	return 0;
 }
 
-static int expected_cpus(const struct kl_validate_input *in)
+int kl_validate_expected_cpus(const struct kl_validate_input *in)
 {
 	if (!in)
 		return 0;
@@ -660,7 +662,7 @@ static int expected_cpus(const struct kl_validate_input *in)
 	return 0;
 }
 
-static void ctx_done(struct ctx *c)
+void kl_check_ctx_done(struct ctx *c)
 {
 	kl_mem_free(c->mem);
 	free(c->mem_error);
@@ -671,7 +673,7 @@ static void ctx_done(struct ctx *c)
 		regfree(&c->expect_re);
 }
 
-static char *error_text(struct kl_error *e, const char *fallback)
+char *kl_check_error_text(struct kl_error *e, const char *fallback)
 {
 	return strdup(e && e->msg ? e->msg : fallback);
 }
@@ -690,7 +692,7 @@ static int derive(struct ctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		c->mem_error = error_text(e, "cannot map the dump's memory");
+		c->mem_error = kl_check_error_text(e, "cannot map the dump's memory");
 		return c->mem_error ? 0 : -ENOMEM;
 	}
 	r = kl_printk_extract(c->mem, c->d->vmcoreinfo, &c->log, &e);
@@ -698,7 +700,7 @@ static int derive(struct ctx *c)
 		return r;
 	if (r < 0) {
 		c->log_unsupported = r == -EOPNOTSUPP;
-		c->log_error = error_text(e, "cannot extract the kernel log");
+		c->log_error = kl_check_error_text(e, "cannot extract the kernel log");
 		if (!c->log_error)
 			return -ENOMEM;
 		kl_error_freep(&e);
@@ -707,13 +709,13 @@ static int derive(struct ctx *c)
 	if (r == -ENOMEM)
 		return r;
 	c->have_uts = r == 0;
-	if (r < 0 && !(c->uts_error = error_text(e, "cannot read init_uts_ns")))
+	if (r < 0 && !(c->uts_error = kl_check_error_text(e, "cannot read init_uts_ns")))
 		return -ENOMEM;
 	return 0;
 }
 
 /* The expected crash: --expect-panic, else the facts' scenario from the catalogue. */
-static int setup_expect(struct ctx *c, struct kl_error **err)
+int kl_check_setup_expect(struct ctx *c, struct kl_error **err)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	if (c->in && c->in->expect_panic) {
@@ -749,7 +751,7 @@ static bool is_crash_check(const struct kl_check_result *x)
 	return startswith(x->id, "crash.");
 }
 
-static bool only_crash_failed(const struct kl_validation *v)
+bool kl_validation_only_crash_failed(const struct kl_validation *v)
 {
 	bool any = false;
 	for (size_t i = 0; i < v->n_results; i++) {
@@ -803,16 +805,18 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 	v->results = calloc(ELEMENTSOF(checks), sizeof(*v->results));
 	if (!v->results)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	struct ctx c = {
-		.d = d, .in = in, .expected_cpus = expected_cpus(in), .err = err, .nonce_idx = -1
-	};
-	r = setup_expect(&c, err);
+	struct ctx c = { .d = d,
+			 .in = in,
+			 .expected_cpus = kl_validate_expected_cpus(in),
+			 .err = err,
+			 .nonce_idx = -1 };
+	r = kl_check_setup_expect(&c, err);
 	if (r == 0 && derive(&c) < 0)
 		r = kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 	if (r == 0)
 		r = run_checks(&c, v, dump_path, err);
 	if (r < 0) {
-		ctx_done(&c);
+		kl_check_ctx_done(&c);
 		return r;
 	}
 
@@ -820,10 +824,10 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 	for (size_t i = 0; i < d->n_phdrs; i++)
 		v->n_load += d->phdrs[i].p_type == PT_LOAD;
 	v->layout = c.makedumpfile_elf ? "makedumpfile-elf" : "proc-vmcore";
-	v->wrong_crash = only_crash_failed(v);
+	v->wrong_crash = kl_validation_only_crash_failed(v);
 	v->log = TAKE_PTR(c.log);
-	ctx_done(&c);
-	if (collect_prstatus(v, d) < 0)
+	kl_check_ctx_done(&c);
+	if (kl_validation_collect_prstatus(v, d) < 0)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 	v->vmcoreinfo = TAKE_PTR(d->vmcoreinfo);
 	*ret = TAKE_PTR(v);

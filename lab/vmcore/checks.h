@@ -68,6 +68,33 @@ int kl_check_manifest_size(const struct kl_validate_input *in, uint64_t file_siz
 int kl_check_manifest_hash(const struct kl_validate_input *in, int fd, const char *path,
 			   const char *what, struct kl_check_result *r, struct kl_error **err);
 int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret);
+
+/* Shared by the ELF (checks.c) and kdump-compressed (kdump-checks.c) validators: the notes and
+ * VMCOREINFO checks read only c->d (the notes' kl_dump) and c->in. */
+int kl_check_notes_parse(struct ctx *c, struct kl_check_result *r);
+int kl_check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r);
+int kl_check_prstatus_size(struct ctx *c, struct kl_check_result *r);
+int kl_check_prstatus_count(struct ctx *c, struct kl_check_result *r);
+int kl_check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r);
+int kl_check_osrelease(struct ctx *c, struct kl_check_result *r);
+int kl_check_pagesize(struct ctx *c, struct kl_check_result *r);
+int kl_check_crashtime(struct ctx *c, struct kl_check_result *r);
+int kl_check_crashtime_window(struct ctx *c, struct kl_check_result *r);
+/* --expect-panic compiled, else the facts' scenario from the catalogue. */
+int kl_check_setup_expect(struct ctx *c, struct kl_error **err);
+/* CPUs the dump must have notes for: --cpus, else the facts; 0 when unknown. */
+int kl_validate_expected_cpus(const struct kl_validate_input *in);
+size_t kl_dump_count_prstatus(const struct kl_dump *d);
+/* v->prstatus from d's NT_PRSTATUS notes (none when d has no notes); -ENOMEM. */
+int kl_validation_collect_prstatus(struct kl_validation *v, const struct kl_dump *d);
+/* Every failed error-severity check is a crash.* one (the dump is sound but not ours). */
+bool kl_validation_only_crash_failed(const struct kl_validation *v);
+/* A decimal number of up to 19 digits, nothing else; -EINVAL otherwise (or for NULL). */
+int kl_check_parse_dec(const char *s, uint64_t *ret);
+/* Free what the checks derived into c (memory, log, uts errors, the compiled regex). */
+void kl_check_ctx_done(struct ctx *c);
+/* strdup of e's message, or of fallback. */
+char *kl_check_error_text(struct kl_error *e, const char *fallback);
 /* A signed NUMBER(...) value (decimal, optional '-'), as its two's complement. */
 int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret);
 

@@ -43,11 +43,8 @@ enum need {
 
 struct kctx {
 	/* crash.c's context: d is the notes' struct kl_dump; mem, log, uts, expect as there */
-	struct ctx base;
+	struct ctx base; /* base.in, base.expected_cpus, base.err: the run's input and error */
 	struct kl_kdump *k;
-	const struct kl_validate_input *in;
-	int expected_cpus;
-	struct kl_error **err;
 };
 
 struct kcheck {
@@ -57,22 +54,9 @@ struct kcheck {
 	int (*run)(struct kctx *c, struct kl_check_result *r);
 };
 
-static const struct kl_loader_facts *loader_facts(const struct kctx *c)
-{
-	return c->in && c->in->facts ? &c->in->facts->loader : NULL;
-}
-
 static const struct kl_vmcoreinfo *vmcoreinfo(const struct kctx *c)
 {
 	return c->k->notes && c->k->notes->have_vmcoreinfo ? c->k->notes->vmcoreinfo : NULL;
-}
-
-static int parse_dec(const char *s, uint64_t *ret)
-{
-	if (!s || !*s || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
-		return -EINVAL;
-	*ret = strtoull(s, NULL, 10);
-	return 0;
 }
 
 static uint64_t divideup(uint64_t x, uint64_t y)
@@ -124,7 +108,7 @@ static int check_block_size(struct kctx *c, struct kl_check_result *r)
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "PAGESIZE");
 	if (k->header_error)
 		return FAIL(r, "%s", k->header_error);
-	if (v && parse_dec(v, &ps) == 0)
+	if (v && kl_check_parse_dec(v, &ps) == 0)
 		src = "VMCOREINFO PAGESIZE";
 	return CHECK(r, (uint64_t)k->h.block_size == ps, "block_size %" PRId32 ", %s is %" PRIu64,
 		     k->h.block_size, src, ps);
@@ -212,65 +196,27 @@ static int check_note_area(struct kctx *c, struct kl_check_result *r)
 
 static int check_notes_parse(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_dump *d = c->k->notes;
-	if (!d->have_notes)
-		return FAIL(r, "%s", d->notes_error ? d->notes_error : "notes unreadable");
-	return PASS(r, "%zu notes fill the %" PRIu64 "-byte note area exactly", d->n_notes,
-		    d->note_len);
+	return kl_check_notes_parse(&c->base, r);
 }
 
 static int check_vmcoreinfo_note(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_dump *d = c->k->notes;
-	const struct kl_note *n = d->vmcoreinfo_note;
-	if (d->n_vmcoreinfo_notes != 1)
-		return FAIL(r, "%zu \"VMCOREINFO\" notes, expected exactly 1",
-			    d->n_vmcoreinfo_notes);
-	return CHECK(r, n->type == 0 && n->descsz > 0 && n->descsz <= KL_VMCOREINFO_MAX,
-		     "one \"VMCOREINFO\" note: n_type %" PRIu32 " (expected 0), n_descsz %" PRIu32
-		     " (expected 1..%d)",
-		     n->type, n->descsz, KL_VMCOREINFO_MAX);
-}
-
-static size_t count_prstatus(const struct kl_dump *d)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < d->n_notes; i++)
-		n += kl_note_is(&d->notes[i], "CORE", NT_PRSTATUS);
-	return n;
+	return kl_check_vmcoreinfo_note(&c->base, r);
 }
 
 static int check_prstatus_size(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_dump *d = c->k->notes;
-	size_t n = 0;
-	for (size_t i = 0; i < d->n_notes; i++) {
-		const struct kl_note *x = &d->notes[i];
-		if (!kl_note_is(x, "CORE", NT_PRSTATUS))
-			continue;
-		n++;
-		if (x->descsz != KL_X86_64_PRSTATUS_SIZE)
-			return FAIL(r,
-				    "NT_PRSTATUS note %zu at file offset %#" PRIx64
-				    ": n_descsz %" PRIu32 ", expected %d (x86_64 elf_prstatus)",
-				    n - 1, x->offset, x->descsz, KL_X86_64_PRSTATUS_SIZE);
-	}
-	return PASS(r, "%zu \"CORE\" NT_PRSTATUS notes of %d bytes", n, KL_X86_64_PRSTATUS_SIZE);
+	return kl_check_prstatus_size(&c->base, r);
 }
 
 static int check_prstatus_count(struct kctx *c, struct kl_check_result *r)
 {
-	size_t n = count_prstatus(c->k->notes);
-	if (c->expected_cpus <= 0)
-		return SKIP(r, "%zu NT_PRSTATUS notes; the number of CPUs online is unknown", n);
-	return CHECK(r, n == (size_t)c->expected_cpus,
-		     "%zu NT_PRSTATUS notes, expected %d (CPUs online at the crash)", n,
-		     c->expected_cpus);
+	return kl_check_prstatus_count(&c->base, r);
 }
 
 static int check_nr_cpus(struct kctx *c, struct kl_check_result *r)
 {
-	size_t n = count_prstatus(c->k->notes);
+	size_t n = kl_dump_count_prstatus(c->k->notes);
 	int32_t nr = c->k->h.nr_cpus;
 	return CHECK(r, nr >= 0 && (size_t)nr == n,
 		     "nr_cpus %" PRId32 ", the notes hold %zu NT_PRSTATUS", nr, n);
@@ -300,74 +246,34 @@ static int check_kdump_vmcoreinfo(struct kctx *c, struct kl_check_result *r)
 
 static int check_vmcoreinfo_parse(struct kctx *c, struct kl_check_result *r)
 {
-	const struct kl_dump *d = c->k->notes;
-	if (!d->have_vmcoreinfo)
-		return FAIL(r, "%s", d->vmcoreinfo_error ? d->vmcoreinfo_error : "unparsable");
-	return PASS(r, "%zu KEY=value lines in %" PRIu32 " bytes", d->vmcoreinfo->n_entries,
-		    d->vmcoreinfo_note->descsz);
+	return kl_check_vmcoreinfo_parse(&c->base, r);
 }
 
 static int check_osrelease(struct kctx *c, struct kl_check_result *r)
 {
-	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "OSRELEASE");
-	const struct kl_loader_facts *l = loader_facts(c);
-	if (!v)
-		return FAIL(r, "VMCOREINFO has no OSRELEASE");
-	if (!l || !l->uname_r)
-		return SKIP(r, "OSRELEASE=%s; the first kernel's uname -r is unknown", v);
-	return CHECK(r, streq(v, l->uname_r), "OSRELEASE=%s, the first kernel's uname -r is %s", v,
-		     l->uname_r);
+	return kl_check_osrelease(&c->base, r);
 }
 
 static int check_pagesize(struct kctx *c, struct kl_check_result *r)
 {
-	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "PAGESIZE");
-	const struct kl_loader_facts *l = loader_facts(c);
-	uint64_t ps;
-	if (!v)
-		return FAIL(r, "VMCOREINFO has no PAGESIZE");
-	if (parse_dec(v, &ps) < 0)
-		return FAIL(r, "PAGESIZE=%s is not a decimal number", v);
-	if (!l || l->page_size < 0)
-		return CHECK(r, ps == 4096, "PAGESIZE=%s, expected 4096 on x86_64", v);
-	return CHECK(r, ps == (uint64_t)l->page_size,
-		     "PAGESIZE=%s, the first kernel's page size is %" PRId64, v, l->page_size);
+	return kl_check_pagesize(&c->base, r);
 }
 
 static int check_crashtime(struct kctx *c, struct kl_check_result *r)
 {
-	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
-	uint64_t t;
-	if (!v)
-		return FAIL(r, "VMCOREINFO has no CRASHTIME: not written by a kernel crash");
-	if (parse_dec(v, &t) < 0)
-		return FAIL(r, "CRASHTIME=%s is not decimal seconds", v);
-	return PASS(r, "CRASHTIME=%s", v);
+	return kl_check_crashtime(&c->base, r);
 }
 
 static int check_crashtime_window(struct kctx *c, struct kl_check_result *r)
 {
-	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
-	const struct kl_loader_facts *l = loader_facts(c);
-	unsigned before = c->in && c->in->crashtime_before ? c->in->crashtime_before : 10;
-	unsigned after = c->in && c->in->crashtime_after ? c->in->crashtime_after : 600;
-	uint64_t t;
-	if (!v || parse_dec(v, &t) < 0)
-		return SKIP(r, "no usable CRASHTIME (see vmcoreinfo.crashtime)");
-	if (!l || l->trigger_time < 0)
-		return SKIP(r, "CRASHTIME=%s; the trigger time is unknown", v);
-	int64_t delta = (int64_t)t - l->trigger_time;
-	return CHECK(r, delta >= -(int64_t)before && delta <= (int64_t)after,
-		     "CRASHTIME=%s is %+" PRId64 " s from the trigger time %" PRId64
-		     ", expected within [-%u, +%u] s",
-		     v, delta, l->trigger_time, before, after);
+	return kl_check_crashtime_window(&c->base, r);
 }
 
 static int check_timestamp(struct kctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
 	uint64_t t;
-	if (!v || parse_dec(v, &t) < 0)
+	if (!v || kl_check_parse_dec(v, &t) < 0)
 		return SKIP(r,
 			    "timestamp %" PRId64 "; no usable CRASHTIME (see vmcoreinfo.crashtime)",
 			    c->k->h.tv_sec);
@@ -413,7 +319,8 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 		ssize_t x = kl_pread_full(k->fd, b1, n, k->bitmap_off + pos);
 		ssize_t y = kl_pread_full(k->fd, b2, n, k->bitmap_off + k->bitmap_len + pos);
 		if (x < 0 || y < 0 || (size_t)x != n || (size_t)y != n)
-			return kl_error_set(c->err, EIO, "reading the bitmaps of \"%s\"", k->path);
+			return kl_error_set(c->base.err, EIO, "reading the bitmaps of \"%s\"",
+					    k->path);
 		for (size_t i = 0; i < n; i++) {
 			n1 += (uint64_t)__builtin_popcount(b1[i]);
 			n2 += (uint64_t)__builtin_popcount(b2[i]);
@@ -461,7 +368,7 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 	for (uint64_t i = 0; i < n; i++) {
 		struct kl_kdump_desc d;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		uint32_t how = d.flags & KL_KDUMP_COMPRESSION;
 		const char *why = NULL;
 		if (d.offset < data_start || d.offset > k->size || d.size > k->size - d.offset)
@@ -498,7 +405,7 @@ static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 	for (uint64_t i = 0; i < n; i++) {
 		struct kl_kdump_desc d;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		if (d.offset == zero) {
 			shared++;
 			end = end > zero + d.size ? end : zero + d.size;
@@ -537,7 +444,7 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		struct kl_kdump_desc d;
 		_cleanup_error_ struct kl_error *e = NULL;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		/* Data read before (the shared zero page, or overlaps kdump.desc-order reports) is
 		 * not decompressed again: the work stays bounded by the file size, whatever
 		 * number of descriptors point at one small, highly compressible block. */
@@ -548,7 +455,7 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		end = d.offset + d.size;
 		int q = kl_kdump_read_page_desc(k, &d, page, &e);
 		if (q == -EIO || q == -ENOMEM)
-			return kl_error_set(c->err, -q, "%s",
+			return kl_error_set(c->base.err, -q, "%s",
 					    e && e->msg ? e->msg : "reading a page");
 		if (q < 0)
 			return FAIL(r, "page_desc %" PRIu64 ": %s", i,
@@ -613,12 +520,13 @@ static int check_cpu_pid(struct kctx *c, struct kl_check_result *r)
 
 static int check_manifest_size(struct kctx *c, struct kl_check_result *r)
 {
-	return kl_check_manifest_size(c->in, c->k->size, "pulled file", r);
+	return kl_check_manifest_size(c->base.in, c->k->size, "pulled file", r);
 }
 
 static int check_manifest_hash(struct kctx *c, struct kl_check_result *r)
 {
-	return kl_check_manifest_hash(c->in, c->k->fd, c->k->path, "pulled file", r, c->err);
+	return kl_check_manifest_hash(c->base.in, c->k->fd, c->k->path, "pulled file", r,
+				      c->base.err);
 }
 
 #define E KL_SEVERITY_ERROR
@@ -704,11 +612,6 @@ static const char *missing_stage(const struct kctx *c, unsigned needs)
 	return NULL;
 }
 
-static char *error_text(struct kl_error *e, const char *fallback)
-{
-	return strdup(e && e->msg ? e->msg : fallback);
-}
-
 /* Memory, the log and the uts name for the kernel-level checks, as checks.c derive()s
  * them for ELF; failures are recorded for the checks to report, only ENOMEM fails. */
 static int load_kernel(struct kctx *c)
@@ -722,72 +625,23 @@ static int load_kernel(struct kctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return (b->mem_error = error_text(e, "the dump's memory is not readable"))
+		return (b->mem_error = kl_check_error_text(e, "the dump's memory is not readable"))
 			       ? 0
 			       : -ENOMEM;
 	r = kl_printk_extract(b->mem, vi, &b->log, &e);
 	if (r == -ENOMEM)
 		return r;
 	b->log_unsupported = r == -EOPNOTSUPP;
-	if (r < 0 && !(b->log_error = error_text(e, "cannot extract the kernel log")))
+	if (r < 0 && !(b->log_error = kl_check_error_text(e, "cannot extract the kernel log")))
 		return -ENOMEM;
 	kl_error_freep(&e);
 	r = kl_uts_read(b->mem, vi, &b->uts, &e);
 	if (r == -ENOMEM)
 		return r;
 	b->have_uts = r == 0;
-	if (r < 0 && !(b->uts_error = error_text(e, "cannot read init_uts_ns")))
+	if (r < 0 && !(b->uts_error = kl_check_error_text(e, "cannot read init_uts_ns")))
 		return -ENOMEM;
 	return 0;
-}
-
-/* The expected crash: --expect-panic, else the facts' scenario from the catalogue (as
- * checks.c setup_expect()). */
-static int setup_expect(struct kctx *c)
-{
-	struct ctx *b = &c->base;
-	const struct kl_loader_facts *l = loader_facts(c);
-	if (c->in && c->in->expect_panic) {
-		if (regcomp(&b->expect_re, c->in->expect_panic, REG_EXTENDED | REG_NOSUB) != 0)
-			return kl_error_usage(c->err, EINVAL,
-					      "expected panic \"%s\" is not a POSIX extended regex",
-					      c->in->expect_panic);
-		b->have_expect_re = true;
-		return 0;
-	}
-	if (l && l->trigger_scenario) {
-		const struct kl_scenario *s = kl_scenario_find(l->trigger_scenario);
-		b->scenario = l->trigger_scenario;
-		if (s)
-			b->expect = s->expect;
-	}
-	return 0;
-}
-
-static void kctx_done(struct kctx *c)
-{
-	struct ctx *b = &c->base;
-	kl_mem_free(b->mem);
-	free(b->mem_error);
-	kl_printk_log_free(b->log);
-	free(b->log_error);
-	free(b->uts_error);
-	if (b->have_expect_re)
-		regfree(&b->expect_re);
-}
-
-static bool only_crash_failed(const struct kl_validation *v)
-{
-	bool any = false;
-	for (size_t i = 0; i < v->n_results; i++) {
-		const struct kl_check_result *x = &v->results[i];
-		if (x->status != KL_CHECK_FAILED || x->severity != KL_SEVERITY_ERROR)
-			continue;
-		if (!startswith(x->id, "crash."))
-			return false;
-		any = true;
-	}
-	return any;
 }
 
 static int grow_results(struct kl_validation *v, size_t more)
@@ -800,52 +654,16 @@ static int grow_results(struct kl_validation *v, size_t more)
 	return 0;
 }
 
-static int collect_prstatus(struct kl_validation *v, const struct kl_dump *d)
-{
-	size_t n = d && d->have_notes ? count_prstatus(d) : 0;
-	if (n == 0)
-		return 0;
-	v->prstatus = calloc(n, sizeof(*v->prstatus));
-	if (!v->prstatus)
-		return -ENOMEM;
-	for (size_t i = 0; i < d->n_notes; i++) {
-		const struct kl_note *x = &d->notes[i];
-		if (!kl_note_is(x, "CORE", NT_PRSTATUS))
-			continue;
-		struct kl_prstatus *p = &v->prstatus[v->n_prstatus++];
-		p->note_offset = x->offset;
-		p->pid = -1;
-		if (x->descsz >= KL_PRSTATUS_PID_OFFSET + 4) {
-			int32_t pid;
-			memcpy(&pid, x->desc + KL_PRSTATUS_PID_OFFSET, sizeof(pid));
-			p->pid = pid;
-		}
-	}
-	return 0;
-}
-
-static int expected_cpus(const struct kl_validate_input *in)
-{
-	if (!in)
-		return 0;
-	if (in->expected_cpus > 0)
-		return in->expected_cpus;
-	if (in->facts && in->facts->loader.cpus_online > 0 &&
-	    in->facts->loader.cpus_online <= 1 << 20)
-		return (int)in->facts->loader.cpus_online;
-	return 0;
-}
-
 static int run_checks(struct kctx *c, struct kl_validation *v)
 {
-	int r = setup_expect(c);
+	int r = kl_check_setup_expect(&c->base, c->base.err);
 	if (r < 0)
 		return r;
 	r = load_kernel(c);
 	if (r < 0)
-		return kl_error_set(c->err, -r, "validating \"%s\"", c->k->path);
+		return kl_error_set(c->base.err, -r, "validating \"%s\"", c->k->path);
 	if (grow_results(v, ELEMENTSOF(checks)) < 0)
-		return kl_error_set(c->err, ENOMEM, "validating \"%s\"", c->k->path);
+		return kl_error_set(c->base.err, ENOMEM, "validating \"%s\"", c->k->path);
 	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
 		struct kl_check_result *res = &v->results[v->n_results++];
 		const char *missing = missing_stage(c, checks[i].needs);
@@ -853,9 +671,10 @@ static int run_checks(struct kctx *c, struct kl_validation *v)
 		res->severity = checks[i].severity;
 		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
 		if (r == -ENOMEM)
-			return kl_error_set(c->err, ENOMEM, "validating \"%s\"", c->k->path);
+			return kl_error_set(c->base.err, ENOMEM, "validating \"%s\"", c->k->path);
 		if (r < 0)
-			return kl_error_wrap(c->err, "validating \"%s\" (%s)", c->k->path, res->id);
+			return kl_error_wrap(c->base.err, "validating \"%s\" (%s)", c->k->path,
+					     res->id);
 		kl_validation_count(v, res, +1);
 	}
 	return 0;
@@ -864,23 +683,23 @@ static int run_checks(struct kctx *c, struct kl_validation *v)
 int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
 		      struct kl_validation *v, struct kl_error **err)
 {
-	struct kctx c = { .k = k, .in = in, .expected_cpus = expected_cpus(in), .err = err };
-	c.base = (struct ctx){ .d = k->notes,
-			       .in = in,
-			       .expected_cpus = c.expected_cpus,
-			       .err = err,
-			       .nonce_idx = -1 };
+	struct kctx c = { .k = k,
+			  .base = { .d = k->notes,
+				    .in = in,
+				    .expected_cpus = kl_validate_expected_cpus(in),
+				    .err = err,
+				    .nonce_idx = -1 } };
 	int r = run_checks(&c, v);
 	if (r < 0) {
-		kctx_done(&c);
+		kl_check_ctx_done(&c.base);
 		return r;
 	}
 	v->layout = "kdump";
-	v->wrong_crash = only_crash_failed(v);
+	v->wrong_crash = kl_validation_only_crash_failed(v);
 	v->log = TAKE_PTR(c.base.log);
-	kctx_done(&c);
+	kl_check_ctx_done(&c.base);
 	v->file_size = k->size;
-	if (collect_prstatus(v, k->notes) < 0)
+	if (kl_validation_collect_prstatus(v, k->notes) < 0)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", k->path);
 	if (k->notes && k->notes->have_vmcoreinfo) {
 		v->vmcoreinfo = TAKE_PTR(k->notes->vmcoreinfo);
