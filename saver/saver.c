@@ -203,34 +203,28 @@ static int write_synced(const char *file, const char *text, const char *step)
 	return 0;
 }
 
-/* The data runs of the saved dump, so the host reads only those off the disk. */
-static int write_extents(struct saver *s)
+/*
+ * The maps of the saved dump, from one open of it: its data runs (extents, required: the host
+ * copies only those), and where they lie on the disk (blocks, optional: without it, where
+ * FIEMAP cannot map the file, the host copies through libguestfs instead of from the image).
+ */
+static int write_maps(struct saver *s)
 {
 	char path[KL_PATH_MAX];
-	static char text[SAVER_EXTENTS_MAX_TEXT];
+	static char extents[SAVER_EXTENTS_MAX_TEXT], blocks[SAVER_BLOCKS_MAX_TEXT];
 	_cleanup_close_ int fd =
 		open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kl_report_error("extents", errno, "open %s", MNT "/" KL_DUMP_FILE);
-	int runs = saver_extents_text(fd, s->vmcore_size, text, sizeof(text));
+	int runs = saver_extents_text(fd, s->vmcore_size, extents, sizeof(extents));
 	if (runs < 0)
 		return kl_report_error("extents", -runs, "map the data of %s",
 				       MNT "/" KL_DUMP_FILE);
 	s->extents = (unsigned)runs;
-	return write_synced(MNT "/" KL_EXTENTS_FILE, text, "extents");
-}
-
-/* Where the dump's data lies on the disk, so the host can read it from the image directly.
- * Optional: without it (a filesystem FIEMAP cannot map) the host copies through libguestfs. */
-static int write_blocks(struct saver *s)
-{
-	char path[KL_PATH_MAX];
-	static char text[SAVER_BLOCKS_MAX_TEXT];
-	_cleanup_close_ int fd =
-		open(kl_path(path, sizeof(path), MNT "/" KL_DUMP_FILE), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kl_report_error("blocks", errno, "open %s", MNT "/" KL_DUMP_FILE);
-	int n = saver_blocks_text(fd, s->vmcore_size, text, sizeof(text));
+	int r = write_synced(MNT "/" KL_EXTENTS_FILE, extents, "extents");
+	if (r < 0)
+		return r;
+	int n = saver_blocks_text(fd, s->vmcore_size, blocks, sizeof(blocks));
 	if (n <= 0) {
 		struct kl_line l;
 		kl_line_begin(&l, "note");
@@ -242,7 +236,7 @@ static int write_blocks(struct saver *s)
 		return 0;
 	}
 	s->blocks = (unsigned)n;
-	return write_synced(MNT "/" KL_BLOCKS_FILE, text, "blocks");
+	return write_synced(MNT "/" KL_BLOCKS_FILE, blocks, "blocks");
 }
 
 static int write_manifest(struct saver *s)
@@ -314,8 +308,8 @@ int saver_run(const struct saver_opts *opts)
 {
 	/* In order; each reports its own error line and the first failure ends the run. */
 	static int (*const steps[])(struct saver * s) = {
-		mount_basics, start,	     load_modules, find_disk,	   mount_disk,
-		save_vmcore,  write_extents, write_blocks, write_manifest, unmount_disk,
+		mount_basics, start,	  load_modules,	  find_disk,	mount_disk,
+		save_vmcore,  write_maps, write_manifest, unmount_disk,
 	};
 	static struct saver s;
 
