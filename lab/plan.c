@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "plan.h"
 #include "size.h"
 
@@ -80,9 +83,57 @@ void kl_plan_free(struct kl_plan *p)
 	free(p);
 }
 
+/* Where an earlier attempt of a cell is kept (run.c): no cell id may look like one. */
+#define ATTEMPT_INFIX ".attempt-"
+
+int kl_cell_id_check(const char *id, struct kl_error **err)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > KL_CELL_ID_MAX)
+		return kl_error_usage(
+			err, 0,
+			"cell id \"%.*s%s\" is %zu bytes; expected 1 to %d (it names files)", 64,
+			id, n > 64 ? "..." : "", n, KL_CELL_ID_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && (i == 0 || !strchr("-_.", id[i])))
+			return kl_error_usage(
+				err, 0,
+				"cell id \"%s\" has \"%c\" at %zu; expected A-Z a-z 0-9 and, after the first character, - _ .",
+				id, isprint((unsigned char)id[i]) ? id[i] : '?', i);
+	if (strstr(id, ATTEMPT_INFIX))
+		return kl_error_usage(err, 0,
+				      "cell id \"%s\" contains \"" ATTEMPT_INFIX
+				      "\"; expected a name without it (cells/ID" ATTEMPT_INFIX
+				      "N keeps an earlier attempt)",
+				      id);
+	return 0;
+}
+
+static const char *scenario_names(char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < kl_scenarios_count && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+				      kl_scenarios[i].name);
+	return buf;
+}
+
 int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 {
-	char a[32], b[32];
+	char a[32], b[32], names[256];
+	if (c->scenario && !kl_scenario_find(c->scenario))
+		return kl_error_usage(err, 0,
+				      "cell \"%s\": unknown scenario \"%s\"; expected one of %s",
+				      c->id, c->scenario, scenario_names(names, sizeof(names)));
+	int r = kl_cell_id_check(c->id ? c->id : "", err);
+	if (r < 0)
+		return r;
+	if (c->memory % 4096 != 0)
+		return kl_error_usage(err, 0,
+				      "cell \"%s\": memory %" PRIu64
+				      " bytes is not a whole number of 4 KiB pages",
+				      c->id, c->memory);
 	if (c->memory < ((uint64_t)128 << 20)) {
 		kl_size_format(c->memory, a, sizeof(a));
 		return kl_error_usage(
@@ -306,10 +357,11 @@ static int parse_header(struct parser *ps, char *line, unsigned lineno, struct k
 			err, 0,
 			"%s:%u: unknown section \"[%s]\"; expected [defaults], [cell NAME] or [matrix NAME]",
 			ps->source, lineno, h);
-	if (!valid_name(name))
+	if (!valid_name(name) || kl_cell_id_check(name, NULL) < 0)
 		return kl_error_usage(
 			err, 0,
-			"%s:%u: [%s] name \"%s\" invalid; expected 1-64 characters of A-Z a-z 0-9 - _ .",
+			"%s:%u: [%s] name \"%s\" invalid; expected 1-64 characters of A-Z a-z 0-9 - _ . starting with a letter or digit, without \"" ATTEMPT_INFIX
+			"\"",
 			ps->source, lineno, h, name);
 	ps->kind = streq(h, "cell") ? 2 : 3;
 	snprintf(ps->name, sizeof(ps->name), "%s", name);

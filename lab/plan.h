@@ -37,10 +37,17 @@ struct kl_plan {
 #define KL_DEFAULT_SCENARIO   "sysrq"
 #define KL_CAPTURE_APPEND_MAX 256 /* bytes; the loader decodes it into a 4 KiB buffer */
 
+/* Cell ids name files (cells/ID, disks, domains): bounded, and never "." or "..". */
+#define KL_CELL_ID_MAX 128
+/* 1 to KL_CELL_ID_MAX of A-Z a-z 0-9 - _ ., starting with a letter or digit, without
+ * ".attempt-" (reserved for earlier attempts); -EINVAL (usage error) naming it otherwise. */
+int kl_cell_id_check(const char *id, struct kl_error **err);
+
 int kl_plan_parse_file(const char *path, struct kl_plan **ret, struct kl_error **err);
 int kl_plan_parse_string(const char *text, const char *source, struct kl_plan **ret,
 			 struct kl_error **err);
-/* Check one cell's values against each other (memory > 0, crashkernel < memory, ...). */
+/* Check one cell's values: its id, a known scenario, memory in whole pages, crashkernel <
+ * memory, ... */
 int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err);
 /* Add a copy of c to the plan (used for `kdumplab run --memory ...`). */
 int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err);

@@ -28,6 +28,17 @@ expect_usage() {
 
 printf '[cell a]\nmemroy = 1G\n' >"$work/typo.plan"
 printf 'not a kernel' >"$work/vmlinuz"
+# Hostile plans (issue 6): names that would be the output directory itself or a sibling's
+# attempt directory, a scenario value that would add kernel parameters, a memory size that is
+# not whole pages, a matrix whose ids would pass the file-name bound.
+printf '[cell ..]\nmemory = 1G\n' >"$work/dotdot.plan"
+printf '[cell .]\nmemory = 1G\n' >"$work/dot.plan"
+printf '[cell a.attempt-1]\nmemory = 1G\n' >"$work/attempt.plan"
+printf '[cell a]\nmemory = 1G\nscenario = sysrq init=/bin/sh\n' >"$work/inject.plan"
+printf '[cell a]\nmemory = 134217729B\n' >"$work/pages.plan"
+long=$(printf '%060d' 0)
+printf '[matrix m%s]\nkernel = local:/k/%s, local:/j/%s\ncrashkernel = 128M, 192M\nmemory = 1G\n' \
+	"$long" "$long" "$long" >"$work/longid.plan"
 common="--output $work/out --state $work/state --cache $work/cache"
 
 expect_usage "unknown verb" '"frobnicate"' frobnicate
@@ -46,8 +57,15 @@ expect_usage "plan and options" 'both given' run "$work/typo.plan" --memory 1G $
 expect_usage "vcpus 0" '"0"' run --vcpus 0 $common
 expect_usage "retries 6" '--retries "6"' run --retries 6 $common
 expect_usage "capture-append control byte" 'byte 0x0a' run --capture-append "$(printf 'a\nb')" $common
+expect_usage "cell named .." 'dotdot.plan:1' run "$work/dotdot.plan" $common
+expect_usage "cell named ." '"."' run "$work/dot.plan" $common
+expect_usage "cell named like an attempt" '".attempt-"' run "$work/attempt.plan" $common
+expect_usage "scenario with kernel parameters" 'unknown scenario "sysrq init=/bin/sh"' run "$work/inject.plan" $common
+expect_usage "unknown scenario option" 'unknown scenario "nope"; expected one of sysrq' run --scenario nope $common
+expect_usage "memory not whole pages" 'pages.plan:1' run "$work/pages.plan" $common
+expect_usage "matrix id too long" 'longid.plan:1' run "$work/longid.plan" $common
 # Needs Debian's archive (the package lists), like every debian: kernel.
 expect_usage "package that does not exist" 'linux-image-0.0.0-0-cloud-amd64-unsigned' run --kernel debian:bookworm:linux-image-0.0.0-0-cloud-amd64-unsigned $common
 
-echo "1..17"
+echo "1..24"
 [ "$failures" -eq 0 ]

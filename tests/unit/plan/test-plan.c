@@ -140,6 +140,17 @@ START_TEST(plan_errors_name_line_and_value)
 		{ "[cell a]\nmemory = 1G\nvcpus = 0\n", "vcpus", "\"0\"" },
 		{ "[cell a]\nmemory = 1G\nexpect = maybe\n", "expect", "\"maybe\"" },
 		{ "[cell a b]\nmemory = 1G\n", "name", "\"a b\"" },
+		/* hostile names and values (issue 6): caught at parse time, with file:line */
+		{ "[cell ..]\nmemory = 1G\n", "t.plan:1", "\"..\"" },
+		{ "[cell .]\nmemory = 1G\n", "t.plan:1", "\".\"" },
+		{ "[cell .hidden]\nmemory = 1G\n", "t.plan:1", "\".hidden\"" },
+		{ "[cell -x]\nmemory = 1G\n", "t.plan:1", "\"-x\"" },
+		{ "[cell a.attempt-1]\nmemory = 1G\n", "t.plan:1", ".attempt-" },
+		{ "[matrix a]\nmemory = 1G\ncrashkernel = 0, 128M\nexpect = pass\n[cell a-0B.attempt-2]\n",
+		  "t.plan:5", ".attempt-" },
+		{ "[cell a]\nmemory = 1G\nscenario = sysrq init=/bin/sh\n", "t.plan:1",
+		  "unknown scenario \"sysrq init=/bin/sh\"; expected one of sysrq" },
+		{ "[cell a]\nmemory = 134217729B\n", "t.plan:1", "4 KiB pages" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *m = parse_err(cases[i].text);
@@ -148,6 +159,27 @@ START_TEST(plan_errors_name_line_and_value)
 			      cases[i].want2);
 		free(m);
 	}
+}
+END_TEST
+
+START_TEST(plan_matrix_id_bounded)
+{
+	/* 60 + 1 + 63 + 1 + 4 bytes: past KL_CELL_ID_MAX, refused at parse time, not at run time. */
+	char text[512], name[61], kernel[64];
+	memset(name, 'n', 60);
+	name[60] = '\0';
+	memset(kernel, 'k', 63);
+	kernel[63] = '\0';
+	snprintf(
+		text, sizeof(text),
+		"[matrix %s]\nkernel = local:%s, local:/%s\nmemory = 1G\ncrashkernel = 128M, 192M\n",
+		name, kernel, kernel);
+	char *m = parse_err(text);
+	ck_assert_msg(strstr(m, "t.plan:1") && strstr(m, "expected 1 to 128"), "message \"%s\"", m);
+	free(m);
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_cell_id_check("a-1G-128M", &e), 0);
+	ck_assert_int_lt(kl_cell_id_check("", &e), 0);
 }
 END_TEST
 
@@ -235,6 +267,7 @@ int main(void)
 	tcase_add_test(t, plan_matrix_expands);
 	tcase_add_test(t, plan_errors_name_line_and_value);
 	tcase_add_test(t, plan_file_missing);
+	tcase_add_test(t, plan_matrix_id_bounded);
 	tcase_add_test(t, plan_smoke_ships_and_parses);
 	tcase_add_test(t, cell_cmdline_golden);
 	suite_add_tcase(s, t);
