@@ -8,8 +8,12 @@
 #include "macro.h"
 #include "protocol.h"
 
-/* The shortest field is "k=" plus a separator, so a line holds at most this many. */
-#define MAX_FIELDS (KL_CONSOLE_LINE_MAX / 2 + 1)
+/* Our programs write at most ~16 fields a record (loader/kernel-facts.c); more is junk. With
+ * this bound the duplicate-key check stays a constant cost per field. */
+#define MAX_FIELDS 64
+/* Prefix occurrences tried per line: each try copies and tokenises the rest of the line, so an
+ * unbounded count made a crafted 8 KiB line cost O(n^2) (195 ms instead of microseconds). */
+#define MAX_TRIES 4
 /* Escape sequences longer than this are junk, not terminal control: stop swallowing. */
 #define ESC_MAX 64
 
@@ -100,6 +104,10 @@ static int parse_fields(char *s, struct kl_field *fields, size_t max_fields, siz
 		if (*s)
 			*s++ = '\0';
 
+		if (n >= max_fields) {
+			*ret_error = "too many fields";
+			return -EBADMSG;
+		}
 		char *eq = strchr(tok, '=');
 		if (!eq || eq == tok) {
 			*ret_error = "field without key=value form";
@@ -127,10 +135,6 @@ static int parse_fields(char *s, struct kl_field *fields, size_t max_fields, siz
 			*ret_error = "malformed %XX escape in value";
 			return -EBADMSG;
 		}
-		if (n >= max_fields) {
-			*ret_error = "too many fields";
-			return -EBADMSG;
-		}
 		fields[n++] =
 			(struct kl_field){ .key = tok, .value = val, .value_len = (size_t)vlen };
 	}
@@ -143,10 +147,12 @@ int kl_record_parse(const char *line, size_t len, char *scratch, struct kl_field
 {
 	static const size_t plen = sizeof(KL_PROTO_PREFIX) - 1;
 	const char *first_error = NULL;
+	unsigned tries = 0;
 
-	/* Junk from an interleaved message may precede the prefix: try each occurrence. */
-	for (const char *p = memmem(line, len, KL_PROTO_PREFIX, plen); p;
-	     p = memmem(p + 1, len - (size_t)(p + 1 - line), KL_PROTO_PREFIX, plen)) {
+	/* Junk from an interleaved message may precede the prefix: try the first few occurrences
+	 * (a bounded number, so the whole line costs O(len)). */
+	for (const char *p = memmem(line, len, KL_PROTO_PREFIX, plen); p && tries < MAX_TRIES;
+	     p = memmem(p + 1, len - (size_t)(p + 1 - line), KL_PROTO_PREFIX, plen), tries++) {
 		size_t rest = len - (size_t)(p + plen - line);
 		const char *error = NULL;
 		size_t n = 0;

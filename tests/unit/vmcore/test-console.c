@@ -261,6 +261,50 @@ START_TEST(console_malformed)
 }
 END_TEST
 
+/* Hostile lines (issue 6): each is parsed in O(len) and classified, never more. */
+START_TEST(console_hostile_lines)
+{
+	_cleanup_free_ char *line = malloc(KL_CONSOLE_LINE_MAX + 2);
+	ck_assert_ptr_nonnull(line);
+	/* 910 prefixes: only the first few are tried, each fails on its own. */
+	size_t o = 0;
+	while (o + 9 <= KL_CONSOLE_LINE_MAX - 20)
+		o += (size_t)sprintf(line + o, "KDUMPLAB ");
+	o += (size_t)sprintf(line + o, "phase=late\n");
+	struct collect c = { 0 };
+	feed_all(&c, line, o);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_ptr_nonnull(strstr(c.out[0], "|E:field without key=value form"));
+	collect_free(&c);
+	/* Junk with four prefixes before the record: the record is past the tries. */
+	static const char five[] = "KDUMPLAB KDUMPLAB KDUMPLAB KDUMPLAB KDUMPLAB phase=a\n";
+	feed_all(&c, five, sizeof(five) - 1);
+	ck_assert_ptr_null(strstr(c.out[0], "|R:"));
+	collect_free(&c);
+	/* Fields: 64 are accepted, the 65th makes the record malformed. */
+	o = (size_t)sprintf(line, "KDUMPLAB phase=x");
+	for (int i = 1; i < 64; i++)
+		o += (size_t)sprintf(line + o, " k%d=1", i);
+	line[o++] = '\n';
+	feed_all(&c, line, o);
+	ck_assert_ptr_nonnull(strstr(c.out[0], "|R:x"));
+	collect_free(&c);
+	o--;
+	o += (size_t)sprintf(line + o, " k64=1\n");
+	feed_all(&c, line, o);
+	ck_assert_ptr_nonnull(strstr(c.out[0], "|E:too many fields"));
+	collect_free(&c);
+	/* 4000 one-letter fields: refused at the 65th without looking at the rest. */
+	o = (size_t)sprintf(line, "KDUMPLAB phase=x");
+	while (o + 4 < KL_CONSOLE_LINE_MAX)
+		o += (size_t)sprintf(line + o, " a=");
+	line[o++] = '\n';
+	feed_all(&c, line, o);
+	ck_assert_ptr_nonnull(strstr(c.out[0], "|E:"));
+	collect_free(&c);
+}
+END_TEST
+
 START_TEST(console_callback_stops)
 {
 	static const char in[] = "a\nb\nc\n";
@@ -361,6 +405,7 @@ int main(void)
 	tcase_add_test(t, console_decoding);
 	tcase_add_test(t, console_malformed);
 	tcase_add_test(t, console_callback_stops);
+	tcase_add_test(t, console_hostile_lines);
 	tcase_add_test(t, console_banner_anchored);
 	tcase_add_test(t, record_get_u64);
 	tcase_add_test(t, console_fuzz);
