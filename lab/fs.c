@@ -101,6 +101,24 @@ static int open_tmp(const char *path, mode_t mode, char **ret_tmp, struct kl_err
 	return fd;
 }
 
+int kl_fsync_parent(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
 static int finish_tmp(int fd, const char *tmp, const char *path, struct kl_error **err)
 {
 	int r = 0;
@@ -110,9 +128,16 @@ static int finish_tmp(int fd, const char *tmp, const char *path, struct kl_error
 		r = kl_error_set(err, errno, "cannot write '%s'", tmp);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = kl_error_set(err, errno, "cannot rename '%s' to '%s'", tmp, path);
-	if (r < 0)
+	if (r < 0) {
 		unlink(tmp);
-	return r;
+		return r;
+	}
+	/* The rename is durable only once the directory is: a crash of the host must not lose a
+	 * result that was reported as written. */
+	int d = kl_fsync_parent(path);
+	if (d < 0)
+		return kl_error_set(err, -d, "cannot sync the directory of '%s'", path);
+	return 0;
 }
 
 static int write_all(int fd, const void *data, size_t size)

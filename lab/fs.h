@@ -23,5 +23,7 @@ int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t
 int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct kl_error **err);
 /* True when path exists (any type). */
 int kl_exists(const char *path);
+/* fsync the directory holding path (after a rename into it): 0 or -errno. */
+int kl_fsync_parent(const char *path);
 /* pread until len bytes, EOF or an error: the bytes read, or -errno. */
 ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);

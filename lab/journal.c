@@ -36,7 +36,8 @@ static bool matches(struct json_object *o, const struct kl_cell_spec *s)
 	       same_or_null(o, "capture_append", s->capture_append);
 }
 
-struct json_object *kl_journal_load(const char *out_dir, const struct kl_cell_spec *s)
+struct json_object *kl_journal_load(const char *out_dir, const struct kl_cell_spec *s,
+				    const char *images_id, const char *lab_version)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	if (asprintf(&path, "%s/cells/%s/cell.json", out_dir, s->id) < 0)
@@ -44,7 +45,8 @@ struct json_object *kl_journal_load(const char *out_dir, const struct kl_cell_sp
 	if (kl_read_file(path, &text, NULL, NULL) < 0)
 		return NULL;
 	struct json_object *o = json_tokener_parse(text);
-	if (o && json_object_is_type(o, json_type_object) && matches(o, s))
+	if (o && json_object_is_type(o, json_type_object) && matches(o, s) &&
+	    same(o, "images_id", images_id) && same(o, "lab_version", lab_version))
 		return o;
 	json_object_put(o);
 	return NULL;

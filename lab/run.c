@@ -161,7 +161,7 @@ static struct json_object *set_attempt_aside(struct run *rn, const char *id, uns
 	    asprintf(&to, "%s/%s", rn->o->out_dir, rel) < 0)
 		return NULL;
 	(void)kl_rm_rf(to); /* left by an earlier, interrupted run */
-	bool kept = rename(from, to) == 0;
+	bool kept = rename(from, to) == 0 && kl_fsync_parent(to) == 0;
 	struct json_object *a = json_object_new_object();
 	char what[96];
 	snprintf(what, sizeof(what), "%s/%s", kl_verdict_name(r->verdict), r->cause);
@@ -187,7 +187,9 @@ static void rm_attempts(struct run *rn, const char *id)
 	_cleanup_closedir_ DIR *d = opendir(cells);
 	for (struct dirent *de; d && (de = readdir(d));) {
 		_cleanup_free_ char *path = NULL;
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		const char *num = de->d_name + strlen(prefix);
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 && *num &&
+		    strspn(num, "0123456789") == strlen(num) &&
 		    asprintf(&path, "%s/%s", cells, de->d_name) >= 0)
 			(void)kl_rm_rf(path);
 	}
@@ -214,6 +216,14 @@ static struct json_object *run_one(struct run *rn, struct kl_cell_env *env,
 			kl_cell_result_free(res);
 			json_object_object_add(cj, "attempts", json_object_new_int((int)n));
 			json_object_object_add(cj, "earlier_attempts", earlier);
+			/* What resume compares besides the plan's values: the kernel and guest
+			 * programs actually booted (a spec like debian:bookworm moves on) and the
+			 * lab that judged them. */
+			const struct kl_images *im = images_for(rn, spec->kernel);
+			json_object_object_add(cj, "images_id",
+					       json_object_new_string(im && im->id ? im->id : ""));
+			json_object_object_add(cj, "lab_version",
+					       json_object_new_string(KL_VERSION));
 			return cj;
 		}
 		notice(rn, "%s: attempt %u ended %s/%s (%s); running it again", spec->id, n,
@@ -264,9 +274,16 @@ static void *slot_main(void *arg)
 			break;
 		}
 		pthread_mutex_lock(&rn->lock);
-		/* An interrupted cell is not journaled: resuming runs it again. */
-		if (!interrupted)
-			kl_journal_store(rn->o->out_dir, spec->id, cj, NULL);
+		/* An interrupted cell is not journaled: resuming runs it again. A journal that
+		 * cannot be written (disk full) is the run's error: a resume would redo the cell. */
+		if (!interrupted) {
+			struct kl_error *je = NULL;
+			if (kl_journal_store(rn->o->out_dir, spec->id, cj, &je) < 0 &&
+			    !rn->first_err)
+				rn->first_err = je;
+			else
+				kl_error_free(je);
+		}
 		json_object_array_put_idx(rn->cells, i, json_object_get(cj));
 		count(&rn->sum, cj);
 		write_reports(rn);
@@ -283,8 +300,11 @@ static void take_resumed(struct run *rn)
 {
 	const struct kl_plan *p = rn->o->plan;
 	for (size_t i = 0; i < p->n_cells; i++) {
+		const struct kl_images *im = images_for(rn, p->cells[i].kernel);
 		struct json_object *c =
-			rn->o->rerun ? NULL : kl_journal_load(rn->o->out_dir, &p->cells[i]);
+			rn->o->rerun ? NULL
+				     : kl_journal_load(rn->o->out_dir, &p->cells[i],
+						       im && im->id ? im->id : "", KL_VERSION);
 		json_object_array_add(rn->cells, c);
 		if (!c)
 			continue;
