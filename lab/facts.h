@@ -6,6 +6,8 @@
  * `kdumplab validate --facts FILE` can re-check a dump later.
  *
  * Unknown numbers are -1 (KL_FACT_UNSET); unknown strings are NULL; unknown addresses 0.
+ * Strings are stored as safe text (lab/text.h: valid UTF-8, controls as \xNN), whether they
+ * come from the console or from a facts.json.
  */
 #pragma once
 

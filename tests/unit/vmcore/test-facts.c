@@ -9,6 +9,7 @@
 #include "console.h"
 #include "facts.h"
 #include "macro.h"
+#include "text.h"
 
 struct fold {
 	struct kl_facts *f;
@@ -310,6 +311,94 @@ START_TEST(facts_json_bad)
 }
 END_TEST
 
+/* %XX of bytes 1..255 (a decoded %00 would end the value), then an OSC 52 clipboard write. */
+static const char osc52[] = "\x1b]52;c;aG9zdGlsZQ==\x07";
+
+static char *hostile_value(void)
+{
+	char *v = malloc(3 * 255 + 3 * sizeof(osc52) + 1), *p = v;
+	for (unsigned b = 1; b < 256; b++)
+		p += sprintf(p, "%%%02X", b);
+	for (size_t i = 0; i + 1 < sizeof(osc52); i++)
+		p += sprintf(p, "%%%02X", (unsigned char)osc52[i]);
+	return v;
+}
+
+static char *hostile_safe(void)
+{
+	char raw[255 + sizeof(osc52)];
+	for (unsigned b = 1; b < 256; b++)
+		raw[b - 1] = (char)b;
+	memcpy(raw + 255, osc52, sizeof(osc52) - 1);
+	return kl_text_safe(raw, 255 + sizeof(osc52) - 1, KL_TEXT_MAX);
+}
+
+/* Every string fact a guest sends is stored, and written to facts.json, as safe text. */
+START_TEST(facts_guest_text_is_safe)
+{
+	static const char *const lines[] = {
+		"KDUMPLAB phase=start prog=loader version=@\n",
+		"KDUMPLAB phase=facts uname_r=@ uname_v=@ nodename=@ machine=@ "
+		"cpus_list=@ boot_id=@\n",
+		"KDUMPLAB phase=module name=@ result=@\n",
+		"KDUMPLAB phase=loaded crash_loaded=1 cmdline=@\n",
+		"KDUMPLAB phase=trigger scenario=@ nonce=@\n",
+		"KDUMPLAB phase=error step=@ errno=1 errname=@ detail=@\n",
+		"KDUMPLAB phase=start prog=saver version=@\n",
+		"KDUMPLAB phase=disk serial=@ dev=@\n",
+		"KDUMPLAB phase=module name=@ result=@\n",
+		"KDUMPLAB phase=error step=@ errno=1 errname=@ detail=@\n",
+	};
+	_cleanup_free_ char *v = hostile_value(), *want = hostile_safe(), *log = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&log, &len);
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+		for (const char *c = lines[i]; *c; c++) /* '@' stands for the value */
+			*c == '@' ? fputs(v, m) : fputc(*c, m);
+	fclose(m);
+
+	struct fold x = { 0 };
+	_cleanup_(kl_facts_freep) struct kl_facts *f = fold_log(log, &x);
+	const struct kl_loader_facts *l = &f->loader;
+	const struct kl_saver_facts *sv = &f->saver;
+	const char *got[] = {
+		l->version,	      l->uname_r,
+		l->uname_v,	      l->nodename,
+		l->machine,	      l->cpus_list,
+		l->boot_id,	      l->capture_cmdline,
+		l->trigger_scenario,  l->trigger_nonce,
+		sv->version,	      sv->disk_serial,
+		sv->disk_dev,	      l->modules[0].name,
+		l->modules[0].result, l->errors[0].step,
+		l->errors[0].errname, l->errors[0].detail,
+		sv->modules[0].name,  sv->modules[0].result,
+		sv->errors[0].step,   sv->errors[0].errname,
+		sv->errors[0].detail,
+	};
+	for (size_t i = 0; i < ELEMENTSOF(got); i++) {
+		ck_assert_msg(got[i], "fact %zu unset", i);
+		ck_assert_str_eq(got[i], want);
+	}
+	ck_assert_ptr_nonnull(strstr(want, "\\x1b]52;c;aG9zdGlsZQ==\\x07"));
+	_cleanup_free_ char *j = json_of(f);
+	ck_assert(kl_text_is_safe(j, strlen(j)));
+	ck_assert_ptr_null(strstr(j, "\\u00")); /* no control character escaped by json-c */
+
+	/* A facts.json from elsewhere (`validate --facts`): decoded controls, raw 0xff. */
+	struct kl_facts *g = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_int_eq(read_text("{\"loader\":{\"uname_r\":\"a\\u001b]52;c;eA==\\u0007\xff\","
+				   "\"errors\":[{\"step\":\"\\u009b2J\",\"errno\":1,"
+				   "\"errname\":\"E\",\"detail\":\"\\u202e\"}]},\"saver\":{}}",
+				   &g, &e),
+			 0);
+	ck_assert_str_eq(g->loader.uname_r, "a\\x1b]52;c;eA==\\x07\\xff");
+	ck_assert_str_eq(g->loader.errors[0].step, "\\xc2\\x9b2J");
+	ck_assert_str_eq(g->loader.errors[0].detail, "\\xe2\\x80\\xae");
+	kl_facts_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("facts");
@@ -321,6 +410,7 @@ int main(void)
 	tcase_add_test(t, facts_bounds);
 	tcase_add_test(t, facts_json_roundtrip);
 	tcase_add_test(t, facts_json_bad);
+	tcase_add_test(t, facts_guest_text_is_safe);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
