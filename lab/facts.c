@@ -170,7 +170,7 @@ static int parse_addr(const char *s, uint64_t *ret)
  */
 static char *text_dup(const char *v)
 {
-	return kl_text_safe(v, strlen(v), KL_TEXT_MAX);
+	return kl_text_safe(v, strlen(v), KL_FACT_TEXT_MAX);
 }
 
 static bool is_hash(const char *s)

@@ -268,6 +268,52 @@ START_TEST(facts_json_roundtrip)
 }
 END_TEST
 
+/* The largest facts a guest can make (every list full, every string the longest a console line
+ * carries, all escapes) still fit the bound kl_facts_read_json() reads back. */
+START_TEST(facts_json_fits_its_read_bound)
+{
+	_cleanup_(kl_facts_freep) struct kl_facts *f = kl_facts_new();
+	char v[KL_CONSOLE_LINE_MAX / 3];
+	memset(v, 0x1b, sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	struct kl_field mod[] = { { "phase", "module", 6 }, { "name", v, 0 }, { "result", v, 0 } };
+	struct kl_field err[] = {
+		{ "phase", "error", 5 }, { "step", v, 0 }, { "errname", v, 0 }, { "detail", v, 0 }
+	};
+	struct kl_field facts[] = { { "phase", "facts", 5 }, { "uname_r", v, 0 },
+				    { "uname_v", v, 0 },     { "nodename", v, 0 },
+				    { "machine", v, 0 },     { "cpus_list", v, 0 },
+				    { "boot_id", v, 0 } };
+	for (int k = KL_KERNEL_SYSTEM; k <= KL_KERNEL_CAPTURE; k++) {
+		struct kl_record rm = {
+			.phase = "module", .fields = mod, .n_fields = 3, .kernel = k
+		};
+		struct kl_record re = {
+			.phase = "error", .fields = err, .n_fields = 4, .kernel = k
+		};
+		struct kl_record rf = {
+			.phase = "facts", .fields = facts, .n_fields = 7, .kernel = k
+		};
+		for (int i = 0; i < KL_FACTS_MAX_MODULES; i++)
+			ck_assert_int_eq(kl_facts_apply(f, &rm, NULL), 0);
+		for (int i = 0; i < KL_FACTS_MAX_ERRORS; i++)
+			ck_assert_int_eq(kl_facts_apply(f, &re, NULL), 0);
+		ck_assert_int_eq(kl_facts_apply(f, &rf, NULL), 0);
+	}
+	ck_assert_uint_eq(f->saver.n_modules, KL_FACTS_MAX_MODULES);
+	_cleanup_free_ char *dir = tmpdir(), *path = NULL, *cmd = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/facts.json", dir), 0);
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_facts_write_json(f, path, &e) == 0, "%s", e ? e->msg : "");
+	_cleanup_(kl_facts_freep) struct kl_facts *g = NULL;
+	ck_assert_msg(kl_facts_read_json(path, &g, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_str_eq(g->loader.modules[0].name, f->loader.modules[0].name);
+	ck_assert_uint_le(strlen(g->loader.modules[0].name), KL_FACT_TEXT_MAX);
+	ck_assert_int_ge(asprintf(&cmd, "rm -r %s", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static int read_text(const char *text, struct kl_facts **ret, struct kl_error **e)
 {
 	_cleanup_free_ char *dir = tmpdir(), *path = NULL, *cmd = NULL;
@@ -411,6 +457,7 @@ int main(void)
 	tcase_add_test(t, facts_json_roundtrip);
 	tcase_add_test(t, facts_json_bad);
 	tcase_add_test(t, facts_guest_text_is_safe);
+	tcase_add_test(t, facts_json_fits_its_read_bound);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
