@@ -233,6 +233,24 @@ START_TEST(make_safe_in_place)
 }
 END_TEST
 
+/* Safe text goes through unchanged: a second pass (the CLI over a result) changes nothing. */
+START_TEST(idempotent)
+{
+	static const char tail[] =
+		"\x1b]52;c;eA==\x07\xc2\x9b\xe2\x80\xae\xf0\x9f\x92\xa5 caf\xc3\xa9";
+	unsigned char all[256 + sizeof(tail)];
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	memcpy(all + 256, tail, sizeof(tail));
+	char *once = kl_text_safe(all, sizeof(all) - 1, KL_TEXT_MAX);
+	char *twice = kl_text_safe(once, strlen(once), KL_TEXT_MAX);
+	ck_assert_str_eq(once, twice);
+	ck_assert(kl_text_is_safe(once, strlen(once)));
+	free(once);
+	free(twice);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("text");
@@ -245,6 +263,7 @@ int main(void)
 	tcase_add_test(t, escape_sequences);
 	tcase_add_test(t, length_bound);
 	tcase_add_test(t, make_safe_in_place);
+	tcase_add_test(t, idempotent);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
