@@ -14,6 +14,9 @@
 #   saver        saver start, disk serial/dev, error step                 fail/saver-failed
 #   raw          console lines of raw bytes (decisive tail lines)        fail/timeout(boot)
 #
+# and an error message that quotes guest bytes on stderr: `kdumplab validate --manifest` with
+# the manifest a saver wrote, one line of every byte value and an OSC 52.
+#
 # usage: guest-text.sh KDUMPLAB
 set -u
 kl=$1
@@ -21,7 +24,7 @@ work=$(mktemp -d /tmp/kdumplab-guesttext.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait; rm -rf "$work"' EXIT
 command -v xmllint >/dev/null || { echo "1..0 # SKIP xmllint (libxml2-utils) is not installed"; exit 77; }
-echo "1..4"
+echo "1..5"
 
 python3 - "$work" <<'PY'
 import sys
@@ -226,5 +229,37 @@ print(("not ok %d - %s: " % (n, t) + "; ".join(problems)) if problems else
 sys.exit(1 if problems else 0)
 PY
 done
+# 5: stderr. The manifest's bad line is quoted in the error; a hostile file name too.
+python3 - "$work/manifest" <<'PY'
+import sys
+# the error quotes 80 bytes of the line: the escape sequences first, then bytes >= 0x80
+open(sys.argv[1], "wb").write(b"\x1b]52;c;aG9zdGls\x07 \x01\x02\t\x1b[2J\x9b2J" +
+                              bytes(range(0x80, 0x100)) + b"\n")
+PY
+"$kl" validate --manifest "$work/manifest" "$work/dump" >"$work/validate.stdout" 2>"$work/validate.stderr"
+rc=$?
+"$kl" validate "$(printf '%s/\033]52;c;eA==\007\377' "$work")" >>"$work/validate.stdout" 2>>"$work/validate.stderr"
+rc2=$?
+python3 - "$work" "$rc" "$rc2" <<'PY' || status=1
+import re, sys
+work, rc, rc2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+problems = []
+if rc != 2 or rc2 != 2:
+    problems.append("exit status %d and %d, expected 2" % (rc, rc2))
+try:
+    err = open(work + "/validate.stderr", "rb").read().decode("utf-8")
+    m = re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", err)
+    if m:
+        problems.append("control character U+%04X on stderr" % ord(m.group()))
+    for s in ("\\x1b]52;c;aG9zdGls\\x07", "\\x80\\x81", "\\x1b]52;c;eA==\\x07\\xff"):
+        if s not in err:
+            problems.append("stderr lacks %r" % s)
+except UnicodeDecodeError as e:
+    problems.append("stderr: %s" % e)
+print(("not ok 5 - stderr: " + "; ".join(problems)) if problems else
+      "ok 5 - stderr: a manifest line and a file name of guest bytes are printed as safe text")
+sys.exit(1 if problems else 0)
+PY
+
 [ $status = 0 ] || for t in loader reservation saver raw; do sed "s/^/# $t: /" "$work/$t.stderr" | cat -v | head -5; done
 exit $status
