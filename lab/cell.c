@@ -14,6 +14,7 @@
 #include "images.h"
 #include "manifest.h"
 #include "protocol.h"
+#include "text.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
 #include "virt/virt.h"
@@ -176,10 +177,14 @@ static void enter_phase(struct cell *c, enum kl_phase p)
 		c->env->progress(c->env->userdata, c->spec->id, kl_phase_name(p));
 }
 
-static void add_decisive(struct cell *c, const char *line)
+/* One entry per line: a multi-line text (the dump disk's listing) keeps its lines apart. */
+static void add_decisive(struct cell *c, const char *text)
 {
-	if (c->res->n_decisive < KL_DECISIVE_MAX && line)
-		c->res->decisive[c->res->n_decisive++] = strdup(line);
+	for (const char *p = text; p && *p && c->res->n_decisive < KL_DECISIVE_MAX;) {
+		size_t n = strcspn(p, "\n");
+		c->res->decisive[c->res->n_decisive++] = strndup(p, n);
+		p += n + (p[n] == '\n');
+	}
 }
 
 /* The last console lines before the end, for failures decided by silence. */
@@ -636,6 +641,22 @@ static int cell_boot(struct cell *c, const struct kl_images *im, const char *dis
 	return kl_vm_start(c->env->virt, &dc, ret_vm, err);
 }
 
+/*
+ * THE place where guest text in a cell result is made safe (lab/text.h): the detail and the
+ * decisive lines quote console lines, loader and saver values, the dump disk's listing and
+ * the validator's messages; the release can come from the guest. results.json, junit.xml,
+ * the journal and the terminal all render these fields.
+ */
+static void result_text_safe(struct kl_cell_result *r)
+{
+	kl_text_make_safe(&r->detail, KL_TEXT_MAX);
+	for (size_t i = 0; i < r->n_decisive; i++)
+		kl_text_make_safe(&r->decisive[i], KL_TEXT_MAX);
+	kl_text_make_safe(&r->release, KL_TEXT_MAX);
+	kl_text_make_safe(&r->pull_method, KL_TEXT_MAX);
+	kl_text_make_safe(&r->pull_block_map_rejected, KL_TEXT_MAX);
+}
+
 static void finish_result(struct cell *c)
 {
 	struct kl_cell_result *r = c->res;
@@ -659,6 +680,7 @@ static void finish_result(struct cell *c)
 	const char *rel_ = c->facts->loader.uname_r;
 	if (rel_ && !r->release)
 		r->release = strdup(rel_);
+	result_text_safe(r);
 	for (int i = 0; i < 3; i++) {
 		FILE **f = i == 0 ? &c->f_console : i == 1 ? &c->f_system : &c->f_capture;
 		if (*f) {

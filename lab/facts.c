@@ -11,6 +11,7 @@
 #include "facts.h"
 #include "macro.h"
 #include "numparse.h"
+#include "text.h"
 
 #define FACTS_JSON_MAX (4 << 20)
 
@@ -162,6 +163,16 @@ static int parse_addr(const char *s, uint64_t *ret)
 	return kl_record_get_u64(&r, "v", ret);
 }
 
+/*
+ * Every string fact goes through here, from the console or from a facts.json: a guest wrote
+ * it, and facts.json, results.json and the terminal show it (lab/text.h). The raw bytes stay
+ * in console.log.
+ */
+static char *text_dup(const char *v)
+{
+	return kl_text_safe(v, strlen(v), KL_FACT_TEXT_MAX);
+}
+
 static bool is_hash(const char *s)
 {
 	return strlen(s) == 16 && strspn(s, "0123456789abcdefABCDEF") == 16;
@@ -179,7 +190,7 @@ static int store(void *base, const struct fdesc *d, const char *v)
 			return -EINVAL;
 		__attribute__((fallthrough));
 	case F_STR: {
-		char *s = strdup(v);
+		char *s = text_dup(v);
 		if (!s)
 			return -ENOMEM;
 		if (d->type == F_HASH)
@@ -290,7 +301,7 @@ static int apply_module(struct kl_fact_module **v, size_t *n, const struct kl_re
 	if (!nv)
 		return kl_error_set(err, ENOMEM, "storing a module record");
 	*v = nv;
-	nv[*n] = (struct kl_fact_module){ strdup(name), strdup(result ? result : "") };
+	nv[*n] = (struct kl_fact_module){ text_dup(name), text_dup(result ? result : "") };
 	if (!nv[*n].name || !nv[*n].result) {
 		free(nv[*n].name);
 		free(nv[*n].result);
@@ -318,10 +329,10 @@ static int apply_error(struct kl_fact_error **v, size_t *n, const struct kl_reco
 	*v = nv;
 	struct kl_fact_error *x = &nv[*n];
 	*x = (struct kl_fact_error){
-		.step = strdup(step ? step : ""),
+		.step = text_dup(step ? step : ""),
 		.errno_value = e,
-		.errname = strdup(errname ? errname : ""),
-		.detail = strdup(detail ? detail : ""),
+		.errname = text_dup(errname ? errname : ""),
+		.detail = text_dup(detail ? detail : ""),
 		.lineno = rec->lineno,
 	};
 	if (!x->step || !x->errname || !x->detail) {
@@ -609,7 +620,7 @@ static int table_from_json(struct json_object *o, void *base, const struct fdesc
 			if (!json_object_is_type(v, json_type_string) ||
 			    (t[i].type == F_HASH && !is_hash(json_object_get_string(v))))
 				return bad_json(err, where, t[i].json, type_name(t[i].type));
-			char *s = strdup(json_object_get_string(v));
+			char *s = text_dup(json_object_get_string(v));
 			if (!s)
 				return kl_error_set(err, ENOMEM, "reading facts JSON");
 			free(*(char **)p);

@@ -6,6 +6,8 @@
  * `kdumplab validate --facts FILE` can re-check a dump later.
  *
  * Unknown numbers are -1 (KL_FACT_UNSET); unknown strings are NULL; unknown addresses 0.
+ * Strings are stored as safe text (lab/text.h: valid UTF-8, controls as \xNN), whether they
+ * come from the console or from a facts.json.
  */
 #pragma once
 
@@ -15,12 +17,19 @@
 
 #include "console.h"
 #include "error.h"
+#include "text.h"
 
 #define KL_FACT_UNSET (-1)
 /* Bounds on repeated records: a confused guest must not grow us without limit. */
 #define KL_FACTS_MAX_RANGES  256
 #define KL_FACTS_MAX_MODULES 256
 #define KL_FACTS_MAX_ERRORS  64
+/*
+ * Longest string fact, as safe text (lab/text.h). Room for a whole kernel command line
+ * (COMMAND_LINE_SIZE is 2048 on x86); and small enough that facts with every list full
+ * (~1400 strings) stay under the 4 MiB kl_facts_read_json() reads back.
+ */
+#define KL_FACT_TEXT_MAX 2048
 
 struct kl_range {
 	uint64_t start, end; /* end inclusive, as in /proc/iomem */

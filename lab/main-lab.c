@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	_cleanup_error_ struct kl_error *e = NULL;
 	int r = verb(argc - 1, argv + 1, &e);
 	if (r < 0) {
-		fprintf(stderr, "kdumplab %s: %s\n", argv[1], e && e->msg ? e->msg : strerror(-r));
+		cli_note("kdumplab %s: %s", argv[1], e && e->msg ? e->msg : strerror(-r));
 		return e ? e->exit_code : 1;
 	}
 	return r;

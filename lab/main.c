@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 		_cleanup_error_ struct kl_error *e = NULL;
 		int r = verbs[i].lab ? exec_lab(argv, &e) : verbs[i].run(argc - 1, argv + 1, &e);
 		if (r < 0) {
-			fprintf(stderr, "kdumplab %s: %s\n", verbs[i].name,
-				e && e->msg ? e->msg : strerror(-r));
+			cli_note("kdumplab %s: %s", verbs[i].name,
+				 e && e->msg ? e->msg : strerror(-r));
 			return e ? e->exit_code : 1;
 		}
 		return r;

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "facts.h"
 #include "macro.h"
+#include "text.h"
 
 struct fold {
 	struct kl_facts *f;
@@ -267,6 +268,52 @@ START_TEST(facts_json_roundtrip)
 }
 END_TEST
 
+/* The largest facts a guest can make (every list full, every string the longest a console line
+ * carries, all escapes) still fit the bound kl_facts_read_json() reads back. */
+START_TEST(facts_json_fits_its_read_bound)
+{
+	_cleanup_(kl_facts_freep) struct kl_facts *f = kl_facts_new();
+	char v[KL_CONSOLE_LINE_MAX / 3];
+	memset(v, 0x1b, sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	struct kl_field mod[] = { { "phase", "module", 6 }, { "name", v, 0 }, { "result", v, 0 } };
+	struct kl_field err[] = {
+		{ "phase", "error", 5 }, { "step", v, 0 }, { "errname", v, 0 }, { "detail", v, 0 }
+	};
+	struct kl_field facts[] = { { "phase", "facts", 5 }, { "uname_r", v, 0 },
+				    { "uname_v", v, 0 },     { "nodename", v, 0 },
+				    { "machine", v, 0 },     { "cpus_list", v, 0 },
+				    { "boot_id", v, 0 } };
+	for (int k = KL_KERNEL_SYSTEM; k <= KL_KERNEL_CAPTURE; k++) {
+		struct kl_record rm = {
+			.phase = "module", .fields = mod, .n_fields = 3, .kernel = k
+		};
+		struct kl_record re = {
+			.phase = "error", .fields = err, .n_fields = 4, .kernel = k
+		};
+		struct kl_record rf = {
+			.phase = "facts", .fields = facts, .n_fields = 7, .kernel = k
+		};
+		for (int i = 0; i < KL_FACTS_MAX_MODULES; i++)
+			ck_assert_int_eq(kl_facts_apply(f, &rm, NULL), 0);
+		for (int i = 0; i < KL_FACTS_MAX_ERRORS; i++)
+			ck_assert_int_eq(kl_facts_apply(f, &re, NULL), 0);
+		ck_assert_int_eq(kl_facts_apply(f, &rf, NULL), 0);
+	}
+	ck_assert_uint_eq(f->saver.n_modules, KL_FACTS_MAX_MODULES);
+	_cleanup_free_ char *dir = tmpdir(), *path = NULL, *cmd = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/facts.json", dir), 0);
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_facts_write_json(f, path, &e) == 0, "%s", e ? e->msg : "");
+	_cleanup_(kl_facts_freep) struct kl_facts *g = NULL;
+	ck_assert_msg(kl_facts_read_json(path, &g, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_str_eq(g->loader.modules[0].name, f->loader.modules[0].name);
+	ck_assert_uint_le(strlen(g->loader.modules[0].name), KL_FACT_TEXT_MAX);
+	ck_assert_int_ge(asprintf(&cmd, "rm -r %s", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static int read_text(const char *text, struct kl_facts **ret, struct kl_error **e)
 {
 	_cleanup_free_ char *dir = tmpdir(), *path = NULL, *cmd = NULL;
@@ -310,6 +357,94 @@ START_TEST(facts_json_bad)
 }
 END_TEST
 
+/* %XX of bytes 1..255 (a decoded %00 would end the value), then an OSC 52 clipboard write. */
+static const char osc52[] = "\x1b]52;c;aG9zdGlsZQ==\x07";
+
+static char *hostile_value(void)
+{
+	char *v = malloc(3 * 255 + 3 * sizeof(osc52) + 1), *p = v;
+	for (unsigned b = 1; b < 256; b++)
+		p += sprintf(p, "%%%02X", b);
+	for (size_t i = 0; i + 1 < sizeof(osc52); i++)
+		p += sprintf(p, "%%%02X", (unsigned char)osc52[i]);
+	return v;
+}
+
+static char *hostile_safe(void)
+{
+	char raw[255 + sizeof(osc52)];
+	for (unsigned b = 1; b < 256; b++)
+		raw[b - 1] = (char)b;
+	memcpy(raw + 255, osc52, sizeof(osc52) - 1);
+	return kl_text_safe(raw, 255 + sizeof(osc52) - 1, KL_TEXT_MAX);
+}
+
+/* Every string fact a guest sends is stored, and written to facts.json, as safe text. */
+START_TEST(facts_guest_text_is_safe)
+{
+	static const char *const lines[] = {
+		"KDUMPLAB phase=start prog=loader version=@\n",
+		"KDUMPLAB phase=facts uname_r=@ uname_v=@ nodename=@ machine=@ "
+		"cpus_list=@ boot_id=@\n",
+		"KDUMPLAB phase=module name=@ result=@\n",
+		"KDUMPLAB phase=loaded crash_loaded=1 cmdline=@\n",
+		"KDUMPLAB phase=trigger scenario=@ nonce=@\n",
+		"KDUMPLAB phase=error step=@ errno=1 errname=@ detail=@\n",
+		"KDUMPLAB phase=start prog=saver version=@\n",
+		"KDUMPLAB phase=disk serial=@ dev=@\n",
+		"KDUMPLAB phase=module name=@ result=@\n",
+		"KDUMPLAB phase=error step=@ errno=1 errname=@ detail=@\n",
+	};
+	_cleanup_free_ char *v = hostile_value(), *want = hostile_safe(), *log = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&log, &len);
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+		for (const char *c = lines[i]; *c; c++) /* '@' stands for the value */
+			*c == '@' ? fputs(v, m) : fputc(*c, m);
+	fclose(m);
+
+	struct fold x = { 0 };
+	_cleanup_(kl_facts_freep) struct kl_facts *f = fold_log(log, &x);
+	const struct kl_loader_facts *l = &f->loader;
+	const struct kl_saver_facts *sv = &f->saver;
+	const char *got[] = {
+		l->version,	      l->uname_r,
+		l->uname_v,	      l->nodename,
+		l->machine,	      l->cpus_list,
+		l->boot_id,	      l->capture_cmdline,
+		l->trigger_scenario,  l->trigger_nonce,
+		sv->version,	      sv->disk_serial,
+		sv->disk_dev,	      l->modules[0].name,
+		l->modules[0].result, l->errors[0].step,
+		l->errors[0].errname, l->errors[0].detail,
+		sv->modules[0].name,  sv->modules[0].result,
+		sv->errors[0].step,   sv->errors[0].errname,
+		sv->errors[0].detail,
+	};
+	for (size_t i = 0; i < ELEMENTSOF(got); i++) {
+		ck_assert_msg(got[i], "fact %zu unset", i);
+		ck_assert_str_eq(got[i], want);
+	}
+	ck_assert_ptr_nonnull(strstr(want, "\\x1b]52;c;aG9zdGlsZQ==\\x07"));
+	_cleanup_free_ char *j = json_of(f);
+	ck_assert(kl_text_is_safe(j, strlen(j)));
+	ck_assert_ptr_null(strstr(j, "\\u00")); /* no control character escaped by json-c */
+
+	/* A facts.json from elsewhere (`validate --facts`): decoded controls, raw 0xff. */
+	struct kl_facts *g = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_int_eq(read_text("{\"loader\":{\"uname_r\":\"a\\u001b]52;c;eA==\\u0007\xff\","
+				   "\"errors\":[{\"step\":\"\\u009b2J\",\"errno\":1,"
+				   "\"errname\":\"E\",\"detail\":\"\\u202e\"}]},\"saver\":{}}",
+				   &g, &e),
+			 0);
+	ck_assert_str_eq(g->loader.uname_r, "a\\x1b]52;c;eA==\\x07\\xff");
+	ck_assert_str_eq(g->loader.errors[0].step, "\\xc2\\x9b2J");
+	ck_assert_str_eq(g->loader.errors[0].detail, "\\xe2\\x80\\xae");
+	kl_facts_free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("facts");
@@ -321,6 +456,8 @@ int main(void)
 	tcase_add_test(t, facts_bounds);
 	tcase_add_test(t, facts_json_roundtrip);
 	tcase_add_test(t, facts_json_bad);
+	tcase_add_test(t, facts_guest_text_is_safe);
+	tcase_add_test(t, facts_json_fits_its_read_bound);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
