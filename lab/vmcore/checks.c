@@ -116,6 +116,22 @@ static int check_flags(struct ctx *c, struct kl_check_result *r)
 	return CHECK(r, !(f & 1), "e_flags is %#x, expected the incomplete bit 0x1 clear", f);
 }
 
+/* A vmcore has no sections (fs/proc/vmcore.c, makedumpfile -E); elf.c read at most
+ * section 0, to resolve extended numbering, and gave libelf none of them. */
+static int check_sections(struct ctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->d;
+	const GElf_Ehdr *e = &d->ehdr;
+	if (d->sections_error)
+		return FAIL(r, "%s", d->sections_error);
+	if (e->e_shoff == 0)
+		return PASS(r, "no section header table (e_shoff 0, e_shnum 0)");
+	return PASS(r,
+		    "only the SHT_NULL section 0 of extended numbering (sh_info %" PRIu32
+		    " program headers)",
+		    (uint32_t)d->shdr0.sh_info);
+}
+
 /* ---- program headers (invariants 6, 7, 11, 12) ---- */
 
 static int check_phdr_count(struct ctx *c, struct kl_check_result *r)
@@ -518,6 +534,7 @@ static const struct check checks[] = {
 	{ "elf.machine", E, NEED_EHDR, check_machine },
 	{ "elf.header", E, NEED_EHDR, check_header },
 	{ "elf.flags", E, NEED_EHDR, check_flags },
+	{ "elf.sections", E, NEED_EHDR, check_sections },
 	{ "phdr.count", E, NEED_EHDR, check_phdr_count },
 	{ "phdr.note-first", E, NEED_PHDRS, check_note_first },
 	{ "phdr.types", E, NEED_PHDRS, check_types },

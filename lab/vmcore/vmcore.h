@@ -9,7 +9,7 @@
  *
  * Check ids are stable (results.json, reports and `kdumplab compare` key on them); the
  * numbers are the invariants of shared/reference/vmcore-invariants.md:
- *   elf.ident elf.type elf.machine elf.header elf.flags                         (6, 9)
+ *   elf.ident elf.type elf.machine elf.header elf.flags elf.sections            (6, 9)
  *   phdr.count phdr.note-first phdr.types phdr.note-bounds                        (6, 7)
  *   phdr.note-layout phdr.note-align(W)                                           (8)
  *   phdr.load-bounds phdr.load-align phdr.load-filesz phdr.load-order phdr.file-size (10-13)

@@ -10,11 +10,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "facts.h"
+#include "format.h"
 #include "macro.h"
 #include "manifest.h"
 #include "printk.h"
@@ -864,6 +866,152 @@ START_TEST(vmcoreinfo_parse_api)
 }
 END_TEST
 
+/* Overwrite len bytes of path at off (extending it sparsely when off is past its end). */
+static void patch(const char *path, uint64_t off, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, data, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static void patch16(const char *path, uint64_t off, uint16_t v)
+{
+	v = htole16(v);
+	patch(path, off, &v, sizeof(v));
+}
+
+static void patch64(const char *path, uint64_t off, uint64_t v)
+{
+	v = htole64(v);
+	patch(path, off, &v, sizeof(v));
+}
+
+/* Section 0 at off: SHT_NULL with sh_size and sh_info as given. */
+static void put_shdr0(const char *path, uint64_t off, uint64_t sh_size, uint32_t sh_info,
+		      uint32_t type)
+{
+	Elf64_Shdr sh = { .sh_type = htole32(type), .sh_size = htole64(sh_size) };
+	sh.sh_info = htole32(sh_info);
+	patch(path, off, &sh, sizeof(sh));
+	patch64(path, offsetof(Elf64_Ehdr, e_shoff), off);
+	patch16(path, offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+}
+
+static struct kl_validation *validate_any(const char *path)
+{
+	struct kl_validation *v = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_vmcore_validate_any(path, NULL, &v, &e) == 0, "%s", e ? e->msg : "");
+	return v;
+}
+
+static const struct kl_check_result *must_find(const struct kl_validation *v, const char *id)
+{
+	const struct kl_check_result *r = kl_validation_find(v, id);
+	ck_assert_msg(r != NULL, "no result %s", id);
+	return r;
+}
+
+/*
+ * Issue 6 (2): libelf sized its section array from e_shnum / section 0's sh_size before
+ * anything checked them (a 128 MiB sparse file with 2 M sections took 400 MB). Every count
+ * in the ELF header is ours to bound now, and a section table is a failed elf.sections.
+ */
+START_TEST(hostile_section_counts)
+{
+	struct core c = good_core();
+	/* e_shnum 0, section 0's sh_size 2 M, the whole table inside a sparse file */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		uint64_t shoff = ((uint64_t)st.st_size + 4095) & ~4095ULL;
+		put_shdr0(path, shoff, 2u << 20, 0, SHT_NULL);
+		ck_assert_int_eq(truncate(path, (off_t)(shoff + (2ULL << 20) * 64)), 0);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "elf.sections");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_ptr_nonnull(strstr(r->message, "claims 2097152 sections"));
+		ck_assert(!kl_validation_ok(v));
+		/* the program headers were still read (from our bounded copy) */
+		ck_assert_int_eq(must_find(v, "phdr.count")->status, KL_CHECK_PASSED);
+		unlink(path);
+	}
+	/* e_shnum 65535 with e_shoff 0, and e_shnum 65535 with a table in the file */
+	for (int in_file = 0; in_file < 2; in_file++) {
+		_cleanup_free_ char *path = write_core(&c);
+		patch16(path, offsetof(Elf64_Ehdr, e_shnum), 65535);
+		if (in_file)
+			put_shdr0(path, 1024, 0, 0, SHT_NULL);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		ck_assert_int_eq(must_find(v, "elf.sections")->status, KL_CHECK_FAILED);
+		ck_assert(!kl_validation_ok(v));
+		unlink(path);
+	}
+	/* e_shoff past the end of the file */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		patch64(path, offsetof(Elf64_Ehdr, e_shoff), 1ULL << 62);
+		patch16(path, offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "elf.sections");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_ptr_nonnull(strstr(r->message, "is not inside the"));
+		unlink(path);
+	}
+}
+END_TEST
+
+/* Extended numbering: e_phnum == PN_XNUM takes the count from section 0's sh_info, bounded. */
+START_TEST(hostile_pn_xnum)
+{
+	struct core c = good_core();
+	int phnum = 4; /* PT_NOTE + 3 PT_LOADs (write_core) */
+	/* A well-formed PN_XNUM header (as Linux and QEMU write it) reads the same dump. */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		_cleanup_(kl_validation_freep) struct kl_validation *want = validate_any(path);
+		patch16(path, offsetof(Elf64_Ehdr, e_phnum), PN_XNUM);
+		patch16(path, offsetof(Elf64_Ehdr, e_shnum), 1);
+		put_shdr0(path, 1024, 1, (uint32_t)phnum, SHT_NULL); /* in the header padding */
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		ck_assert_int_eq(must_find(v, "elf.sections")->status, KL_CHECK_PASSED);
+		ck_assert_int_eq(must_find(v, "phdr.count")->status, KL_CHECK_PASSED);
+		ck_assert_uint_eq(v->n_load, want->n_load);
+		ck_assert_uint_eq(v->n_failed, want->n_failed);
+		unlink(path);
+	}
+	/* sh_info huge, sh_info past the file, and no section 0 at all */
+	static const struct {
+		uint32_t sh_info;
+		bool no_shdr;
+		uint64_t truncate_to;
+		const char *message;
+	} bad[] = {
+		{ 0xffffffffu, false, 0, "expected at most" },
+		{ 100000, false, 1 << 20, "ends past the file size" },
+		{ 0, true, 0, "section 0 is not readable" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_free_ char *path = write_core(&c);
+		patch16(path, offsetof(Elf64_Ehdr, e_phnum), PN_XNUM);
+		if (!bad[i].no_shdr) {
+			patch16(path, offsetof(Elf64_Ehdr, e_shnum), 1);
+			put_shdr0(path, 1024, 1, bad[i].sh_info, SHT_NULL);
+		}
+		if (bad[i].truncate_to)
+			ck_assert_int_eq(truncate(path, (off_t)bad[i].truncate_to), 0);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "phdr.count");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_msg(strstr(r->message, bad[i].message), "%zu: %s", i, r->message);
+		ck_assert(!kl_validation_ok(v));
+		unlink(path);
+	}
+}
+END_TEST
+
 /* A real dump when one is around (from an integration run): structure must pass. */
 START_TEST(real_dump)
 {
@@ -890,6 +1038,8 @@ int main(void)
 	tcase_add_test(t, log_buf_kernel_skips);
 	tcase_add_test(t, vmcoreinfo_parse_api);
 	tcase_add_test(t, real_dump);
+	tcase_add_test(t, hostile_section_counts);
+	tcase_add_test(t, hostile_pn_xnum);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
