@@ -712,9 +712,15 @@ static int derive(struct ctx *c)
 		c->mem_error = kl_check_error_text(e, "cannot map the dump's memory");
 		return c->mem_error ? 0 : -ENOMEM;
 	}
+	c->mem->stop = &c->stop;
 	r = kl_printk_extract(c->mem, c->d->vmcoreinfo, &c->log, &e);
 	if (r == -ENOMEM)
 		return r;
+	if (kl_stop_code(r)) {
+		if (c->err && !*c->err)
+			*c->err = TAKE_PTR(e);
+		return r;
+	}
 	if (r < 0) {
 		c->log_unsupported = r == -EOPNOTSUPP;
 		c->log_error = kl_check_error_text(e, "cannot extract the kernel log");
@@ -792,7 +798,12 @@ static int run_checks(struct ctx *c, struct kl_validation *v, const char *dump_p
 			missing = missing_derived(c, checks[i].needs);
 		res->id = checks[i].id;
 		res->severity = checks[i].severity;
-		int r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
+		int r = kl_stop_poll(&c->stop, "starting the checks", err);
+		if (r < 0) {
+			v->n_results--;
+			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
+		}
+		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
 		if (r == -ENOMEM)
 			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 		if (r < 0)
@@ -826,10 +837,13 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 			 .in = in,
 			 .expected_cpus = kl_validate_expected_cpus(in),
 			 .err = err,
+			 .stop = kl_stop_from(in),
 			 .nonce_idx = -1 };
 	r = kl_check_setup_expect(&c, err);
-	if (r == 0 && derive(&c) < 0)
+	if (r == 0 && (r = derive(&c)) == -ENOMEM)
 		r = kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
+	else if (r < 0)
+		r = kl_error_wrap(err, "validating \"%s\"", dump_path);
 	if (r == 0)
 		r = run_checks(&c, v, dump_path, err);
 	if (r < 0) {

@@ -18,6 +18,7 @@
 #include "kdump.h"
 #include "macro.h"
 #include "mem.h"
+#include "stop.h"
 
 #define BM_BLOCK     4096u /* bytes of 2nd bitmap per index entry */
 #define STREAM_CHUNK (1u << 20)
@@ -298,6 +299,9 @@ static int load_index(struct kl_kdump *k, struct kl_error **err)
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
 							      : (size_t)(k->bitmap_len - pos);
+		int r = kl_stop_poll(k->stop, "indexing the kdump 2nd bitmap", err);
+		if (r < 0)
+			return r;
 		ssize_t got = kl_pread_full(k->fd, buf, n, base + pos);
 		if (got < 0)
 			return kl_error_set(err, (int)-got, "reading the bitmap of \"%s\"",
@@ -330,7 +334,8 @@ static int load_stages(struct kl_kdump *k, struct kl_error **err)
 	return k->have_layout ? load_index(k, err) : 0;
 }
 
-int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err)
+int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump **ret,
+		  struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = calloc(1, sizeof(*k));
 	struct stat st;
@@ -351,7 +356,9 @@ int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err
 	if (!S_ISREG(st.st_mode))
 		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
 	k->size = (uint64_t)st.st_size;
+	k->stop = stop;
 	int r = load_stages(k, err);
+	k->stop = NULL; /* the caller's, valid during the open only */
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);
@@ -544,7 +551,7 @@ static int kdump_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinf
 		      struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = NULL;
-	int r = kl_kdump_open(path, &k, err);
+	int r = kl_kdump_open(path, NULL, &k, err);
 	if (r < 0)
 		return r;
 	if (!k->notes || !k->notes->have_vmcoreinfo) {

@@ -26,6 +26,7 @@
 
 struct kl_dump;
 struct kl_mem_format;
+struct kl_stop;
 
 #define KL_KDUMP_SIGNATURE	"KDUMP   "
 #define KL_DISKDUMP_SIGNATURE	"DISKDUMP"
@@ -118,12 +119,15 @@ struct kl_kdump {
 	unsigned char *bm_block; /* the 2nd bitmap block last read */
 	uint64_t bm_block_idx;	 /* UINT64_MAX: none */
 	unsigned char *page, *cbuf;
-	uint64_t page_pfn; /* UINT64_MAX: none */
-	void *zstd;	   /* ZSTD_DCtx, made on first use */
+	uint64_t page_pfn;	    /* UINT64_MAX: none */
+	void *zstd;		    /* ZSTD_DCtx, made on first use */
+	const struct kl_stop *stop; /* kl_kdump_open()'s, for the loading stages; may be NULL */
 };
 
-/* Open path and load every stage (header, sub-header, notes, layout, index). */
-int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err);
+/* Open path and load every stage (header, sub-header, notes, layout, index). stop (may be
+ * NULL) is polled while indexing the bitmap: -ETIMEDOUT / -EINTR. */
+int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump **ret,
+		  struct kl_error **err);
 void kl_kdump_free(struct kl_kdump *k);
 static inline void kl_kdump_freep(struct kl_kdump **k)
 {

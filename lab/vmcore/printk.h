@@ -53,7 +53,8 @@ struct kl_printk_log {
 /*
  * Extract the log. -EOPNOTSUPP when VMCOREINFO describes the pre-5.10 log_buf instead of the
  * lockless ring (message says so), -EBADMSG naming the key or field when VMCOREINFO or the
- * ring header is unusable, -ENOENT/-EIO when the ring's memory is not in the dump.
+ * ring header is unusable, -ENOENT/-EIO when the ring's memory is not in the dump,
+ * -ETIMEDOUT/-EINTR when m->stop says so.
  */
 int kl_printk_extract(const struct kl_mem *m, const struct kl_vmcoreinfo *vi,
 		      struct kl_printk_log **ret, struct kl_error **err);

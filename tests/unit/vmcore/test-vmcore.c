@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "facts.h"
 #include "format.h"
@@ -1012,6 +1014,30 @@ START_TEST(hostile_pn_xnum)
 }
 END_TEST
 
+/* Issue 6 (4): a deadline in the past or the interrupt flag stops a raw ELF validation too. */
+START_TEST(deadline_and_interrupt_stop_elf)
+{
+	struct core c = good_core();
+	_cleanup_free_ char *path = write_core(&c);
+	for (int how = 0; how < 2; how++) {
+		volatile sig_atomic_t flag = how == 1;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		struct kl_validate_input in = { .deadline = how == 0 ? (double)ts.tv_sec - 1 : 0,
+						.interrupted = &flag };
+		_cleanup_error_ struct kl_error *e = NULL;
+		struct kl_validation *v = NULL;
+		int r = kl_vmcore_validate_any(path, &in, &v, &e);
+		ck_assert_int_eq(r, how == 0 ? -ETIMEDOUT : -EINTR);
+		ck_assert_ptr_null(v);
+		ck_assert_msg(strstr(e->msg, how == 0 ? "reached its deadline" : "interrupted"),
+			      "%s", e->msg);
+		ck_assert_msg(strstr(e->msg, path), "%s", e->msg);
+	}
+	unlink(path);
+}
+END_TEST
+
 /* A real dump when one is around (from an integration run): structure must pass. */
 START_TEST(real_dump)
 {
@@ -1040,6 +1066,7 @@ int main(void)
 	tcase_add_test(t, real_dump);
 	tcase_add_test(t, hostile_section_counts);
 	tcase_add_test(t, hostile_pn_xnum);
+	tcase_add_test(t, deadline_and_interrupt_stop_elf);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
