@@ -13,6 +13,7 @@
 #include "vmcore/format.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
+#include "vmcore/text.h"
 #include "vmcore/vmcore.h"
 
 #define USAGE                                                                                                                   \
@@ -103,6 +104,15 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 	return 0;
 }
 
+/* An error from reading the dump may quote its bytes (a VMCOREINFO line, a value): the one
+ * line we print to the terminal is escaped like the reports (vmcore/text.h). */
+static int dump_error(int r, struct kl_error **err)
+{
+	if (err && *err)
+		(void)kl_text_escape_inplace(&(*err)->msg, false);
+	return r;
+}
+
 /* Print the kernel log as makedumpfile --dump-dmesg does. Invalid ring: 1; I/O: 2. */
 static int dump_dmesg(const char *path, struct kl_error **err)
 {
@@ -116,7 +126,7 @@ static int dump_dmesg(const char *path, struct kl_error **err)
 		bool io = r != -EBADMSG && r != -ENOENT && r != -EOPNOTSUPP && r != -EFAULT &&
 			  r != -EPROTONOSUPPORT;
 		(*err)->exit_code = io ? 2 : 1;
-		return r;
+		return dump_error(r, err);
 	}
 	for (size_t i = 0; i < log->n_records; i++) {
 		_cleanup_free_ char *line = kl_printk_format(&log->records[i]);
@@ -188,7 +198,7 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	r = kl_vmcore_validate_any(o.dump, &in, &v, err);
 	if (r < 0) {
 		(*err)->exit_code = 2;
-		return r;
+		return dump_error(r, err);
 	}
 	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h). */
 	_cleanup_(kl_deep_result_freep) struct kl_deep_result *deep = NULL;

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "mem.h"
+#include "text.h"
 
 enum need {
 	NEED_EHDR = 1 << 0,
@@ -38,29 +39,11 @@ struct check {
 };
 
 /*
- * Messages quote strings read out of the dump (uts names, VMCOREINFO values): a corrupt or
- * hostile dump must not put control characters or invalid UTF-8 into terminals and JSON
- * reports, so every byte outside printable ASCII is written as \xNN.
+ * Messages quote strings read out of the dump (uts names, VMCOREINFO values, log text): a
+ * corrupt or hostile dump must not put control characters or invalid UTF-8 into terminals
+ * and JSON reports, so every message goes through text.h (bytes outside printable ASCII as
+ * \xNN).
  */
-static char *escape_message(char *m)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
-		n += (*p < 0x20 || *p >= 0x7f) ? 4 : 1;
-	char *o = malloc(n + 1), *w = o;
-	if (!o)
-		return m;
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			w += sprintf(w, "\\x%02x", *p);
-		else
-			*w++ = (char)*p;
-	}
-	*w = '\0';
-	free(m);
-	return o;
-}
-
 int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
 {
 	va_list ap;
@@ -69,8 +52,10 @@ int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char 
 	if (vasprintf(&r->message, fmt, ap) < 0)
 		r->message = NULL;
 	va_end(ap);
-	if (r->message)
-		r->message = escape_message(r->message);
+	if (r->message && kl_text_escape_inplace(&r->message, false) < 0) {
+		free(r->message);
+		r->message = NULL;
+	}
 	r->status = st;
 	return r->message ? 0 : -ENOMEM;
 }
@@ -915,8 +900,11 @@ static int jadd(struct json_object *o, const char *k, struct json_object *v)
 struct json_object *kl_validation_to_json(const struct kl_validation *v)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
-	const char *osr = kl_vmcoreinfo_get(v->vmcoreinfo, "OSRELEASE");
-	const char *ct = kl_vmcoreinfo_get(v->vmcoreinfo, "CRASHTIME");
+	/* VMCOREINFO values are the dump's bytes: escaped like messages (text.h). */
+	_cleanup_free_ char *osr =
+		kl_text_escape(kl_vmcoreinfo_get(v->vmcoreinfo, "OSRELEASE"), false);
+	_cleanup_free_ char *ct =
+		kl_text_escape(kl_vmcoreinfo_get(v->vmcoreinfo, "CRASHTIME"), false);
 
 	if (!o || !a || jadd(o, "checks", a) < 0) {
 		json_object_put(o);
