@@ -18,7 +18,11 @@
 
 /* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU
  * (~360 bytes) plus VMCOREINFO and optional device dumps: 16 MiB is ~40k CPUs. */
-#define KL_DUMP_NOTES_MAX	(16u << 20)
+#define KL_DUMP_NOTES_MAX (16u << 20)
+/* Notes we index: one NT_PRSTATUS per CPU (x86_64 NR_CPUS is at most 8192 with MAXSMP),
+ * VMCOREINFO and a few device dumps. 16-byte empty notes would otherwise make a 16 MiB
+ * segment cost 40 MiB of index. */
+#define KL_DUMP_NOTES_COUNT_MAX 65536
 #define KL_X86_64_PRSTATUS_SIZE 336
 #define KL_PRSTATUS_PID_OFFSET	32 /* pr_info(12) pr_cursig(2+2) pr_sigpend(8) pr_sighold(8) */
 /* Program headers we accept: /proc/vmcore has one PT_LOAD per System RAM range plus the

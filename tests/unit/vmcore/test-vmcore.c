@@ -965,6 +965,30 @@ START_TEST(hostile_section_counts)
 }
 END_TEST
 
+/* 70000 empty notes (16 bytes each) in a 1.1 MB PT_NOTE: indexed up to 65536, then notes.parse
+ * fails (an index of 16 MiB of such notes would cost 40 MiB). */
+START_TEST(hostile_note_count)
+{
+	struct core c = good_core();
+	_cleanup_free_ char *path = write_core(&c);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	const size_t n = 70000;
+	_cleanup_free_ unsigned char *seg = calloc(n, 16);
+	for (size_t i = 0; i < n; i++)
+		seg[i * 16] = 1; /* n_namesz 1 (""), n_descsz 0, n_type 0 */
+	uint64_t off = ((uint64_t)st.st_size + 4095) & ~4095ULL;
+	patch(path, off, seg, n * 16);
+	patch64(path, 64 + offsetof(Elf64_Phdr, p_offset), off); /* PT_NOTE is phdr 0 */
+	patch64(path, 64 + offsetof(Elf64_Phdr, p_filesz), n * 16);
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+	const struct kl_check_result *r = must_find(v, "notes.parse");
+	ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+	ck_assert_msg(strstr(r->message, "more than 65536 notes"), "%s", r->message);
+	unlink(path);
+}
+END_TEST
+
 /* Extended numbering: e_phnum == PN_XNUM takes the count from section 0's sh_info, bounded. */
 START_TEST(hostile_pn_xnum)
 {
@@ -1207,6 +1231,7 @@ int main(void)
 	tcase_add_test(t, real_dump);
 	tcase_add_test(t, hostile_section_counts);
 	tcase_add_test(t, hostile_pn_xnum);
+	tcase_add_test(t, hostile_note_count);
 	tcase_add_test(t, deadline_and_interrupt_stop_elf);
 	tcase_add_test(t, dump_bytes_escaped);
 	suite_add_tcase(s, t);
