@@ -279,6 +279,15 @@ static uint64_t popcount_bytes(const unsigned char *p, size_t n)
 	return c;
 }
 
+int kl_kdump_pread_or_hole(const struct kl_kdump *k, void *buf, size_t n, uint64_t off)
+{
+	off_t data = lseek(k->fd, (off_t)off, SEEK_DATA);
+	if ((data < 0 && errno == ENXIO) || (data >= 0 && (uint64_t)data >= off + n))
+		return 1;
+	ssize_t got = kl_pread_full(k->fd, buf, n, off);
+	return got == (ssize_t)n ? 0 : -EIO;
+}
+
 static int load_index(struct kl_kdump *k, struct kl_error **err)
 {
 	uint64_t n_cum = (k->bitmap_len + BM_BLOCK - 1) / BM_BLOCK;
@@ -302,15 +311,14 @@ static int load_index(struct kl_kdump *k, struct kl_error **err)
 		int r = kl_stop_poll(k->stop, "indexing the kdump 2nd bitmap", err);
 		if (r < 0)
 			return r;
-		ssize_t got = kl_pread_full(k->fd, buf, n, base + pos);
-		if (got < 0)
-			return kl_error_set(err, (int)-got, "reading the bitmap of \"%s\"",
-					    k->path);
-		if ((size_t)got != n)
-			return kl_error_set(err, EIO, "\"%s\" shrank while reading it", k->path);
+		int hole = kl_kdump_pread_or_hole(k, buf, n, base + pos);
+		if (hole < 0)
+			return kl_error_set(err, EIO, "reading the bitmap of \"%s\"", k->path);
 		for (size_t b = 0; b < n; b += BM_BLOCK) {
 			k->cum[idx++] = total;
-			total += popcount_bytes(buf + b, n - b < BM_BLOCK ? n - b : BM_BLOCK);
+			if (!hole)
+				total += popcount_bytes(buf + b,
+							n - b < BM_BLOCK ? n - b : BM_BLOCK);
 		}
 	}
 	k->n_descs = total;

@@ -630,7 +630,7 @@ END_TEST
 
 /*
  * Issue 6 (4): the deadline and the interrupt flag stop a validation whose work is large (a
- * 16 GiB sparse bitmap to index, a 1 GiB hole record to reassemble) at the first poll, with
+ * 4 GiB sparse bitmap to index, a 1 GiB hole record to reassemble) at the first poll, with
  * -ETIMEDOUT / -EINTR and a message naming the step.
  */
 static char *write_huge_kdump(void)
@@ -638,8 +638,8 @@ static char *write_huge_kdump(void)
 	struct buf k;
 	_cleanup_free_ char *small = write_kdump(&(struct kd){ 0 }, &k);
 	unlink(small);
-	/* 2 x 8 GiB bitmaps of 4 KiB blocks; max_mapnr_64 to match (version 6) */
-	const uint32_t blocks = 2u * (2u << 20);
+	/* 2 x 4 GiB bitmaps of 4 KiB blocks (the largest index); max_mapnr_64 to match */
+	const uint32_t blocks = 2u * (1u << 20);
 	put32(&k, 436, blocks);
 	put64(&k, BS + 96, (uint64_t)(blocks / 2) * BS * 8);
 	char *path = strdup("/tmp/test-kdump-XXXXXX");
@@ -699,6 +699,33 @@ START_TEST(deadline_and_interrupt_stop)
 	unlink(kpath);
 	unlink(flat);
 	unlink(huge);
+}
+END_TEST
+
+/* A 2nd bitmap larger than kdumplab indexes (2 x 8 GiB, sparse) fails kdump.bitmap-size; the
+ * checks that need the index are skipped, nothing is allocated for it. */
+START_TEST(bitmap_beyond_index_max)
+{
+	struct buf k;
+	_cleanup_free_ char *small = write_kdump(&(struct kd){ 0 }, &k);
+	unlink(small);
+	const uint32_t blocks = 2u * (2u << 20);
+	put32(&k, 436, blocks);
+	put64(&k, BS + 96, (uint64_t)(blocks / 2) * BS * 8);
+	char path[] = "/tmp/test-kdump-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, k.p, k.len), (ssize_t)k.len);
+	ck_assert_int_eq(ftruncate(fd, (off_t)((uint64_t)(blocks + 8) * BS)), 0);
+	close(fd);
+	free(k.p);
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path);
+	const struct kl_check_result *r = kl_validation_find(v, "kdump.bitmap-size");
+	ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+	ck_assert_msg(strstr(r->message, "indexes at most"), "%s", r->message);
+	ck_assert_str_eq(status_of(v, "kdump.descs"), "skipped");
+	ck_assert(!kl_validation_ok(v));
+	unlink(path);
 }
 END_TEST
 
@@ -805,6 +832,7 @@ int main(void)
 	tcase_add_test(t, flat_valid);
 	tcase_add_test(t, flat_faults);
 	tcase_add_test(t, flat_holes_stay_holes);
+	tcase_add_test(t, bitmap_beyond_index_max);
 	tcase_add_test(t, deadline_and_interrupt_stop);
 	tcase_add_test(t, detect_from_content);
 	tcase_add_test(t, unknown_format_is_named);
