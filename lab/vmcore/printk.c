@@ -245,7 +245,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		log->n_bad_id++;
 		return 0;
 	}
-	if (w->text_total + text_len > KL_PRINTK_MAX_TEXT) {
+	if (w->text_total + text_len + KL_PRINTK_RECORD_COST > KL_PRINTK_MAX_TEXT) {
 		log->truncated = true;
 		return 0;
 	}
@@ -274,7 +274,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		free(rec.text);
 		return -ENOMEM;
 	}
-	w->text_total += text_len;
+	w->text_total += text_len + KL_PRINTK_RECORD_COST;
 	return 0;
 }
 

@@ -25,7 +25,11 @@ struct kl_vmcoreinfo;
  * count_bits = size_bits - 5 (PRB_AVGBITS); real dumps have size_bits 17..25. */
 #define KL_PRINTK_MAX_SIZE_BITS	 25
 #define KL_PRINTK_MAX_COUNT_BITS 22
-#define KL_PRINTK_MAX_TEXT	 (32u << 20) /* bytes of text kept in total */
+/* Memory the extracted log may take: its text plus KL_PRINTK_RECORD_COST per record (the
+ * record and its allocation), so 4 M empty records (a hostile ring of 8-byte blocks) cannot
+ * cost 300 MB. Real logs are a few MiB at most (log_buf_len <= 32 MiB of mostly text). */
+#define KL_PRINTK_MAX_TEXT    (16u << 20)
+#define KL_PRINTK_RECORD_COST (sizeof(struct kl_printk_record) + 32)
 
 struct kl_printk_record {
 	uint64_t seq;
