@@ -63,6 +63,7 @@ void kl_kdump_free(struct kl_kdump *k)
 	free(k->bm_block);
 	free(k->page);
 	free(k->cbuf);
+	free(k->desc_win);
 	kl_codec_free_zstd(k->zstd);
 	free(k);
 }
@@ -375,14 +376,26 @@ int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump 
 
 /* ---- reads by pfn ---- */
 
+#define DESC_WINDOW 2730 /* descriptors per read-ahead: 65520 bytes */
+
 int kl_kdump_read_desc(struct kl_kdump *k, uint64_t i, struct kl_kdump_desc *ret)
 {
-	unsigned char b[KL_KDUMP_DESC_SIZE];
-	if (i >= (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
+	uint64_t in_file = (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE;
+	if (i >= in_file)
 		return -EBADMSG; /* the table runs past the file: kdump.descs says so */
-	ssize_t n = kl_pread_full(k->fd, b, sizeof(b), k->desc_off + i * KL_KDUMP_DESC_SIZE);
-	if (n < 0 || (size_t)n != sizeof(b))
-		return -EIO;
+	if (i < k->desc_win_first || i - k->desc_win_first >= k->desc_win_n) {
+		if (!k->desc_win && !(k->desc_win = malloc(DESC_WINDOW * KL_KDUMP_DESC_SIZE)))
+			return -ENOMEM;
+		uint64_t n = in_file - i < DESC_WINDOW ? in_file - i : DESC_WINDOW;
+		k->desc_win_n = 0;
+		ssize_t got = kl_pread_full(k->fd, k->desc_win, n * KL_KDUMP_DESC_SIZE,
+					    k->desc_off + i * KL_KDUMP_DESC_SIZE);
+		if (got != (ssize_t)(n * KL_KDUMP_DESC_SIZE))
+			return -EIO;
+		k->desc_win_first = i;
+		k->desc_win_n = n;
+	}
+	const unsigned char *b = k->desc_win + (i - k->desc_win_first) * KL_KDUMP_DESC_SIZE;
 	*ret = (struct kl_kdump_desc){ .offset = kl_le64(b),
 				       .size = kl_le32(b + 8),
 				       .flags = kl_le32(b + 12),

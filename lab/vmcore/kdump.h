@@ -120,8 +120,12 @@ struct kl_kdump {
 	unsigned char *bm_block; /* the 2nd bitmap block last read */
 	uint64_t bm_block_idx;	 /* UINT64_MAX: none */
 	unsigned char *page, *cbuf;
-	uint64_t page_pfn;	    /* UINT64_MAX: none */
-	void *zstd;		    /* ZSTD_DCtx, made on first use */
+	uint64_t page_pfn; /* UINT64_MAX: none */
+	void *zstd;	   /* ZSTD_DCtx, made on first use */
+	/* descriptors read ahead for the checks' sequential passes (one pread per 64 KiB,
+	 * not one per 24 bytes) */
+	unsigned char *desc_win;
+	uint64_t desc_win_first, desc_win_n;
 	const struct kl_stop *stop; /* kl_kdump_open()'s, for the loading stages; may be NULL */
 };
 
