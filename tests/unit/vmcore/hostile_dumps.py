@@ -101,6 +101,20 @@ def flat_holes(d):
                   [(0, hdr), (PAGE, rec), (pos, end)], pos + 16), [], 1, "format.detect")
 
 
+def flat_data_holes(d):
+    """makedumpfile -F: 4 MiB of data, then a 1 GiB record in a hole written over it and past
+    it: the temporary file holds the 4 MiB at most, and ends up all holes."""
+    hdr = b"makedumpfile".ljust(16, b"\0") + struct.pack(">qq", 1, 1)
+    data = bytes((i * 7 + 1) % 251 + 1 for i in range(4 << 20))
+    hole = 1 << 30
+    pos = PAGE + 16 + len(data)
+    end = pos + 16 + hole
+    return (write(os.path.join(d, "flat-data-hole-1G"),
+                  [(0, hdr), (PAGE, struct.pack(">qq", 0, len(data)) + data),
+                   (pos, struct.pack(">qq", 0, hole)), (end, struct.pack(">qq", -1, -1))],
+                  end + 16), [], 1, "format.detect")
+
+
 def kdump_header(bitmap_blocks, max_mapnr, sub_blocks=1):
     b = bytearray(PAGE)
     b[0:8] = b"KDUMP   "
@@ -149,4 +163,4 @@ def kdump_inflated(d, n_pages=2 << 20):
 
 
 BUILDERS = [shnum, pn_xnum_huge, pn_xnum_max, many_notes, vmcoreinfo_claims, flat_holes,
-            kdump_bitmap, kdump_bitmap_max, kdump_inflated]
+            flat_data_holes, kdump_bitmap, kdump_bitmap_max, kdump_inflated]
