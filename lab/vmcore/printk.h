@@ -26,9 +26,10 @@ struct kl_vmcoreinfo;
 #define KL_PRINTK_MAX_SIZE_BITS	 25
 #define KL_PRINTK_MAX_COUNT_BITS 22
 /* Memory the extracted log may take: its text plus KL_PRINTK_RECORD_COST per record (the
- * record and its allocation), so 4 M empty records (a hostile ring of 8-byte blocks) cannot
- * cost 300 MB. Real logs are a few MiB at most (log_buf_len <= 32 MiB of mostly text). */
-#define KL_PRINTK_MAX_TEXT    (16u << 20)
+ * record and its allocation), so 4 M tiny records (a hostile ring of 8-byte blocks) cannot
+ * cost 300 MB; such a ring costs ~35 MB of RSS now. A full ring of real messages fits up to
+ * log_buf_len=16M; a full 32 MiB ring is cut (dmesg.parse says so). */
+#define KL_PRINTK_MAX_TEXT    (32u << 20)
 #define KL_PRINTK_RECORD_COST (sizeof(struct kl_printk_record) + 32)
 
 struct kl_printk_record {
