@@ -4,7 +4,9 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <regex.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "facts.h"
@@ -13,18 +15,28 @@
 #include "vmcore/format.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
+#include "vmcore/text.h"
 #include "vmcore/vmcore.h"
 
-#define USAGE                                                                                                                   \
-	"kdumplab validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json]\n" \
-	"kdumplab validate DUMP --dmesg\n"                                                                                      \
-	"exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error\n"
+#define USAGE                                                                                                                                       \
+	"kdumplab validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json] [--timeout SECONDS]\n" \
+	"kdumplab validate DUMP --dmesg\n"                                                                                                          \
+	"exit 0: valid; 1: invalid (failed checks listed); 2: usage or I/O error, or the\n"                                                         \
+	"timeout passed; 130: interrupted (SIGINT/SIGTERM)\n"
 
 struct options {
 	const char *facts, *manifest, *expect_panic, *vmlinux, *dump;
 	int cpus;
+	double timeout; /* s; 0: none */
 	bool json, dmesg;
 };
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 static int parse_args(int argc, char **argv, struct options *o, struct kl_error **err)
 {
@@ -36,6 +48,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "dmesg", no_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -79,6 +92,18 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 		case 'k':
 			o->vmlinux = optarg;
 			break;
+		case 't': {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0 && v <= 86400 * 7))
+				return kl_error_usage(
+					err, 0,
+					"--timeout \"%s\": expected seconds, more than 0 and at most a week",
+					optarg);
+			o->timeout = v;
+			break;
+		}
 		case 'j':
 			o->json = true;
 			break;
@@ -103,6 +128,15 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 	return 0;
 }
 
+/* An error from reading the dump may quote its bytes (a VMCOREINFO line, a value): the one
+ * line we print to the terminal is escaped like the reports (vmcore/text.h). */
+static int dump_error(int r, struct kl_error **err)
+{
+	if (err && *err)
+		(void)kl_text_escape_inplace(&(*err)->msg, false);
+	return r;
+}
+
 /* Print the kernel log as makedumpfile --dump-dmesg does. Invalid ring: 1; I/O: 2. */
 static int dump_dmesg(const char *path, struct kl_error **err)
 {
@@ -116,7 +150,7 @@ static int dump_dmesg(const char *path, struct kl_error **err)
 		bool io = r != -EBADMSG && r != -ENOENT && r != -EOPNOTSUPP && r != -EFAULT &&
 			  r != -EPROTONOSUPPORT;
 		(*err)->exit_code = io ? 2 : 1;
-		return r;
+		return dump_error(r, err);
 	}
 	for (size_t i = 0; i < log->n_records; i++) {
 		_cleanup_free_ char *line = kl_printk_format(&log->records[i]);
@@ -178,17 +212,27 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	}
 	if (o.vmlinux && access(o.vmlinux, R_OK) < 0)
 		return kl_error_usage(err, errno, "--vmlinux \"%s\"", o.vmlinux);
+	/* The validation stops at --timeout and on SIGINT/SIGTERM, with the step it was in. */
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	struct kl_validate_input in = {
 		.facts = facts,
 		.expected_cpus = o.cpus,
 		.manifest = m,
 		.expect_panic = o.expect_panic,
+		.deadline = o.timeout > 0 ? (double)now.tv_sec + now.tv_nsec / 1e9 + o.timeout : 0,
+		.interrupted = &interrupted,
 	};
 	/* Any format: raw ELF, makedumpfile -E, kdump-compressed, flattened (format.h). */
 	r = kl_vmcore_validate_any(o.dump, &in, &v, err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	if (r < 0) {
-		(*err)->exit_code = 2;
-		return r;
+		(*err)->exit_code = r == -EINTR ? 130 : 2;
+		return dump_error(r, err);
 	}
 	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h). */
 	_cleanup_(kl_deep_result_freep) struct kl_deep_result *deep = NULL;

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "mem.h"
+#include "text.h"
 
 enum need {
 	NEED_EHDR = 1 << 0,
@@ -38,29 +39,11 @@ struct check {
 };
 
 /*
- * Messages quote strings read out of the dump (uts names, VMCOREINFO values): a corrupt or
- * hostile dump must not put control characters or invalid UTF-8 into terminals and JSON
- * reports, so every byte outside printable ASCII is written as \xNN.
+ * Messages quote strings read out of the dump (uts names, VMCOREINFO values, log text): a
+ * corrupt or hostile dump must not put control characters or invalid UTF-8 into terminals
+ * and JSON reports, so every message goes through text.h (bytes outside printable ASCII as
+ * \xNN).
  */
-static char *escape_message(char *m)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++)
-		n += (*p < 0x20 || *p >= 0x7f) ? 4 : 1;
-	char *o = malloc(n + 1), *w = o;
-	if (!o)
-		return m;
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			w += sprintf(w, "\\x%02x", *p);
-		else
-			*w++ = (char)*p;
-	}
-	*w = '\0';
-	free(m);
-	return o;
-}
-
 int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char *fmt, ...)
 {
 	va_list ap;
@@ -69,8 +52,10 @@ int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char 
 	if (vasprintf(&r->message, fmt, ap) < 0)
 		r->message = NULL;
 	va_end(ap);
-	if (r->message)
-		r->message = escape_message(r->message);
+	if (r->message && kl_text_escape_inplace(&r->message, false) < 0) {
+		free(r->message);
+		r->message = NULL;
+	}
 	r->status = st;
 	return r->message ? 0 : -ENOMEM;
 }
@@ -114,6 +99,22 @@ static int check_flags(struct ctx *c, struct kl_check_result *r)
 	/* makedumpfile sets DUMP_ELF_INCOMPLETE (0x1) when it could not finish. */
 	unsigned f = c->d->ehdr.e_flags;
 	return CHECK(r, !(f & 1), "e_flags is %#x, expected the incomplete bit 0x1 clear", f);
+}
+
+/* A vmcore has no sections (fs/proc/vmcore.c, makedumpfile -E); elf.c read at most
+ * section 0, to resolve extended numbering, and gave libelf none of them. */
+static int check_sections(struct ctx *c, struct kl_check_result *r)
+{
+	const struct kl_dump *d = c->d;
+	const GElf_Ehdr *e = &d->ehdr;
+	if (d->sections_error)
+		return FAIL(r, "%s", d->sections_error);
+	if (e->e_shoff == 0)
+		return PASS(r, "no section header table (e_shoff 0, e_shnum 0)");
+	return PASS(r,
+		    "only the SHT_NULL section 0 of extended numbering (sh_info %" PRIu32
+		    " program headers)",
+		    (uint32_t)d->shdr0.sh_info);
 }
 
 /* ---- program headers (invariants 6, 7, 11, 12) ---- */
@@ -518,6 +519,7 @@ static const struct check checks[] = {
 	{ "elf.machine", E, NEED_EHDR, check_machine },
 	{ "elf.header", E, NEED_EHDR, check_header },
 	{ "elf.flags", E, NEED_EHDR, check_flags },
+	{ "elf.sections", E, NEED_EHDR, check_sections },
 	{ "phdr.count", E, NEED_EHDR, check_phdr_count },
 	{ "phdr.note-first", E, NEED_PHDRS, check_note_first },
 	{ "phdr.types", E, NEED_PHDRS, check_types },
@@ -695,9 +697,15 @@ static int derive(struct ctx *c)
 		c->mem_error = kl_check_error_text(e, "cannot map the dump's memory");
 		return c->mem_error ? 0 : -ENOMEM;
 	}
+	c->mem->stop = &c->stop;
 	r = kl_printk_extract(c->mem, c->d->vmcoreinfo, &c->log, &e);
 	if (r == -ENOMEM)
 		return r;
+	if (kl_stop_code(r)) {
+		if (c->err && !*c->err)
+			*c->err = TAKE_PTR(e);
+		return r;
+	}
 	if (r < 0) {
 		c->log_unsupported = r == -EOPNOTSUPP;
 		c->log_error = kl_check_error_text(e, "cannot extract the kernel log");
@@ -775,7 +783,12 @@ static int run_checks(struct ctx *c, struct kl_validation *v, const char *dump_p
 			missing = missing_derived(c, checks[i].needs);
 		res->id = checks[i].id;
 		res->severity = checks[i].severity;
-		int r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
+		int r = kl_stop_poll(&c->stop, "starting the checks", err);
+		if (r < 0) {
+			v->n_results--;
+			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
+		}
+		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
 		if (r == -ENOMEM)
 			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
 		if (r < 0)
@@ -809,10 +822,13 @@ int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in
 			 .in = in,
 			 .expected_cpus = kl_validate_expected_cpus(in),
 			 .err = err,
+			 .stop = kl_stop_from(in),
 			 .nonce_idx = -1 };
 	r = kl_check_setup_expect(&c, err);
-	if (r == 0 && derive(&c) < 0)
+	if (r == 0 && (r = derive(&c)) == -ENOMEM)
 		r = kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
+	else if (r < 0)
+		r = kl_error_wrap(err, "validating \"%s\"", dump_path);
 	if (r == 0)
 		r = run_checks(&c, v, dump_path, err);
 	if (r < 0) {
@@ -884,8 +900,11 @@ static int jadd(struct json_object *o, const char *k, struct json_object *v)
 struct json_object *kl_validation_to_json(const struct kl_validation *v)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
-	const char *osr = kl_vmcoreinfo_get(v->vmcoreinfo, "OSRELEASE");
-	const char *ct = kl_vmcoreinfo_get(v->vmcoreinfo, "CRASHTIME");
+	/* VMCOREINFO values are the dump's bytes: escaped like messages (text.h). */
+	_cleanup_free_ char *osr =
+		kl_text_escape(kl_vmcoreinfo_get(v->vmcoreinfo, "OSRELEASE"), false);
+	_cleanup_free_ char *ct =
+		kl_text_escape(kl_vmcoreinfo_get(v->vmcoreinfo, "CRASHTIME"), false);
 
 	if (!o || !a || jadd(o, "checks", a) < 0) {
 		json_object_put(o);

@@ -12,6 +12,7 @@
 
 #include "dump.h"
 #include "printk.h"
+#include "stop.h"
 #include "uts.h"
 #include "vmcore.h"
 
@@ -27,6 +28,7 @@ struct ctx {
 	const struct kl_validate_input *in;
 	int expected_cpus; /* <= 0: unknown */
 	struct kl_error **err;
+	struct kl_stop stop; /* the input's deadline and interrupt flag */
 
 	/* makedumpfile -E writes the notes right after the program headers, offsets not
 	 * page-congruent and p_filesz < p_memsz; /proc/vmcore page-aligns (fs/proc/vmcore.c). */

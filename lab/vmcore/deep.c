@@ -14,6 +14,7 @@
 
 #include "deep.h"
 #include "macro.h"
+#include "text.h"
 
 /* We keep the first HEAD and the last TAIL bytes of crash's output: sys and bt come early,
  * the reason it gave up comes last, and a corrupt dump can make it print megabytes. */
@@ -341,6 +342,14 @@ struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_statu
 		r->ok = true;
 	if (!r->ok && !r->error)
 		return NULL;
+	/* crash(8) quotes the dump (the panic string, task names, log text): what reaches
+	 * results.json and the terminal is escaped like the validator's messages (text.h). */
+	if (kl_text_escape_inplace(&r->panic, false) < 0 ||
+	    kl_text_escape_inplace(&r->release, false) < 0 ||
+	    kl_text_escape_inplace(&r->bt, true) < 0 ||
+	    kl_text_escape_inplace(&r->log_tail, true) < 0 ||
+	    kl_text_escape_inplace(&r->error, true) < 0)
+		return NULL;
 	return TAKE_PTR(r);
 }
 
@@ -444,8 +453,11 @@ int kl_deep_check_opts(const char *dump, const char *vmlinux, const struct kl_de
 	if (!env)
 		return kl_error_set(err, ENOMEM, "out of memory");
 	/* --no_scroll: never run a pager; --no_crashrc: the user's ~/.crashrc must not change
-	 * what we parse; -s: no banner. */
-	const char *argv[] = { crash, "-s", "--no_scroll", "--no_crashrc", vmlinux, dump, NULL };
+	 * what we parse; -s: no banner; "--": the paths are never options (a dump named "-x"
+	 * or "--minimal"; crash parses its arguments with getopt_long). */
+	const char *argv[] = {
+		crash, "-s", "--no_scroll", "--no_crashrc", "--", vmlinux, dump, NULL
+	};
 
 	double start = now_s();
 	pid_t pid = fork();

@@ -17,6 +17,7 @@
 #include "kdump.h"
 #include "macro.h"
 #include "manifest.h"
+#include "stop.h"
 #include "vmcore.h"
 
 static const char *format_description(enum kl_dump_format f)
@@ -73,7 +74,8 @@ static int validate_kdump(const char *path, const struct kl_validate_input *in,
 	_cleanup_(kl_validation_freep) struct kl_validation *v = calloc(1, sizeof(*v));
 	if (!v)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", path);
-	int r = kl_kdump_open(path, &k, err);
+	struct kl_stop stop = kl_stop_from(in);
+	int r = kl_kdump_open(path, &stop, &k, err);
 	if (r < 0)
 		return r;
 	r = kl_kdump_validate(k, in, v, err);
@@ -170,7 +172,8 @@ static int validate_flat(const char *path, const struct kl_validate_input *in,
 	_cleanup_close_ int fd = -1;
 	unsigned char head[KL_DUMP_FORMAT_PROBE_BYTES];
 	char inner[64];
-	int r = kl_flat_reassemble_tmp(path, &fd, &fi, err);
+	struct kl_stop stop = kl_stop_from(in);
+	int r = kl_flat_reassemble_tmp(path, &stop, &fd, &fi, err);
 	if (r < 0)
 		return r;
 

@@ -18,9 +18,18 @@
 
 /* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU
  * (~360 bytes) plus VMCOREINFO and optional device dumps: 16 MiB is ~40k CPUs. */
-#define KL_DUMP_NOTES_MAX	(16u << 20)
+#define KL_DUMP_NOTES_MAX (16u << 20)
+/* Notes we index: one NT_PRSTATUS per CPU (x86_64 NR_CPUS is at most 8192 with MAXSMP),
+ * VMCOREINFO and a few device dumps. 16-byte empty notes would otherwise make a 16 MiB
+ * segment cost 40 MiB of index. */
+#define KL_DUMP_NOTES_COUNT_MAX 65536
 #define KL_X86_64_PRSTATUS_SIZE 336
 #define KL_PRSTATUS_PID_OFFSET	32 /* pr_info(12) pr_cursig(2+2) pr_sigpend(8) pr_sighold(8) */
+/* Program headers we accept: /proc/vmcore has one PT_LOAD per System RAM range plus the
+ * kernel text (tens to a few thousand); 2^17 is 7 MiB of table, the most we copy. Counts
+ * from the dump (e_phnum, or section 0's sh_info under PN_XNUM) are bounded by this and by
+ * the file size before anything is allocated or handed to libelf. */
+#define KL_DUMP_PHNUM_MAX (1u << 17)
 
 struct kl_note {
 	uint32_t namesz, descsz, type;
@@ -37,10 +46,21 @@ struct kl_dump {
 	unsigned char ident[EI_NIDENT];
 	size_t ident_len; /* bytes of e_ident the file has */
 
+	/* libelf over a copy of the ELF header and program header table (elf_memory): the
+	 * copy has no section header table and counts we bounded, so libelf never reads a
+	 * count or a section from the file itself. */
 	Elf *elf;
+	unsigned char *hdr_image;
 	bool have_ehdr;
-	GElf_Ehdr ehdr;
+	GElf_Ehdr ehdr; /* as the file has it */
 	char *ehdr_error;
+
+	/* The section header table: a vmcore has none. Only extended numbering may use
+	 * section 0 (e_phnum == PN_XNUM: sh_info holds the real count). */
+	bool have_shdr0; /* section 0 read (e_shoff != 0, in the file) */
+	GElf_Shdr shdr0;
+	uint64_t shnum;	      /* e_shnum, or section 0's sh_size when e_shnum == 0 */
+	char *sections_error; /* NULL: no table, or only the PN_XNUM section 0 */
 
 	bool have_phdrs;
 	GElf_Phdr *phdrs;
@@ -66,7 +86,7 @@ struct kl_dump {
 	char *vmcoreinfo_error;
 };
 
-/* elf.c: open, read e_ident, ELF header and program headers. */
+/* elf.c: open, read e_ident, ELF header (ours) and program headers (libelf on a bounded copy). */
 int kl_dump_open(const char *path, struct kl_dump **ret, struct kl_error **err);
 void kl_dump_free(struct kl_dump *d);
 static inline void kl_dump_freep(struct kl_dump **d)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,8 +15,10 @@
 #include "kdump.h"
 #include "macro.h"
 #include "mem.h"
+#include "stop.h"
 
 #define COPY_CHUNK (1u << 20)
+#define ZERO_BLOCK 4096u /* all-zero blocks of this size are not written */
 
 void kl_flat_info_done(struct kl_flat_info *info)
 {
@@ -59,28 +62,140 @@ static void check_header(const unsigned char *h, size_t len, struct kl_flat_info
 						type, version);
 }
 
-/* Copy size bytes from in_fd at in_off to out_fd at out_off. */
-static int copy_range(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off, uint64_t size,
-		      unsigned char *buf, struct kl_error **err)
+/* One reassembly: where bytes go, and what has been written so far. */
+struct copy {
+	int in_fd, out_fd;
+	uint64_t in_size;
+	unsigned char *buf; /* COPY_CHUNK bytes */
+	const struct kl_stop *stop;
+	uint64_t out_end; /* the output's size so far: zeros at or past it need no write */
+	uint64_t written; /* bytes written into the output (never more than in_size) */
+	bool no_punch;	  /* the output's file system cannot punch holes: write zeros */
+};
+
+static int write_out(struct copy *c, const unsigned char *p, size_t len, uint64_t off,
+		     struct kl_error **err)
+{
+	/* Each input byte is written at most once (a record's payload is consumed as it is
+	 * copied), so this holds by construction; it is checked because it is the promise. */
+	if (len > c->in_size - c->written)
+		return kl_error_set(err, EFBIG,
+				    "reassembly would write more than the flattened file's %" PRIu64
+				    " bytes",
+				    c->in_size);
+	for (size_t done = 0; done < len;) {
+		ssize_t w = pwrite(c->out_fd, p + done, len - done, (off_t)(off + done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return kl_error_set(err, w < 0 ? errno : EIO,
+					    "writing the reassembled dump at %#" PRIx64,
+					    off + done);
+		done += (size_t)w;
+	}
+	c->written += len;
+	if (off + len > c->out_end)
+		c->out_end = off + len;
+	return 0;
+}
+
+/* Make [off, off + len) of the output read as zeros without allocating it: nothing past its
+ * current end, a punched hole below it (an earlier record may have put data there; later
+ * bytes win). */
+static int zero_out(struct copy *c, uint64_t off, uint64_t len, struct kl_error **err)
+{
+	if (off >= c->out_end || len == 0)
+		return 0;
+	if (len > c->out_end - off)
+		len = c->out_end - off;
+	if (!c->no_punch && fallocate(c->out_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (!c->no_punch && errno != EOPNOTSUPP)
+		return kl_error_set(err, errno,
+				    "punching a hole in the reassembled dump at %#" PRIx64, off);
+	c->no_punch = true;
+	memset(c->buf, 0, COPY_CHUNK);
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done > COPY_CHUNK ? COPY_CHUNK : (size_t)(len - done);
+		int r = write_out(c, c->buf, n, off + done, err);
+		if (r < 0)
+			return r;
+		done += n;
+	}
+	return 0;
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
+}
+
+/* Write buf[0, n) at off: runs of non-zero ZERO_BLOCK blocks as data, the rest as holes. */
+static int put_run(struct copy *c, bool zero, size_t from, size_t to, uint64_t off,
+		   struct kl_error **err)
+{
+	if (to == from)
+		return 0;
+	return zero ? zero_out(c, off + from, to - from, err)
+		    : write_out(c, c->buf + from, to - from, off + from, err);
+}
+
+static int put_chunk(struct copy *c, size_t n, uint64_t off, struct kl_error **err)
+{
+	size_t run = 0; /* start of the current run */
+	bool run_zero = true;
+	for (size_t b = 0; b < n; b += ZERO_BLOCK) {
+		bool z = all_zero(c->buf + b, n - b < ZERO_BLOCK ? n - b : ZERO_BLOCK);
+		if (z == run_zero)
+			continue;
+		int r = put_run(c, run_zero, run, b, off, err);
+		if (r < 0)
+			return r;
+		run = b;
+		run_zero = z;
+	}
+	return put_run(c, run_zero, run, n, off, err);
+}
+
+/* Copy size bytes from the input at in_off to the output at out_off. Holes of the input
+ * (SEEK_DATA) and all-zero blocks stay holes in the output. */
+static int copy_range(struct copy *c, uint64_t in_off, uint64_t out_off, uint64_t size,
+		      struct kl_error **err)
 {
 	while (size > 0) {
+		int r = kl_stop_poll(c->stop, "reassembling the flattened dump", err);
+		if (r < 0)
+			return r;
+		off_t data = lseek(c->in_fd, (off_t)in_off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = (off_t)(in_off + size); /* a hole to the end of the file */
+		else if (data < 0)
+			data = (off_t)in_off; /* no SEEK_DATA here: read it all */
+		if ((uint64_t)data > in_off) {
+			uint64_t hole =
+				(uint64_t)data - in_off < size ? (uint64_t)data - in_off : size;
+			r = zero_out(c, out_off, hole, err);
+			if (r < 0)
+				return r;
+			in_off += hole;
+			out_off += hole;
+			size -= hole;
+			continue;
+		}
 		size_t n = size > COPY_CHUNK ? COPY_CHUNK : (size_t)size;
-		ssize_t k = kl_pread_full(in_fd, buf, n, in_off);
+		off_t hole = lseek(c->in_fd, (off_t)in_off, SEEK_HOLE);
+		if (hole > (off_t)in_off && (uint64_t)hole - in_off < n)
+			n = (size_t)((uint64_t)hole - in_off);
+		ssize_t k = kl_pread_full(c->in_fd, c->buf, n, in_off);
 		if (k < 0)
 			return kl_error_set(err, (int)-k, "reading a flattened record at %#" PRIx64,
 					    in_off);
 		if ((size_t)k != n)
 			return kl_error_set(err, EIO, "the flattened file shrank while reading it");
-		for (size_t done = 0; done < n;) {
-			ssize_t w = pwrite(out_fd, buf + done, n - done, (off_t)(out_off + done));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return kl_error_set(err, w < 0 ? errno : EIO,
-						    "writing the reassembled dump at %#" PRIx64,
-						    out_off + done);
-			done += (size_t)w;
-		}
+		r = put_chunk(c, n, out_off, err);
+		if (r < 0)
+			return r;
 		in_off += n;
 		out_off += n;
 		size -= n;
@@ -89,11 +204,14 @@ static int copy_range(int in_fd, uint64_t in_off, int out_fd, uint64_t out_off, 
 }
 
 /* Each record consumes at least its 16-byte header, so the loop ends within in_size / 16. */
-int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_info *ret_info,
-		       struct kl_error **err)
+int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, const struct kl_stop *stop,
+		       struct kl_flat_info *ret_info, struct kl_error **err)
 {
 	_cleanup_free_ unsigned char *buf = malloc(COPY_CHUNK);
 	struct kl_flat_info info = { .in_size = in_size };
+	struct copy c = {
+		.in_fd = in_fd, .out_fd = out_fd, .in_size = in_size, .buf = buf, .stop = stop
+	};
 	uint64_t pos = KL_FLAT_HEADER_SIZE;
 
 	if (!buf)
@@ -121,6 +239,11 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_i
 			return kl_error_set(err, n < 0 ? (int)-n : EIO,
 					    "reading flattened record header at %#" PRIx64, pos);
 		}
+		if (info.n_records % KL_STOP_EVERY == 0 &&
+		    (n = kl_stop_poll(stop, "reading the flattened records", err)) < 0) {
+			kl_flat_info_done(&info);
+			return (int)n;
+		}
 		int64_t off = get_be64(h), size = get_be64(h + 8);
 		if (off == -1 && size == -1) {
 			info.ended = true;
@@ -142,7 +265,7 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_i
 					   info.n_records, pos - sizeof(h), size, in_size - pos);
 		if (info.records_error)
 			break;
-		int r = copy_range(in_fd, pos, out_fd, (uint64_t)off, (uint64_t)size, buf, err);
+		int r = copy_range(&c, pos, (uint64_t)off, (uint64_t)size, err);
 		if (r < 0) {
 			kl_flat_info_done(&info);
 			return r;
@@ -159,12 +282,13 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_i
 		return kl_error_set(err, errno, "sizing the reassembled dump to %" PRIu64 " bytes",
 				    info.out_size);
 	}
+	info.written = c.written;
 	*ret_info = info;
 	return 0;
 }
 
-int kl_flat_reassemble_tmp(const char *path, int *ret_fd, struct kl_flat_info *ret_info,
-			   struct kl_error **err)
+int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *ret_fd,
+			   struct kl_flat_info *ret_info, struct kl_error **err)
 {
 	_cleanup_close_ int in_fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *tmpl = NULL;
@@ -186,7 +310,9 @@ int kl_flat_reassemble_tmp(const char *path, int *ret_fd, struct kl_flat_info *r
 		return kl_error_set(err, errno, "creating a temporary file \"%s\"", tmpl);
 	/* Unlinked at once: nothing is left behind however we exit. */
 	(void)unlink(tmpl);
-	int r = kl_flat_reassemble(in_fd, (uint64_t)st.st_size, out_fd, ret_info, err);
+	int r = kl_flat_reassemble(in_fd, (uint64_t)st.st_size, out_fd, stop, ret_info, err);
+	if (kl_stop_code(r))
+		return r;
 	if (r < 0)
 		return kl_error_wrap(err, "reassembling flattened dump \"%s\" into %s", path,
 				     dir && *dir ? dir : "/tmp");
@@ -209,7 +335,7 @@ static int flat_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo
 	char inner[64];
 	unsigned char head[KL_MEM_PROBE_BYTES];
 
-	int r = kl_flat_reassemble_tmp(path, &fd, &info, err);
+	int r = kl_flat_reassemble_tmp(path, NULL, &fd, &info, err);
 	if (r < 0)
 		return r;
 	if (info.header_error || info.records_error || !info.ended)

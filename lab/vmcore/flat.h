@@ -11,7 +11,10 @@
  * records: makedumpfile -E -F rewrites the ELF headers in later records (records overlap),
  * an index of an untrusted stream costs memory in proportion to its record count, and the
  * result then goes through exactly the same readers and checks as a non-flat dump. The
- * cost is disk: at most the flat file's size, holes stay sparse.
+ * cost is disk: never more bytes written than the flat file has, and holes stay holes: a
+ * payload in a hole of the input (SEEK_DATA) or an all-zero 4 KiB block is not written (a
+ * hole is punched where an earlier record wrote data), so the temporary file allocates
+ * only the non-zero data.
  */
 #pragma once
 
@@ -38,6 +41,7 @@ struct kl_flat_info {
 	uint64_t out_size;   /* the reassembled file's size (highest end written) */
 	bool ended;	     /* the (-1, -1) record was reached */
 	uint64_t trailing;   /* bytes after it */
+	uint64_t written;    /* bytes written into the reassembled file (<= in_size) */
 };
 
 void kl_flat_info_done(struct kl_flat_info *info);
@@ -48,17 +52,18 @@ bool kl_flat_probe(const unsigned char *head, size_t len);
 /*
  * Reassemble the flattened stream in in_fd (in_size bytes) into out_fd (an empty file).
  * Structural problems are recorded in *ret_info (always filled on success); -errno only
- * when reading or writing fails.
+ * when reading or writing fails, -ETIMEDOUT / -EINTR when stop (may be NULL) says so.
  */
-int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, struct kl_flat_info *ret_info,
-		       struct kl_error **err);
+struct kl_stop;
+int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, const struct kl_stop *stop,
+		       struct kl_flat_info *ret_info, struct kl_error **err);
 
 /*
  * Reassemble path into a new unlinked temporary file under $TMPDIR (default /tmp);
- * *ret_fd is readable as "/proc/self/fd/N". *ret_info as above.
+ * *ret_fd is readable as "/proc/self/fd/N". *ret_info and stop as above.
  */
-int kl_flat_reassemble_tmp(const char *path, int *ret_fd, struct kl_flat_info *ret_info,
-			   struct kl_error **err);
+int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *ret_fd,
+			   struct kl_flat_info *ret_info, struct kl_error **err);
 
 /* A kl_mem_format for flattened files of either kdump-compressed or ELF content. */
 struct kl_mem_format;

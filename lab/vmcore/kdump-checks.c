@@ -54,6 +54,12 @@ struct kcheck {
 	int (*run)(struct kctx *c, struct kl_check_result *r);
 };
 
+/* Every KL_STOP_EVERY items of a loop over the dump: the deadline or interrupt, passed up. */
+static int poll_every(struct kctx *c, uint64_t i, const char *step)
+{
+	return i % KL_STOP_EVERY ? 0 : kl_stop_poll(&c->base.stop, step, c->base.err);
+}
+
 static const struct kl_vmcoreinfo *vmcoreinfo(const struct kctx *c)
 {
 	return c->k->notes && c->k->notes->have_vmcoreinfo ? c->k->notes->vmcoreinfo : NULL;
@@ -300,6 +306,8 @@ static int check_bitmap_size(struct kctx *c, struct kl_check_result *r)
 	const struct kl_kdump *k = c->k;
 	if (!k->have_layout)
 		return FAIL(r, "%s", k->layout_error ? k->layout_error : "bitmaps unusable");
+	if (k->index_error) /* bigger than any machine we test: refused, not skipped */
+		return FAIL(r, "%s", k->index_error);
 	return PASS(r,
 		    "%" PRIu32 " bitmap blocks: two bitmaps of %" PRIu64
 		    " bytes cover max_mapnr %" PRIu64 " pfns",
@@ -316,11 +324,20 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
 							      : (size_t)(k->bitmap_len - pos);
-		ssize_t x = kl_pread_full(k->fd, b1, n, k->bitmap_off + pos);
-		ssize_t y = kl_pread_full(k->fd, b2, n, k->bitmap_off + k->bitmap_len + pos);
-		if (x < 0 || y < 0 || (size_t)x != n || (size_t)y != n)
+		int q = kl_stop_poll(&c->base.stop, "comparing the kdump bitmaps", c->base.err);
+		if (q < 0)
+			return q;
+		int x = kl_kdump_pread_or_hole(k, b1, n, k->bitmap_off + pos);
+		int y = kl_kdump_pread_or_hole(k, b2, n, k->bitmap_off + k->bitmap_len + pos);
+		if (x < 0 || y < 0)
 			return kl_error_set(c->base.err, EIO, "reading the bitmaps of \"%s\"",
 					    k->path);
+		if (x == 1 && y == 1)
+			continue; /* both all zero: no bit to count or compare */
+		if (x == 1)
+			memset(b1, 0, n);
+		if (y == 1)
+			memset(b2, 0, n);
 		for (size_t i = 0; i < n; i++) {
 			n1 += (uint64_t)__builtin_popcount(b1[i]);
 			n2 += (uint64_t)__builtin_popcount(b2[i]);
@@ -367,6 +384,9 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 	uint64_t data_start = k->desc_off + n * KL_KDUMP_DESC_SIZE;
 	for (uint64_t i = 0; i < n; i++) {
 		struct kl_kdump_desc d;
+		int q = poll_every(c, i, "checking the kdump page descriptors");
+		if (q < 0)
+			return q;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
 			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		uint32_t how = d.flags & KL_KDUMP_COMPRESSION;
@@ -404,6 +424,9 @@ static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 		return SKIP(r, "descriptor table truncated (see kdump.descs)");
 	for (uint64_t i = 0; i < n; i++) {
 		struct kl_kdump_desc d;
+		int q = poll_every(c, i, "checking the kdump page order");
+		if (q < 0)
+			return q;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
 			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		if (d.offset == zero) {
@@ -443,6 +466,9 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 	for (uint64_t i = 0; i < n; i++) {
 		struct kl_kdump_desc d;
 		_cleanup_error_ struct kl_error *e = NULL;
+		int p = poll_every(c, i, "reading back the kdump pages");
+		if (p < 0)
+			return p;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
 			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
 		/* Data read before (the shared zero page, or overlaps kdump.desc-order reports) is
@@ -628,9 +654,15 @@ static int load_kernel(struct kctx *c)
 		return (b->mem_error = kl_check_error_text(e, "the dump's memory is not readable"))
 			       ? 0
 			       : -ENOMEM;
+	b->mem->stop = &b->stop;
 	r = kl_printk_extract(b->mem, vi, &b->log, &e);
 	if (r == -ENOMEM)
 		return r;
+	if (kl_stop_code(r)) {
+		if (b->err && !*b->err)
+			*b->err = TAKE_PTR(e);
+		return r;
+	}
 	b->log_unsupported = r == -EOPNOTSUPP;
 	if (r < 0 && !(b->log_error = kl_check_error_text(e, "cannot extract the kernel log")))
 		return -ENOMEM;
@@ -660,6 +692,8 @@ static int run_checks(struct kctx *c, struct kl_validation *v)
 	if (r < 0)
 		return r;
 	r = load_kernel(c);
+	if (kl_stop_code(r))
+		return kl_error_wrap(c->base.err, "validating \"%s\"", c->k->path);
 	if (r < 0)
 		return kl_error_set(c->base.err, -r, "validating \"%s\"", c->k->path);
 	if (grow_results(v, ELEMENTSOF(checks)) < 0)
@@ -669,6 +703,12 @@ static int run_checks(struct kctx *c, struct kl_validation *v)
 		const char *missing = missing_stage(c, checks[i].needs);
 		res->id = checks[i].id;
 		res->severity = checks[i].severity;
+		r = kl_stop_poll(&c->base.stop, "starting the checks", c->base.err);
+		if (r < 0) {
+			v->n_results--;
+			return kl_error_wrap(c->base.err, "validating \"%s\" (%s)", c->k->path,
+					     res->id);
+		}
 		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
 		if (r == -ENOMEM)
 			return kl_error_set(c->base.err, ENOMEM, "validating \"%s\"", c->k->path);
@@ -688,6 +728,7 @@ int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
 				    .in = in,
 				    .expected_cpus = kl_validate_expected_cpus(in),
 				    .err = err,
+				    .stop = kl_stop_from(in),
 				    .nonce_idx = -1 } };
 	int r = run_checks(&c, v);
 	if (r < 0) {

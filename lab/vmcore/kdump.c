@@ -18,6 +18,7 @@
 #include "kdump.h"
 #include "macro.h"
 #include "mem.h"
+#include "stop.h"
 
 #define BM_BLOCK     4096u /* bytes of 2nd bitmap per index entry */
 #define STREAM_CHUNK (1u << 20)
@@ -62,6 +63,7 @@ void kl_kdump_free(struct kl_kdump *k)
 	free(k->bm_block);
 	free(k->page);
 	free(k->cbuf);
+	free(k->desc_win);
 	kl_codec_free_zstd(k->zstd);
 	free(k);
 }
@@ -278,6 +280,15 @@ static uint64_t popcount_bytes(const unsigned char *p, size_t n)
 	return c;
 }
 
+int kl_kdump_pread_or_hole(const struct kl_kdump *k, void *buf, size_t n, uint64_t off)
+{
+	off_t data = lseek(k->fd, (off_t)off, SEEK_DATA);
+	if ((data < 0 && errno == ENXIO) || (data >= 0 && (uint64_t)data >= off + n))
+		return 1;
+	ssize_t got = kl_pread_full(k->fd, buf, n, off);
+	return got == (ssize_t)n ? 0 : -EIO;
+}
+
 static int load_index(struct kl_kdump *k, struct kl_error **err)
 {
 	uint64_t n_cum = (k->bitmap_len + BM_BLOCK - 1) / BM_BLOCK;
@@ -298,15 +309,17 @@ static int load_index(struct kl_kdump *k, struct kl_error **err)
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
 							      : (size_t)(k->bitmap_len - pos);
-		ssize_t got = kl_pread_full(k->fd, buf, n, base + pos);
-		if (got < 0)
-			return kl_error_set(err, (int)-got, "reading the bitmap of \"%s\"",
-					    k->path);
-		if ((size_t)got != n)
-			return kl_error_set(err, EIO, "\"%s\" shrank while reading it", k->path);
+		int r = kl_stop_poll(k->stop, "indexing the kdump 2nd bitmap", err);
+		if (r < 0)
+			return r;
+		int hole = kl_kdump_pread_or_hole(k, buf, n, base + pos);
+		if (hole < 0)
+			return kl_error_set(err, EIO, "reading the bitmap of \"%s\"", k->path);
 		for (size_t b = 0; b < n; b += BM_BLOCK) {
 			k->cum[idx++] = total;
-			total += popcount_bytes(buf + b, n - b < BM_BLOCK ? n - b : BM_BLOCK);
+			if (!hole)
+				total += popcount_bytes(buf + b,
+							n - b < BM_BLOCK ? n - b : BM_BLOCK);
 		}
 	}
 	k->n_descs = total;
@@ -330,7 +343,8 @@ static int load_stages(struct kl_kdump *k, struct kl_error **err)
 	return k->have_layout ? load_index(k, err) : 0;
 }
 
-int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err)
+int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump **ret,
+		  struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = calloc(1, sizeof(*k));
 	struct stat st;
@@ -351,7 +365,9 @@ int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err
 	if (!S_ISREG(st.st_mode))
 		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
 	k->size = (uint64_t)st.st_size;
+	k->stop = stop;
 	int r = load_stages(k, err);
+	k->stop = NULL; /* the caller's, valid during the open only */
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(k);
@@ -360,14 +376,26 @@ int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err
 
 /* ---- reads by pfn ---- */
 
+#define DESC_WINDOW 2730 /* descriptors per read-ahead: 65520 bytes */
+
 int kl_kdump_read_desc(struct kl_kdump *k, uint64_t i, struct kl_kdump_desc *ret)
 {
-	unsigned char b[KL_KDUMP_DESC_SIZE];
-	if (i >= (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE)
+	uint64_t in_file = (k->size - k->desc_off) / KL_KDUMP_DESC_SIZE;
+	if (i >= in_file)
 		return -EBADMSG; /* the table runs past the file: kdump.descs says so */
-	ssize_t n = kl_pread_full(k->fd, b, sizeof(b), k->desc_off + i * KL_KDUMP_DESC_SIZE);
-	if (n < 0 || (size_t)n != sizeof(b))
-		return -EIO;
+	if (i < k->desc_win_first || i - k->desc_win_first >= k->desc_win_n) {
+		if (!k->desc_win && !(k->desc_win = malloc(DESC_WINDOW * KL_KDUMP_DESC_SIZE)))
+			return -ENOMEM;
+		uint64_t n = in_file - i < DESC_WINDOW ? in_file - i : DESC_WINDOW;
+		k->desc_win_n = 0;
+		ssize_t got = kl_pread_full(k->fd, k->desc_win, n * KL_KDUMP_DESC_SIZE,
+					    k->desc_off + i * KL_KDUMP_DESC_SIZE);
+		if (got != (ssize_t)(n * KL_KDUMP_DESC_SIZE))
+			return -EIO;
+		k->desc_win_first = i;
+		k->desc_win_n = n;
+	}
+	const unsigned char *b = k->desc_win + (i - k->desc_win_first) * KL_KDUMP_DESC_SIZE;
 	*ret = (struct kl_kdump_desc){ .offset = kl_le64(b),
 				       .size = kl_le32(b + 8),
 				       .flags = kl_le32(b + 12),
@@ -544,7 +572,7 @@ static int kdump_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinf
 		      struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = NULL;
-	int r = kl_kdump_open(path, &k, err);
+	int r = kl_kdump_open(path, NULL, &k, err);
 	if (r < 0)
 		return r;
 	if (!k->notes || !k->notes->have_vmcoreinfo) {

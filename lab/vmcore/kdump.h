@@ -26,6 +26,7 @@
 
 struct kl_dump;
 struct kl_mem_format;
+struct kl_stop;
 
 #define KL_KDUMP_SIGNATURE	"KDUMP   "
 #define KL_DISKDUMP_SIGNATURE	"DISKDUMP"
@@ -47,8 +48,9 @@ struct kl_mem_format;
 #define KL_KDUMP_COMPRESSION  (KL_KDUMP_ZLIB | KL_KDUMP_LZO | KL_KDUMP_SNAPPY | KL_KDUMP_ZSTD)
 
 /* The cumulative popcount index holds one entry per 4 KiB of 2nd bitmap: at most this many
- * (32 MiB of index, a 16 GiB bitmap, 512 TiB of 4 KiB pages). */
-#define KL_KDUMP_INDEX_MAX (4u << 20)
+ * (8 MiB of index, a 4 GiB bitmap, 128 TiB of 4 KiB pages; the validator stays under 64 MiB
+ * of RSS). */
+#define KL_KDUMP_INDEX_MAX (1u << 20)
 
 struct kl_kdump_header {
 	char signature[KL_KDUMP_SIG_LEN];
@@ -120,10 +122,17 @@ struct kl_kdump {
 	unsigned char *page, *cbuf;
 	uint64_t page_pfn; /* UINT64_MAX: none */
 	void *zstd;	   /* ZSTD_DCtx, made on first use */
+	/* descriptors read ahead for the checks' sequential passes (one pread per 64 KiB,
+	 * not one per 24 bytes) */
+	unsigned char *desc_win;
+	uint64_t desc_win_first, desc_win_n;
+	const struct kl_stop *stop; /* kl_kdump_open()'s, for the loading stages; may be NULL */
 };
 
-/* Open path and load every stage (header, sub-header, notes, layout, index). */
-int kl_kdump_open(const char *path, struct kl_kdump **ret, struct kl_error **err);
+/* Open path and load every stage (header, sub-header, notes, layout, index). stop (may be
+ * NULL) is polled while indexing the bitmap: -ETIMEDOUT / -EINTR. */
+int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump **ret,
+		  struct kl_error **err);
 void kl_kdump_free(struct kl_kdump *k);
 static inline void kl_kdump_freep(struct kl_kdump **k)
 {
@@ -134,6 +143,11 @@ static inline void kl_kdump_freep(struct kl_kdump **k)
 bool kl_kdump_compression_supported(uint32_t bit);
 /* "zlib", "lzo", "snappy", "zstd", "none", or "several" for a set of flags (static). */
 const char *kl_kdump_compression_name(uint32_t flags);
+
+/* Read n bytes at off for a streaming pass: 1 when they lie in a hole of the file (buf is
+ * untouched: they are zeros; a sparse 16 GiB bitmap costs no reads), 0 when read into
+ * buf, -EIO on read errors or a short read. */
+int kl_kdump_pread_or_hole(const struct kl_kdump *k, void *buf, size_t n, uint64_t off);
 
 /* Read the descriptor of the i-th dumped page. -EIO on read errors. */
 int kl_kdump_read_desc(struct kl_kdump *k, uint64_t i, struct kl_kdump_desc *ret);

@@ -30,6 +30,7 @@
 #include "error.h"
 
 struct kl_vmcoreinfo;
+struct kl_stop;
 
 /* arch/x86/include/asm/page_64_types.h */
 #define KL_X86_START_KERNEL_MAP	 0xffffffff80000000ULL
@@ -56,6 +57,8 @@ struct kl_mem {
 	uint64_t page_offset;	    /* direct-map base; 0: unknown, walk the page tables */
 	uint64_t top_pgt;	    /* vaddr of SYMBOL(init_top_pgt); 0: no walk possible */
 	bool l5;		    /* NUMBER(pgtable_l5_enabled) */
+	/* Polled by the loops that read through m (the printk walk); NULL: never stop. */
+	const struct kl_stop *stop;
 };
 
 /*

@@ -125,6 +125,13 @@ static int split_notes(struct kl_dump *d, struct kl_error **err)
 					   d->n_notes, at, n.namesz);
 			return 0;
 		}
+		if (d->n_notes == KL_DUMP_NOTES_COUNT_MAX) {
+			d->notes_error =
+				kl_strdupf("note %zu at file offset %#" PRIx64
+					   ": more than %u notes (one per CPU is expected)",
+					   d->n_notes, at, KL_DUMP_NOTES_COUNT_MAX);
+			return 0;
+		}
 		if (add_note(d, &n, &cap) < 0)
 			return kl_error_set(err, ENOMEM, "splitting notes");
 		pos += 12 + body;

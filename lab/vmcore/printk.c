@@ -15,6 +15,7 @@
 #include "macro.h"
 #include "mem.h"
 #include "printk.h"
+#include "stop.h"
 #include "vmcore.h"
 
 /* kernel/printk/printk_ringbuffer.h: the state sits in the top 2 bits of state_var. */
@@ -244,7 +245,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		log->n_bad_id++;
 		return 0;
 	}
-	if (w->text_total + text_len > KL_PRINTK_MAX_TEXT) {
+	if (w->text_total + text_len + KL_PRINTK_RECORD_COST > KL_PRINTK_MAX_TEXT) {
 		log->truncated = true;
 		return 0;
 	}
@@ -273,7 +274,7 @@ static int walk_one(struct walk *w, uint64_t id)
 		free(rec.text);
 		return -ENOMEM;
 	}
-	w->text_total += text_len;
+	w->text_total += text_len + KL_PRINTK_RECORD_COST;
 	return 0;
 }
 
@@ -375,6 +376,9 @@ int kl_printk_extract(const struct kl_mem *m, const struct kl_vmcoreinfo *vi,
 	 * corrupt one must not make us loop: at most count iterations. */
 	uint64_t id = log->tail_id;
 	for (uint32_t i = 0; i < log->count; i++) {
+		if (i % KL_STOP_EVERY == 0 &&
+		    (r = kl_stop_poll(m->stop, "walking the printk ring", err)) < 0)
+			return r;
 		if (walk_one(&w, id) < 0)
 			return kl_error_set(err, ENOMEM, "extracting the kernel log");
 		if (id == log->head_id)

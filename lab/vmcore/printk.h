@@ -25,7 +25,12 @@ struct kl_vmcoreinfo;
  * count_bits = size_bits - 5 (PRB_AVGBITS); real dumps have size_bits 17..25. */
 #define KL_PRINTK_MAX_SIZE_BITS	 25
 #define KL_PRINTK_MAX_COUNT_BITS 22
-#define KL_PRINTK_MAX_TEXT	 (32u << 20) /* bytes of text kept in total */
+/* Memory the extracted log may take: its text plus KL_PRINTK_RECORD_COST per record (the
+ * record and its allocation), so 4 M tiny records (a hostile ring of 8-byte blocks) cannot
+ * cost 300 MB; such a ring costs ~35 MB of RSS now. A full ring of real messages fits up to
+ * log_buf_len=16M; a full 32 MiB ring is cut (dmesg.parse says so). */
+#define KL_PRINTK_MAX_TEXT    (32u << 20)
+#define KL_PRINTK_RECORD_COST (sizeof(struct kl_printk_record) + 32)
 
 struct kl_printk_record {
 	uint64_t seq;
@@ -53,7 +58,8 @@ struct kl_printk_log {
 /*
  * Extract the log. -EOPNOTSUPP when VMCOREINFO describes the pre-5.10 log_buf instead of the
  * lockless ring (message says so), -EBADMSG naming the key or field when VMCOREINFO or the
- * ring header is unusable, -ENOENT/-EIO when the ring's memory is not in the dump.
+ * ring header is unusable, -ENOENT/-EIO when the ring's memory is not in the dump,
+ * -ETIMEDOUT/-EINTR when m->stop says so.
  */
 int kl_printk_extract(const struct kl_mem *m, const struct kl_vmcoreinfo *vi,
 		      struct kl_printk_log **ret, struct kl_error **err);

@@ -9,7 +9,7 @@
  *
  * Check ids are stable (results.json, reports and `kdumplab compare` key on them); the
  * numbers are the invariants of shared/reference/vmcore-invariants.md:
- *   elf.ident elf.type elf.machine elf.header elf.flags                         (6, 9)
+ *   elf.ident elf.type elf.machine elf.header elf.flags elf.sections            (6, 9)
  *   phdr.count phdr.note-first phdr.types phdr.note-bounds                        (6, 7)
  *   phdr.note-layout phdr.note-align(W)                                           (8)
  *   phdr.load-bounds phdr.load-align phdr.load-filesz phdr.load-order phdr.file-size (10-13)
@@ -27,6 +27,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,6 +90,19 @@ struct kl_validate_input {
 	/* POSIX extended regex replacing the scenario's expected panic strings; NULL: use the
 	 * catalogue's .expect of the facts' trigger scenario. */
 	const char *expect_panic;
+	/*
+	 * Stopping early (a cell's timeout(validate), Ctrl-C). With deadline > 0 (seconds on
+	 * CLOCK_MONOTONIC, as clock_gettime(CLOCK_MONOTONIC) reads them) the validation
+	 * returns -ETIMEDOUT once that time has passed; with interrupted non-NULL it returns
+	 * -EINTR once *interrupted is non-zero (a signal handler sets it). Either way *err
+	 * says which step stopped ("validation reached its deadline while reading the kdump
+	 * page descriptors"), no validation is returned and nothing is left behind (the flat
+	 * reassembly's temporary file is already unlinked). Every loop whose work grows with
+	 * the dump polls both (every MiB read, every 4096 pages, descriptors or records, and
+	 * between checks), so the return follows within milliseconds. 0 / NULL: never.
+	 */
+	double deadline;
+	volatile sig_atomic_t *interrupted;
 };
 
 /* What the dump itself says, for reports and the checks built on top of this one. */
@@ -115,7 +129,9 @@ struct kl_validation {
 
 /*
  * Run every check on the dump at dump_path. in may be NULL (structure only).
- * Returns 0 and a validation (even for a broken dump), or -errno on I/O errors.
+ * Returns 0 and a validation (even for a broken dump), -ETIMEDOUT / -EINTR when in's
+ * deadline passed or its interrupt flag was set (see struct kl_validate_input), or
+ * -errno on I/O errors.
  */
 int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in,
 		       struct kl_validation **ret, struct kl_error **err);

@@ -187,6 +187,52 @@ START_TEST(run_fake_crash_ok)
 }
 END_TEST
 
+/*
+ * Issue 6 (10): paths reach crash after "--", so a dump named "-x" (or "--minimal") is a
+ * file, never an option. The fake prints its argument vector, one per line, and answers
+ * like crash; its PANIC line carries escape sequences a hostile dump could put there.
+ */
+START_TEST(run_paths_after_double_dash)
+{
+	char odd[160];
+	snprintf(odd, sizeof(odd), "%s/-x", dir);
+	fclose(fopen(odd, "w"));
+	const char *crash = fake(
+		"crash",
+		"for a in \"$@\"; do echo \"ARG $a\" >> \"$(dirname \"$0\")/args\"; done\n"
+		"while read -r l; do case \"$l\" in\n"
+		"'echo '*) echo \"${l#echo }\";;\n"
+		"sys) printf '       PANIC: \"x\\033]52;c;aGk=\\007\\033[2J\\302\\233\\377\"\\n';;\n"
+		"q) exit 0;; esac; done");
+	/* a relative "-x" through the current directory */
+	char cwd[4096];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	struct kl_deep_options o = { .crash = crash, .timeout_s = 20 };
+	struct kl_deep_result *r = NULL;
+	struct kl_error *err = NULL;
+	int k = kl_deep_check_opts("-x", vmlinux, &o, &r, &err);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(k == 0, "%s", err ? err->msg : "");
+	char path[200], want[400];
+	snprintf(path, sizeof(path), "%s/args", dir);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	char args[1024] = "";
+	size_t n = fread(args, 1, sizeof(args) - 1, f);
+	args[n] = '\0';
+	fclose(f);
+	snprintf(want, sizeof(want), "ARG --\nARG %s\nARG -x\n", vmlinux);
+	ck_assert_msg(strstr(args, want), "crash got:\n%s", args);
+	/* the PANIC value is escaped: printable ASCII only */
+	ck_assert_ptr_nonnull(r->panic);
+	for (const unsigned char *p = (const unsigned char *)r->panic; *p; p++)
+		ck_assert_msg(*p >= 0x20 && *p < 0x7f, "byte %#x in \"%s\"", *p, r->panic);
+	ck_assert_str_eq(r->panic, "x\\x1b]52;c;aGk=\\x07\\x1b[2J\\xc2\\x9b\\xff");
+	kl_deep_result_free(r);
+}
+END_TEST
+
 START_TEST(run_deadline_kills)
 {
 	/* a crash that loops (and a child of it holding the pipe) is killed at the deadline */
@@ -207,7 +253,7 @@ END_TEST
 START_TEST(run_exit_status_quoted)
 {
 	const char *crash =
-		fake("crash", "echo \"crash: $5: not a supported file format\"; exit 1");
+		fake("crash", "echo \"crash: $6: not a supported file format\"; exit 1");
 	struct kl_deep_options o = { .crash = crash, .timeout_s = 20 };
 	struct kl_deep_result *r = NULL;
 	struct kl_error *err = NULL;
@@ -255,6 +301,7 @@ int main(void)
 	tcase_set_timeout(run, 30);
 	tcase_add_test(run, run_fake_crash_ok);
 	tcase_add_test(run, run_deadline_kills);
+	tcase_add_test(run, run_paths_after_double_dash);
 	tcase_add_test(run, run_exit_status_quoted);
 	tcase_add_test(run, run_missing_program_and_files);
 	suite_add_tcase(s, run);

@@ -11,9 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #if HAVE_ZLIB
 #include <zlib.h>
@@ -539,6 +542,193 @@ END_TEST
 
 /* ---- detection ---- */
 
+/*
+ * Issue 6 (3): a record whose payload lies in a hole of the input was read and written as
+ * zeros into $TMPDIR. Holes stay holes now: the temporary file allocates the kdump's bytes,
+ * not the 64 MiB hole record, and a later record of zeros still wins over earlier data.
+ */
+static char *write_flat_holes(const struct buf *k, uint64_t hole, uint64_t *ret_size)
+{
+	struct buf b = { 0 };
+	unsigned char h[16], junk[8192];
+	uint64_t pos = KL_FLAT_HEADER_SIZE;
+	put(&b, 0, KL_FLAT_SIGNATURE, strlen(KL_FLAT_SIGNATURE));
+	be64put(h, 1);
+	be64put(h + 8, 1);
+	put(&b, 16, h, 16);
+	put(&b, KL_FLAT_HEADER_SIZE - 1, "", 1);
+	/* the kdump in one record */
+	be64put(h, 0);
+	be64put(h + 8, (int64_t)k->len);
+	put(&b, pos, h, 16);
+	put(&b, pos + 16, k->p, k->len);
+	pos += 16 + k->len;
+	/* data after the kdump, then a hole record over it and 64 MiB more */
+	memset(junk, 0xaa, sizeof(junk));
+	be64put(h, (int64_t)k->len);
+	be64put(h + 8, sizeof(junk));
+	put(&b, pos, h, 16);
+	put(&b, pos + 16, junk, sizeof(junk));
+	pos += 16 + sizeof(junk);
+	be64put(h, (int64_t)k->len);
+	be64put(h + 8, (int64_t)hole);
+	put(&b, pos, h, 16);
+	pos += 16;
+	char *path = strdup("/tmp/test-flat-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b.p, b.len), (ssize_t)b.len);
+	pos += hole; /* the payload: a hole of the file */
+	be64put(h, -1);
+	be64put(h + 8, -1);
+	ck_assert_int_eq(pwrite(fd, h, 16, (off_t)pos), 16);
+	close(fd);
+	free(b.p);
+	*ret_size = pos + 16;
+	return path;
+}
+
+START_TEST(flat_holes_stay_holes)
+{
+	const uint64_t hole = 64ULL << 20;
+	struct buf k;
+	uint64_t size;
+	_cleanup_free_ char *kpath = write_kdump(&(struct kd){ .how = codecs[0] }, &k);
+	_cleanup_free_ char *path = write_flat_holes(&k, hole, &size);
+	struct kl_flat_info fi = { 0 };
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ck_assert_int_eq(kl_flat_reassemble_tmp(path, NULL, &fd, &fi, NULL), 0);
+	ck_assert_ptr_null(fi.header_error);
+	ck_assert_ptr_null(fi.records_error);
+	ck_assert(fi.ended);
+	ck_assert_uint_eq(fi.out_size, k.len + hole);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, k.len + hole);
+	/* allocated: the kdump and the 8 KiB record, not the 64 MiB hole (a block of slack) */
+	ck_assert_msg((uint64_t)st.st_blocks * 512 <= k.len + 8192 + 2 * 4096,
+		      "%" PRIu64 " bytes allocated for %zu bytes of data",
+		      (uint64_t)st.st_blocks * 512, k.len);
+	ck_assert_uint_le(fi.written, size);
+	ck_assert_uint_le(fi.written, k.len + 8192);
+	/* the later hole record won over the 0xaa bytes */
+	unsigned char got[8192], zero[8192] = { 0 };
+	ck_assert_int_eq(pread(fd, got, sizeof(got), (off_t)k.len), (ssize_t)sizeof(got));
+	ck_assert(!memcmp(got, zero, sizeof(got)));
+	kl_flat_info_done(&fi);
+	/* and the verdict is the one of the plain kdump */
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path);
+	_cleanup_(kl_validation_freep) struct kl_validation *want = validate(kpath);
+	assert_structure_ok(v);
+	ck_assert_str_eq(status_of(v, "flat.records"), "passed");
+	ck_assert_int_eq(kl_validation_ok(v), kl_validation_ok(want));
+	free(k.p);
+	unlink(kpath);
+	unlink(path);
+}
+END_TEST
+
+/*
+ * Issue 6 (4): the deadline and the interrupt flag stop a validation whose work is large (a
+ * 4 GiB sparse bitmap to index, a 1 GiB hole record to reassemble) at the first poll, with
+ * -ETIMEDOUT / -EINTR and a message naming the step.
+ */
+static char *write_huge_kdump(void)
+{
+	struct buf k;
+	_cleanup_free_ char *small = write_kdump(&(struct kd){ 0 }, &k);
+	unlink(small);
+	/* 2 x 4 GiB bitmaps of 4 KiB blocks (the largest index); max_mapnr_64 to match */
+	const uint32_t blocks = 2u * (1u << 20);
+	put32(&k, 436, blocks);
+	put64(&k, BS + 96, (uint64_t)(blocks / 2) * BS * 8);
+	char *path = strdup("/tmp/test-kdump-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, k.p, k.len), (ssize_t)k.len);
+	ck_assert_int_eq(ftruncate(fd, (off_t)((uint64_t)(blocks + 8) * BS)), 0);
+	close(fd);
+	free(k.p);
+	return path;
+}
+
+START_TEST(deadline_and_interrupt_stop)
+{
+	struct buf k;
+	uint64_t size;
+	_cleanup_free_ char *kpath = write_kdump(&(struct kd){ 0 }, &k);
+	_cleanup_free_ char *flat = write_flat_holes(&k, 1ULL << 30, &size);
+	_cleanup_free_ char *huge = write_huge_kdump();
+	const struct {
+		const char *path, *step;
+	} inputs[] = {
+		{ huge, "indexing the kdump 2nd bitmap" },
+		{ flat, "reading the flattened records" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(inputs); i++)
+		for (int how = 0; how < 2; how++) {
+			volatile sig_atomic_t flag = how == 1;
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			struct kl_validate_input in = {
+				.deadline = how == 0 ? (double)ts.tv_sec - 1 : 0,
+				.interrupted = &flag,
+			};
+			_cleanup_error_ struct kl_error *e = NULL;
+			struct kl_validation *v = NULL;
+			int r = kl_vmcore_validate_any(inputs[i].path, &in, &v, &e);
+			ck_assert_int_eq(r, how == 0 ? -ETIMEDOUT : -EINTR);
+			ck_assert_ptr_null(v);
+			ck_assert_ptr_nonnull(e);
+			ck_assert_msg(
+				strstr(e->msg, how == 0 ? "reached its deadline" : "interrupted"),
+				"%s", e->msg);
+			ck_assert_msg(strstr(e->msg, inputs[i].step), "%s", e->msg);
+		}
+	/* a deadline in the future and a clear flag change nothing */
+	volatile sig_atomic_t clear = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	struct kl_validate_input in = { .deadline = (double)ts.tv_sec + 3600,
+					.interrupted = &clear };
+	struct kl_validation *v = NULL;
+	ck_assert_int_eq(kl_vmcore_validate_any(kpath, &in, &v, NULL), 0);
+	assert_structure_ok(v);
+	kl_validation_free(v);
+	free(k.p);
+	unlink(kpath);
+	unlink(flat);
+	unlink(huge);
+}
+END_TEST
+
+/* A 2nd bitmap larger than kdumplab indexes (2 x 8 GiB, sparse) fails kdump.bitmap-size; the
+ * checks that need the index are skipped, nothing is allocated for it. */
+START_TEST(bitmap_beyond_index_max)
+{
+	struct buf k;
+	_cleanup_free_ char *small = write_kdump(&(struct kd){ 0 }, &k);
+	unlink(small);
+	const uint32_t blocks = 2u * (2u << 20);
+	put32(&k, 436, blocks);
+	put64(&k, BS + 96, (uint64_t)(blocks / 2) * BS * 8);
+	char path[] = "/tmp/test-kdump-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, k.p, k.len), (ssize_t)k.len);
+	ck_assert_int_eq(ftruncate(fd, (off_t)((uint64_t)(blocks + 8) * BS)), 0);
+	close(fd);
+	free(k.p);
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path);
+	const struct kl_check_result *r = kl_validation_find(v, "kdump.bitmap-size");
+	ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+	ck_assert_msg(strstr(r->message, "indexes at most"), "%s", r->message);
+	ck_assert_str_eq(status_of(v, "kdump.descs"), "skipped");
+	ck_assert(!kl_validation_ok(v));
+	unlink(path);
+}
+END_TEST
+
 START_TEST(detect_from_content)
 {
 	unsigned char h[4096] = { 0 };
@@ -641,6 +831,9 @@ int main(void)
 	tcase_add_test(t, codecs_load_on_demand);
 	tcase_add_test(t, flat_valid);
 	tcase_add_test(t, flat_faults);
+	tcase_add_test(t, flat_holes_stay_holes);
+	tcase_add_test(t, bitmap_beyond_index_max);
+	tcase_add_test(t, deadline_and_interrupt_stop);
 	tcase_add_test(t, detect_from_content);
 	tcase_add_test(t, unknown_format_is_named);
 	tcase_add_test(t, fuzz_structures);

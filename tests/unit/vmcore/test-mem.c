@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "mem.h"
 #include "printk.h"
+#include "stop.h"
 #include "synth.h"
 #include "uts.h"
 #include "vmcore.h"
@@ -214,7 +215,7 @@ START_TEST(printk_ring)
 		ck_assert_uint_eq(log->data_size, 4096);
 		ck_assert_uint_eq(log->tail_id, SYN_FIRST_ID);
 		ck_assert_uint_eq(log->head_id, SYN_FIRST_ID + n - 1);
-		ck_assert_uint_eq(log->n_bad_id + log->n_bad_block + log->n_unreadable, 0);
+		ck_assert_uint_eq(log->n_bad_id + log->n_unreadable, 0);
 		for (size_t i = 0; i < n; i++) {
 			const struct kl_printk_record *r = &log->records[i];
 			ck_assert_str_eq(r->text, syn_default_log[i]);
@@ -297,6 +298,79 @@ START_TEST(printk_ring_bounds)
 }
 END_TEST
 
+/*
+ * A hostile ring (1 M descriptors, an 8 MiB data ring), every descriptor
+ * finalized and owning an 8-byte block with no text: memory made up on the fly past the
+ * synthetic pages. Extraction keeps at most KL_PRINTK_MAX_TEXT of records (the 4 M records
+ * a ring at the bounds can have used to cost ~300 MB) and says the log was truncated; the deadline
+ * stops the same walk.
+ */
+#define BIG_DESCS 0x08000000ULL
+#define BIG_INFOS 0x10000000ULL
+#define BIG_DATA  0x28000000ULL
+#define BIG_COUNT (1ULL << 20)
+#define BIG_SIZE  (1ULL << 23)
+
+static uint64_t big_word(uint64_t paddr)
+{
+	if (paddr >= BIG_DESCS && paddr < BIG_DESCS + BIG_COUNT * 24) {
+		uint64_t k = (paddr - BIG_DESCS) / 24, f = (paddr - BIG_DESCS) % 24 / 8;
+		return f == 0 ? (2ULL << 62) | k : f == 1 ? 8 * k : 8 * k + 8;
+	}
+	if (paddr >= BIG_INFOS && paddr < BIG_INFOS + BIG_COUNT * 88)
+		return (paddr - BIG_INFOS) % 88 == 0 ? (paddr - BIG_INFOS) / 88
+						     : 0; /* seq, len 0 */
+	return (paddr - BIG_DATA) / 8;			  /* block k holds id k */
+}
+
+static int big_read_paddr(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	if (paddr < BIG_DESCS || paddr >= BIG_DATA + BIG_SIZE)
+		return syn_read_paddr(ctx, paddr, buf, len);
+	ck_assert(paddr % 8 == 0 && len % 8 == 0);
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = htole64(big_word(paddr + i));
+		memcpy((unsigned char *)buf + i, &v, 8);
+	}
+	return 0;
+}
+
+START_TEST(printk_ring_memory_bound)
+{
+	syn_build(&mem, &(struct syn_opts){ 0 });
+	uint64_t rb = SYN_RB - SYN_TEXT + SYN_TEXT_PADDR;
+	uint32_t cb = htole32(20), sb = htole32(23);
+	syn_put(&mem, rb + 0, &cb, 4);
+	syn_put64(&mem, rb + 8, SYN_PAGE_OFFSET + BIG_DESCS);
+	syn_put64(&mem, rb + 16, SYN_PAGE_OFFSET + BIG_INFOS);
+	syn_put64(&mem, rb + 24, BIG_COUNT - 1); /* head_id */
+	syn_put64(&mem, rb + 32, 0);		 /* tail_id */
+	syn_put(&mem, rb + 48, &sb, 4);
+	syn_put64(&mem, rb + 56, SYN_PAGE_OFFSET + BIG_DATA);
+	struct kl_mem m = syn_mem();
+	m.read_paddr = big_read_paddr;
+	m.page_offset = SYN_PAGE_OFFSET; /* no page-table walk per read */
+	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = vmcoreinfo(NULL, NULL);
+	_cleanup_error_ struct kl_error *e = NULL;
+	_cleanup_(kl_printk_log_freep) struct kl_printk_log *log = NULL;
+	ck_assert_msg(kl_printk_extract(&m, vi, &log, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_uint_eq(log->count, BIG_COUNT);
+	ck_assert(log->truncated);
+	ck_assert_uint_gt(log->n_records, 1000);
+	ck_assert_uint_le(log->n_records * KL_PRINTK_RECORD_COST, KL_PRINTK_MAX_TEXT);
+	ck_assert_uint_eq(log->n_bad_id + log->n_unreadable, 0);
+
+	/* the same walk under a deadline that has passed: -ETIMEDOUT, no log */
+	struct kl_stop stop = { .deadline = 1 };
+	m.stop = &stop;
+	struct kl_printk_log *log2 = NULL;
+	_cleanup_error_ struct kl_error *e2 = NULL;
+	ck_assert_int_eq(kl_printk_extract(&m, vi, &log2, &e2), -ETIMEDOUT);
+	ck_assert_ptr_null(log2);
+	ck_assert_ptr_nonnull(strstr(e2->msg, "walking the printk ring"));
+}
+END_TEST
+
 START_TEST(uts_name)
 {
 	syn_build(&mem, &(struct syn_opts){ 0 });
@@ -333,6 +407,7 @@ int main(void)
 {
 	Suite *s = suite_create("mem");
 	TCase *t = tcase_create("all");
+	tcase_set_timeout(t, 60);
 	tcase_add_test(t, setup_from_vmcoreinfo);
 	tcase_add_test(t, walk_4level_large_pages);
 	tcase_add_test(t, walk_4k_and_5level);
@@ -342,6 +417,7 @@ int main(void)
 	tcase_add_test(t, printk_untrusted);
 	tcase_add_test(t, printk_ring_bounds);
 	tcase_add_test(t, uts_name);
+	tcase_add_test(t, printk_ring_memory_bound);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -10,11 +10,15 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "facts.h"
+#include "format.h"
 #include "macro.h"
 #include "manifest.h"
 #include "printk.h"
@@ -864,6 +868,341 @@ START_TEST(vmcoreinfo_parse_api)
 }
 END_TEST
 
+/* Overwrite len bytes of path at off (extending it sparsely when off is past its end). */
+static void patch(const char *path, uint64_t off, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, data, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static void patch16(const char *path, uint64_t off, uint16_t v)
+{
+	v = htole16(v);
+	patch(path, off, &v, sizeof(v));
+}
+
+static void patch64(const char *path, uint64_t off, uint64_t v)
+{
+	v = htole64(v);
+	patch(path, off, &v, sizeof(v));
+}
+
+/* Section 0 at off: SHT_NULL with sh_size and sh_info as given. */
+static void put_shdr0(const char *path, uint64_t off, uint64_t sh_size, uint32_t sh_info,
+		      uint32_t type)
+{
+	Elf64_Shdr sh = { .sh_type = htole32(type), .sh_size = htole64(sh_size) };
+	sh.sh_info = htole32(sh_info);
+	patch(path, off, &sh, sizeof(sh));
+	patch64(path, offsetof(Elf64_Ehdr, e_shoff), off);
+	patch16(path, offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+}
+
+static struct kl_validation *validate_any(const char *path)
+{
+	struct kl_validation *v = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_vmcore_validate_any(path, NULL, &v, &e) == 0, "%s", e ? e->msg : "");
+	return v;
+}
+
+static const struct kl_check_result *must_find(const struct kl_validation *v, const char *id)
+{
+	const struct kl_check_result *r = kl_validation_find(v, id);
+	ck_assert_msg(r != NULL, "no result %s", id);
+	return r;
+}
+
+/*
+ * Issue 6 (2): libelf sized its section array from e_shnum / section 0's sh_size before
+ * anything checked them (a 128 MiB sparse file with 2 M sections took 400 MB). Every count
+ * in the ELF header is ours to bound now, and a section table is a failed elf.sections.
+ */
+START_TEST(hostile_section_counts)
+{
+	struct core c = good_core();
+	/* e_shnum 0, section 0's sh_size 2 M, the whole table inside a sparse file */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		uint64_t shoff = ((uint64_t)st.st_size + 4095) & ~4095ULL;
+		put_shdr0(path, shoff, 2u << 20, 0, SHT_NULL);
+		ck_assert_int_eq(truncate(path, (off_t)(shoff + (2ULL << 20) * 64)), 0);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "elf.sections");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_ptr_nonnull(strstr(r->message, "claims 2097152 sections"));
+		ck_assert(!kl_validation_ok(v));
+		/* the program headers were still read (from our bounded copy) */
+		ck_assert_int_eq(must_find(v, "phdr.count")->status, KL_CHECK_PASSED);
+		unlink(path);
+	}
+	/* e_shnum 65535 with e_shoff 0, and e_shnum 65535 with a table in the file */
+	for (int in_file = 0; in_file < 2; in_file++) {
+		_cleanup_free_ char *path = write_core(&c);
+		patch16(path, offsetof(Elf64_Ehdr, e_shnum), 65535);
+		if (in_file)
+			put_shdr0(path, 1024, 0, 0, SHT_NULL);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		ck_assert_int_eq(must_find(v, "elf.sections")->status, KL_CHECK_FAILED);
+		ck_assert(!kl_validation_ok(v));
+		unlink(path);
+	}
+	/* e_shoff past the end of the file */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		patch64(path, offsetof(Elf64_Ehdr, e_shoff), 1ULL << 62);
+		patch16(path, offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "elf.sections");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_ptr_nonnull(strstr(r->message, "is not inside the"));
+		unlink(path);
+	}
+}
+END_TEST
+
+/* 70000 empty notes (16 bytes each) in a 1.1 MB PT_NOTE: indexed up to 65536, then notes.parse
+ * fails (an index of 16 MiB of such notes would cost 40 MiB). */
+START_TEST(hostile_note_count)
+{
+	struct core c = good_core();
+	_cleanup_free_ char *path = write_core(&c);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	const size_t n = 70000;
+	_cleanup_free_ unsigned char *seg = calloc(n, 16);
+	for (size_t i = 0; i < n; i++)
+		seg[i * 16] = 1; /* n_namesz 1 (""), n_descsz 0, n_type 0 */
+	uint64_t off = ((uint64_t)st.st_size + 4095) & ~4095ULL;
+	patch(path, off, seg, n * 16);
+	patch64(path, 64 + offsetof(Elf64_Phdr, p_offset), off); /* PT_NOTE is phdr 0 */
+	patch64(path, 64 + offsetof(Elf64_Phdr, p_filesz), n * 16);
+	_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+	const struct kl_check_result *r = must_find(v, "notes.parse");
+	ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+	ck_assert_msg(strstr(r->message, "more than 65536 notes"), "%s", r->message);
+	unlink(path);
+}
+END_TEST
+
+/* Extended numbering: e_phnum == PN_XNUM takes the count from section 0's sh_info, bounded. */
+START_TEST(hostile_pn_xnum)
+{
+	struct core c = good_core();
+	int phnum = 4; /* PT_NOTE + 3 PT_LOADs (write_core) */
+	/* A well-formed PN_XNUM header (as Linux and QEMU write it) reads the same dump. */
+	{
+		_cleanup_free_ char *path = write_core(&c);
+		_cleanup_(kl_validation_freep) struct kl_validation *want = validate_any(path);
+		patch16(path, offsetof(Elf64_Ehdr, e_phnum), PN_XNUM);
+		patch16(path, offsetof(Elf64_Ehdr, e_shnum), 1);
+		put_shdr0(path, 1024, 1, (uint32_t)phnum, SHT_NULL); /* in the header padding */
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		ck_assert_int_eq(must_find(v, "elf.sections")->status, KL_CHECK_PASSED);
+		ck_assert_int_eq(must_find(v, "phdr.count")->status, KL_CHECK_PASSED);
+		ck_assert_uint_eq(v->n_load, want->n_load);
+		ck_assert_uint_eq(v->n_failed, want->n_failed);
+		unlink(path);
+	}
+	/* sh_info huge, sh_info past the file, and no section 0 at all */
+	static const struct {
+		uint32_t sh_info;
+		bool no_shdr;
+		uint64_t truncate_to;
+		const char *message;
+	} bad[] = {
+		{ 0xffffffffu, false, 0, "expected at most" },
+		{ 100000, false, 1 << 20, "ends past the file size" },
+		{ 0, true, 0, "section 0 is not readable" },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_free_ char *path = write_core(&c);
+		patch16(path, offsetof(Elf64_Ehdr, e_phnum), PN_XNUM);
+		if (!bad[i].no_shdr) {
+			patch16(path, offsetof(Elf64_Ehdr, e_shnum), 1);
+			put_shdr0(path, 1024, 1, bad[i].sh_info, SHT_NULL);
+		}
+		if (bad[i].truncate_to)
+			ck_assert_int_eq(truncate(path, (off_t)bad[i].truncate_to), 0);
+		_cleanup_(kl_validation_freep) struct kl_validation *v = validate_any(path);
+		const struct kl_check_result *r = must_find(v, "phdr.count");
+		ck_assert_int_eq(r->status, KL_CHECK_FAILED);
+		ck_assert_msg(strstr(r->message, bad[i].message), "%zu: %s", i, r->message);
+		ck_assert(!kl_validation_ok(v));
+		unlink(path);
+	}
+}
+END_TEST
+
+/* Issue 6 (4): a deadline in the past or the interrupt flag stops a raw ELF validation too. */
+START_TEST(deadline_and_interrupt_stop_elf)
+{
+	struct core c = good_core();
+	_cleanup_free_ char *path = write_core(&c);
+	for (int how = 0; how < 2; how++) {
+		volatile sig_atomic_t flag = how == 1;
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		struct kl_validate_input in = { .deadline = how == 0 ? (double)ts.tv_sec - 1 : 0,
+						.interrupted = &flag };
+		_cleanup_error_ struct kl_error *e = NULL;
+		struct kl_validation *v = NULL;
+		int r = kl_vmcore_validate_any(path, &in, &v, &e);
+		ck_assert_int_eq(r, how == 0 ? -ETIMEDOUT : -EINTR);
+		ck_assert_ptr_null(v);
+		ck_assert_msg(strstr(e->msg, how == 0 ? "reached its deadline" : "interrupted"),
+			      "%s", e->msg);
+		ck_assert_msg(strstr(e->msg, path), "%s", e->msg);
+	}
+	unlink(path);
+}
+END_TEST
+
+/*
+ * Issue 6 (7): dump bytes reach check messages and the JSON only as valid UTF-8 without
+ * control characters (C0 but tab, DEL, C1). Every byte value and real escape sequences go
+ * through VMCOREINFO values, a VMCOREINFO key, log records and the uts release.
+ */
+static bool clean_text(const char *s, bool allow_newline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp;
+		int n;
+		if (*p < 0x80) {
+			cp = *p, n = 1;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f, n = 2;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f, n = 3;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p & 0x07, n = 4;
+		} else {
+			return false;
+		}
+		for (int i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false; /* overlong, out of range, surrogate */
+		if ((cp < 0x20 && cp != '\t' && !(allow_newline && cp == '\n')) || cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+static void assert_clean_validation(const struct kl_validation *v, const char *what, FILE *docs)
+{
+	for (size_t i = 0; i < v->n_results; i++)
+		ck_assert_msg(clean_text(v->results[i].message, false), "%s: %s message \"%s\"",
+			      what, v->results[i].id, v->results[i].message);
+	struct json_object *o = kl_validation_to_json(v);
+	ck_assert_ptr_nonnull(o);
+	/* as `kdumplab validate --json` prints it */
+	const char *js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_msg(clean_text(js, true), "%s: JSON %s", what, js);
+	fputs(js, docs); /* for Python's json, NUL-separated */
+	fputc('\0', docs);
+	json_object_put(o);
+}
+
+START_TEST(dump_bytes_escaped)
+{
+	char all[256];
+	size_t n = 0;
+	for (int b = 1; b < 256; b++)
+		if (b != '\n')
+			all[n++] = (char)b;
+	all[n] = '\0';
+	const char *const payloads[] = {
+		all,
+		"6.1\x1b]52;c;aGk=\x07",
+		"\x1b[2J\x1b[31mred",
+		"\x9b"
+		"31m",
+		"\xff\xfe",
+		"\xc0\xaf",
+		"\xed\xa0\x80 surrogate",
+		"tab\tand\x7f",
+	};
+	const char *const keys[] = { "OSRELEASE",
+				     "CRASHTIME",
+				     "PAGESIZE",
+				     "BUILD-ID",
+				     "SYMBOL(prb)",
+				     "NUMBER(phys_base)",
+				     "SYMBOL(init_uts_ns)",
+				     "KERNELOFFSET",
+				     "SYMBOL(_stext)" };
+	_cleanup_(kl_facts_freep) struct kl_facts *f = good_facts();
+	char *docs_buf = NULL;
+	size_t docs_len = 0;
+	FILE *docs = open_memstream(&docs_buf, &docs_len);
+	ck_assert_ptr_nonnull(docs);
+	for (size_t i = 0; i < ELEMENTSOF(payloads); i++) {
+		for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+			_cleanup_free_ char *set = NULL;
+			ck_assert_int_ge(asprintf(&set, "%s=%s", keys[k], payloads[i]), 0);
+			struct core c = good_core();
+			c.vi_set = set;
+			_cleanup_free_ char *path = write_core(&c);
+			struct kl_validate_input in = { .facts = f };
+			_cleanup_(kl_validation_freep) struct kl_validation *v =
+				validate(path, &in);
+			char what[64];
+			snprintf(what, sizeof(what), "payload %zu in %s", i, keys[k]);
+			assert_clean_validation(v, what, docs);
+			unlink(path);
+		}
+		/* as a key (vmcoreinfo.parse quotes the line), in the log and the uts release */
+		_cleanup_free_ char *key = NULL;
+		ck_assert_int_ge(asprintf(&key, "%s=1", payloads[i]), 0);
+		const char *const log[] = { "Linux version " SYN_OSRELEASE, payloads[i],
+					    "kdumplab: nonce=" SYN_NONCE " scenario=sysrq pid=101",
+					    payloads[i], NULL };
+		char rel[65];
+		snprintf(rel, sizeof(rel), "%s", payloads[i]);
+		for (int where = 0; where < 2; where++) {
+			struct core c = good_core();
+			if (where == 0)
+				c.vi_set = key;
+			else
+				c.mem = (struct syn_opts){ .log = log, .uts_release = rel };
+			_cleanup_free_ char *path = write_core(&c);
+			struct kl_validate_input in = { .facts = f };
+			_cleanup_(kl_validation_freep) struct kl_validation *v =
+				validate(path, &in);
+			assert_clean_validation(v, where == 0 ? "key" : "log and uts", docs);
+			if (where == 0)
+				ck_assert_int_eq(kl_validation_find(v, "vmcoreinfo.parse")->status,
+						 KL_CHECK_FAILED);
+			unlink(path);
+		}
+	}
+	/* Python's json parses every document, as `kdumplab validate --json` prints it (one
+	 * python3 for all: skipped where there is none) */
+	ck_assert_int_eq(fclose(docs), 0);
+	FILE *py = popen(
+		"command -v python3 >/dev/null || exit 0; exec python3 -c 'import json,sys\n"
+		"for d in sys.stdin.buffer.read().split(b\"\\0\")[:-1]: json.loads(d.decode())'",
+		"w");
+	ck_assert_ptr_nonnull(py);
+	ck_assert_uint_eq(fwrite(docs_buf, 1, docs_len, py), docs_len);
+	ck_assert_msg(pclose(py) == 0, "python3's json rejects a validation's JSON");
+	free(docs_buf);
+}
+END_TEST
+
 /* A real dump when one is around (from an integration run): structure must pass. */
 START_TEST(real_dump)
 {
@@ -890,6 +1229,11 @@ int main(void)
 	tcase_add_test(t, log_buf_kernel_skips);
 	tcase_add_test(t, vmcoreinfo_parse_api);
 	tcase_add_test(t, real_dump);
+	tcase_add_test(t, hostile_section_counts);
+	tcase_add_test(t, hostile_pn_xnum);
+	tcase_add_test(t, hostile_note_count);
+	tcase_add_test(t, deadline_and_interrupt_stop_elf);
+	tcase_add_test(t, dump_bytes_escaped);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
