@@ -15,7 +15,6 @@
 #include "vmcore/format.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
-#include "vmcore/text.h"
 #include "vmcore/vmcore.h"
 
 #define USAGE                                                                                                                                       \
@@ -128,15 +127,6 @@ static int parse_args(int argc, char **argv, struct options *o, struct kl_error 
 	return 0;
 }
 
-/* An error from reading the dump may quote its bytes (a VMCOREINFO line, a value): the one
- * line we print to the terminal is escaped like the reports (vmcore/text.h). */
-static int dump_error(int r, struct kl_error **err)
-{
-	if (err && *err)
-		(void)kl_text_escape_inplace(&(*err)->msg, false);
-	return r;
-}
-
 /* Print the kernel log as makedumpfile --dump-dmesg does. Invalid ring: 1; I/O: 2. */
 static int dump_dmesg(const char *path, struct kl_error **err)
 {
@@ -150,7 +140,7 @@ static int dump_dmesg(const char *path, struct kl_error **err)
 		bool io = r != -EBADMSG && r != -ENOENT && r != -EOPNOTSUPP && r != -EFAULT &&
 			  r != -EPROTONOSUPPORT;
 		(*err)->exit_code = io ? 2 : 1;
-		return dump_error(r, err);
+		return r; /* its message may quote dump bytes: cli_note() prints it as safe text */
 	}
 	for (size_t i = 0; i < log->n_records; i++) {
 		_cleanup_free_ char *line = kl_printk_format(&log->records[i]);
@@ -216,6 +206,7 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	struct kl_validate_input in = {
@@ -232,7 +223,7 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (r < 0) {
 		(*err)->exit_code = r == -EINTR ? 130 : 2;
-		return dump_error(r, err);
+		return r; /* its message may quote dump bytes: cli_note() prints it as safe text */
 	}
 	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h). */
 	_cleanup_(kl_deep_result_freep) struct kl_deep_result *deep = NULL;

@@ -145,3 +145,47 @@ int kl_text_make_safe(char **s, size_t max)
 	*s = t;
 	return 0;
 }
+
+char *kl_text_escape(const char *s, bool keep_newline)
+{
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	if (!keep_newline)
+		return kl_text_safe(s, len, SIZE_MAX - 1);
+	/* Line by line: each line's escapes are at most 4 bytes per input byte. */
+	char *out = malloc(len * 4 + 1), *w = out;
+	if (!out)
+		return NULL;
+	for (const char *p = s;;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = kl_text_safe(p, n, SIZE_MAX - 1);
+		if (!line) {
+			free(out);
+			return NULL;
+		}
+		size_t ln = strlen(line);
+		memcpy(w, line, ln);
+		w += ln;
+		free(line);
+		if (!nl)
+			break;
+		*w++ = '\n';
+		p = nl + 1;
+	}
+	*w = '\0';
+	return out;
+}
+
+int kl_text_escape_inplace(char **s, bool keep_newline)
+{
+	if (!*s)
+		return 0;
+	char *e = kl_text_escape(*s, keep_newline);
+	if (!e)
+		return -ENOMEM;
+	free(*s);
+	*s = e;
+	return 0;
+}

@@ -39,5 +39,12 @@ char *kl_text_safe(const void *bytes, size_t len, size_t max);
  * out the string is emptied in place, never left unsafe, and -ENOMEM returned. */
 int kl_text_make_safe(char **s, size_t max);
 
+/* The same rule for a NUL-terminated string, unbounded (KL_TEXT_MAX does not apply: crash(8)'s
+ * backtrace or a whole message may be longer); with keep_newline, each '\n' stays and the text
+ * between them is made safe line by line (multi-line output). NULL for NULL or on ENOMEM. */
+char *kl_text_escape(const char *s, bool keep_newline);
+/* Replace *s by kl_text_escape(*s) (*s unchanged on ENOMEM, then -ENOMEM). */
+int kl_text_escape_inplace(char **s, bool keep_newline);
+
 /* True when len bytes are already what kl_text_safe keeps unchanged (no NUL either). */
 bool kl_text_is_safe(const void *bytes, size_t len);
