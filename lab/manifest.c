@@ -10,6 +10,7 @@
 #include "manifest.h"
 #include "numparse.h"
 #include "protocol.h"
+#include "stop.h"
 
 /* Large reads: the page cache serves them at memory speed; 4 KiB reads would not. */
 #define HASH_CHUNK (4u << 20)
@@ -238,9 +239,13 @@ static void freep_aligned(void *p)
 
 /* Hash pages of [start, end) (page-aligned start); pages past size are zero-padded. */
 static int hash_range(int fd, const char *name, unsigned char *buf, uint64_t start, uint64_t end,
-		      uint64_t size, uint64_t *sum, struct kl_hash_stats *st, struct kl_error **err)
+		      uint64_t size, uint64_t *sum, struct kl_hash_stats *st,
+		      const struct kl_stop *stop, struct kl_error **err)
 {
 	for (uint64_t off = start; off < end;) {
+		int r = kl_stop_poll(stop, "hashing the dump", err);
+		if (r < 0)
+			return r;
 		size_t want = (size_t)(end - off < HASH_CHUNK ? end - off : HASH_CHUNK);
 		size_t got = 0;
 		while (got < want && off + got < size) {
@@ -278,7 +283,8 @@ static uint64_t round_up_page(uint64_t x)
 }
 
 int kl_dump_hash_fd(int fd, const char *name, uint64_t *ret_size, uint64_t *ret_hash,
-		    struct kl_hash_stats *ret_stats, struct kl_error **err)
+		    struct kl_hash_stats *ret_stats, const struct kl_stop *stop,
+		    struct kl_error **err)
 {
 	struct stat s;
 	if (fstat(fd, &s) < 0)
@@ -318,7 +324,7 @@ int kl_dump_hash_fd(int fd, const char *name, uint64_t *ret_size, uint64_t *ret_
 			next = start + KL_HASH_PAGE;
 			continue;
 		}
-		int r = hash_range(fd, name, buf, start, end, size, &sum, &st, err);
+		int r = hash_range(fd, name, buf, start, end, size, &sum, &st, stop, err);
 		if (r < 0)
 			return r;
 		next = end;
@@ -336,5 +342,5 @@ int kl_dump_hash_file(const char *path, uint64_t *ret_size, uint64_t *ret_hash,
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kl_error_set(err, errno, "opening dump \"%s\"", path);
-	return kl_dump_hash_fd(fd, path, ret_size, ret_hash, NULL, err);
+	return kl_dump_hash_fd(fd, path, ret_size, ret_hash, NULL, NULL, err);
 }

@@ -63,6 +63,9 @@ struct kl_hash_stats {
  */
 int kl_dump_hash_file(const char *path, uint64_t *ret_size, uint64_t *ret_hash,
 		      struct kl_error **err);
-/* The same over an open fd (positional reads only); ret_stats may be NULL. */
+/* The same over an open fd (positional reads only); ret_stats may be NULL. Every 4 MiB it polls
+ * stop (vmcore/stop.h; NULL: never stops): -EINTR / -ETIMEDOUT. */
+struct kl_stop;
 int kl_dump_hash_fd(int fd, const char *name, uint64_t *ret_size, uint64_t *ret_hash,
-		    struct kl_hash_stats *ret_stats, struct kl_error **err);
+		    struct kl_hash_stats *ret_stats, const struct kl_stop *stop,
+		    struct kl_error **err);

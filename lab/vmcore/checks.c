@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "mem.h"
+#include "stop.h"
 #include "text.h"
 
 enum need {
@@ -493,7 +494,8 @@ int kl_check_manifest_hash(const struct kl_validate_input *in, int fd, const cha
 	uint64_t size, hash;
 	if (!m)
 		return SKIP(r, "no manifest given");
-	int k = kl_dump_hash_fd(fd, path, &size, &hash, NULL, err);
+	struct kl_stop stop = kl_stop_from(in);
+	int k = kl_dump_hash_fd(fd, path, &size, &hash, NULL, &stop, err);
 	if (k < 0)
 		return k;
 	return CHECK(r, hash == m->hash,

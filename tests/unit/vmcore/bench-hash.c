@@ -30,7 +30,7 @@ static int run(const char *label, const char *path, uint64_t logical)
 	for (int i = 0; i < 4; i++) {
 		double t0 = now();
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		int r = fd < 0 ? -1 : kl_dump_hash_fd(fd, path, &size, &hash, &st, &e);
+		int r = fd < 0 ? -1 : kl_dump_hash_fd(fd, path, &size, &hash, &st, NULL, &e);
 		if (fd >= 0)
 			close(fd);
 		if (r < 0) {

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "manifest.h"
 #include "protocol.h"
+#include "stop.h"
 
 /* What the saver writes (saver/saver.c write_manifest). */
 static const char good[] = "size=2147483648\n"
@@ -212,11 +213,24 @@ START_TEST(hash_sparse_equals_dense)
 	/* The sparse file's holes are not read (where the file system makes holes). */
 	fd = open(sparse, O_RDONLY);
 	struct kl_hash_stats hs;
-	ck_assert_int_eq(kl_dump_hash_fd(fd, sparse, &size_s, &hash_s, &hs, &e), 0);
+	ck_assert_int_eq(kl_dump_hash_fd(fd, sparse, &size_s, &hash_s, &hs, NULL, &e), 0);
 	close(fd);
 	ck_assert_uint_eq(hs.data_pages, ELEMENTSOF(data_pages) + 2);
 	if ((uint64_t)st.st_blocks * 512 < len / 2)
 		ck_assert_uint_lt(hs.bytes_read, len / 4);
+
+	/* The hash stops at the validation's interrupt flag or deadline, naming the step. */
+	volatile sig_atomic_t flag = 1;
+	struct kl_stop stop = { .interrupted = &flag };
+	fd = open(dense, O_RDONLY);
+	kl_error_freep(&e);
+	ck_assert_int_eq(kl_dump_hash_fd(fd, dense, &size_d, &hash_d, NULL, &stop, &e), -EINTR);
+	ck_assert_ptr_nonnull(strstr(e->msg, "hashing the dump"));
+	kl_error_freep(&e);
+	stop = (struct kl_stop){ .deadline = 1e-9 };
+	ck_assert_int_eq(kl_dump_hash_fd(fd, dense, &size_d, &hash_d, NULL, &stop, &e), -ETIMEDOUT);
+	kl_error_freep(&e);
+	close(fd);
 
 	/* Changing one byte anywhere in data changes the hash; moving a page does too. */
 	fd = open(dense, O_WRONLY);
