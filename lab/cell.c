@@ -550,12 +550,23 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		kl_pull_result_free(pr);
 		return;
 	}
+	/* Validating a sound dump takes well under a second per GiB; a hostile one (inflated
+	 * kdump bitmaps, millions of records) must not hold the cell for longer than this. */
+	double vdeadline = (60 + 30.0 * (double)c->spec->memory / (1ULL << 30)) *
+			   (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0);
 	struct kl_validate_input in = {
 		.facts = c->facts,
 		.expected_cpus = c->spec->vcpus,
 		.manifest = m,
+		.deadline = now_s() + vdeadline,
+		.interrupted = c->env->interrupted,
 	};
-	if (kl_vmcore_validate_any(pr->dump_path, &in, &v, &e) < 0) {
+	int vr = kl_vmcore_validate_any(pr->dump_path, &in, &v, &e);
+	if (vr == -ETIMEDOUT) {
+		set_verdict(c, KL_VERDICT_FAIL, "timeout(validate)", "%s", e->msg);
+	} else if (vr == -EINTR) {
+		set_verdict(c, KL_VERDICT_ERROR, "interrupted", "%s", e->msg);
+	} else if (vr < 0) {
 		set_verdict(c, KL_VERDICT_ERROR, "infra", "validating the dump failed: %s", e->msg);
 	} else {
 		struct json_object *vj = kl_validation_to_json(v);
