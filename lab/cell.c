@@ -223,6 +223,7 @@ static struct kl_pull_options pull_options(const struct cell *c)
 		.appliance_kernel = c->im->vmlinuz,
 		.appliance_modules = c->im->modules_dir,
 		.force_tcg = !c->env->kvm,
+		.interrupted = c->env->interrupted,
 	};
 }
 
@@ -507,6 +508,11 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			    e && e->msg ? e->msg : "pull timed out");
 		return;
 	}
+	if (r == -EINTR) {
+		set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+			    "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
+		return;
+	}
 	if (r < 0) {
 		set_verdict(c, KL_VERDICT_ERROR, "infra",
 			    "pulling the dump with libguestfs failed: %s",
@@ -533,6 +539,15 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
 			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
 			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
+		kl_pull_result_free(pr);
+		return;
+	}
+	/* A completed dump that claims more bytes than its disk holds is not a dump (nothing of it
+	 * was copied): dump-invalid, as a dump that fails validation. */
+	if (pr->dump_refused) {
+		add_decisive(c, pr->listing);
+		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump was not pulled: %s",
+			    pr->dump_refused);
 		kl_pull_result_free(pr);
 		return;
 	}
