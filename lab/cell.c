@@ -683,6 +683,18 @@ static void finish_result(struct cell *c)
 	}
 }
 
+/*
+ * --keep-disks: "<cell>-<pid>.img" is what the next lab start takes for a killed lab's disk
+ * (lab/virt/virt.c), so a disk kept on purpose becomes "<cell>-<pid>.kept.img".
+ */
+static void keep_disk(struct cell *c, const char *disk)
+{
+	_cleanup_free_ char *kept = NULL;
+	size_t n = strlen(disk);
+	if (n > 4 && asprintf(&kept, "%.*s.kept.img", (int)(n - 4), disk) >= 0)
+		(void)rename(disk, kept);
+}
+
 int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 		const struct kl_images *im, struct kl_cell_result **ret_result,
 		struct kl_error **err)
@@ -732,6 +744,8 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	}
 	if (disk && !env->keep_disk)
 		unlink(disk);
+	else if (disk)
+		keep_disk(&c, disk);
 	finish_result(&c);
 	*ret_result = TAKE_PTR(c.res);
 	cell_free(&c);

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -447,6 +448,7 @@ static bool watchdog_stop(struct watchdog *w)
 struct kl_pull {
 	struct kl_pull_options o; /* its strings are the caller's (they outlive the pull) */
 	char *tmpdir, *out, *manifest;
+	int lock_fd; /* flock on <tmpdir>/owner.lock while the pull lives (kl_pull_reap) */
 	struct stat st;
 	bool device, out_created;
 	guestfs_h *g;
@@ -481,11 +483,100 @@ static void pull_free(struct kl_pull *p)
 		guestfs_close(p->g);
 	if (p->tmpdir)
 		(void)kl_rm_rf(p->tmpdir);
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
 	free(p->tmpdir);
 	free(p->out);
 	free(p->manifest);
 	free(p->launch_error);
 	free(p);
+}
+
+/*
+ * Leftovers of killed labs. Each pull works in $TMPDIR/kdumplab-pull.<pid>.XXXXXX (libguestfs'
+ * sockets and the overlay of the dump disk; the appliance's QEMU names it on its command line)
+ * and holds a flock on owner.lock in it for as long as it lives. The output file it creates
+ * outside (the vmcore in the cell's directory) is recorded in "output" there ("<dev> <ino>
+ * <path>"). A directory whose lock can be taken, or that has no lock yet and whose pid is gone,
+ * belongs to a dead process: kl_pull_reap kills its appliance, removes the recorded output if
+ * it is still the same file, and removes the directory.
+ */
+#define PULL_DIR_PREFIX "kdumplab-pull."
+#define PULL_LOCK	"owner.lock"
+#define PULL_OUTPUT	"output"
+
+static int own_pull_dir(struct kl_pull *p, struct kl_error **err)
+{
+	_cleanup_free_ char *lock = NULL;
+	if (asprintf(&lock, "%s/" PULL_LOCK, p->tmpdir) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+	p->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return kl_error_set(err, errno, "cannot lock \"%s\"", lock);
+	return 0;
+}
+
+static int record_output(struct kl_pull *p, struct kl_error **err)
+{
+	struct stat st;
+	_cleanup_free_ char *rec = NULL, *tmp = NULL, *text = NULL;
+	if (stat(p->out, &st) < 0)
+		return kl_error_set(err, errno, "cannot stat \"%s\"", p->out);
+	if (asprintf(&rec, "%s/" PULL_OUTPUT, p->tmpdir) < 0 ||
+	    asprintf(&text, "%llu %llu %s", (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, p->out) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+	return kl_write_file_atomic(rec, text, strlen(text), 0600, err);
+}
+
+/* Remove the output a dead pull recorded, if the path still names that file. */
+static void remove_recorded_output(const char *dir)
+{
+	_cleanup_free_ char *rec = NULL;
+	char text[4200];
+	if (asprintf(&rec, "%s/" PULL_OUTPUT, dir) < 0)
+		return;
+	_cleanup_close_ int fd = open(rec, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (n <= 0)
+		return;
+	text[n] = 0;
+	unsigned long long dev, ino;
+	int at = 0;
+	struct stat st;
+	if (sscanf(text, "%llu %llu %n", &dev, &ino, &at) != 2 || at <= 0 || text[at] != '/' ||
+	    lstat(text + at, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
+	    st.st_ino != ino)
+		return;
+	unlink(text + at);
+}
+
+int kl_pull_reap(void)
+{
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	_cleanup_closedir_ DIR *d = opendir(base);
+	int reaped = 0;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (strncmp(de->d_name, PULL_DIR_PREFIX, strlen(PULL_DIR_PREFIX)) != 0)
+			continue;
+		char *end;
+		long pid = strtol(de->d_name + strlen(PULL_DIR_PREFIX), &end, 10);
+		if (pid <= 0 || *end != '.' || pid == (long)getpid())
+			continue; /* not ours to judge (another naming), or this process's */
+		_cleanup_free_ char *dir = NULL, *lock = NULL, *needle = NULL;
+		if (asprintf(&dir, "%s/%s", base, de->d_name) < 0 ||
+		    asprintf(&lock, "%s/" PULL_LOCK, dir) < 0 || asprintf(&needle, "%s/", dir) < 0)
+			continue;
+		_cleanup_close_ int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) < 0
+			    : !(errno == ENOENT && kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+			continue; /* its pull lives (or is being set up) */
+		kill_appliance(needle);
+		remove_recorded_output(dir);
+		(void)kl_rm_rf(dir);
+		reaped++;
+	}
+	return reaped;
 }
 
 int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct kl_error **err)
@@ -498,6 +589,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 	if (!p)
 		return kl_error_set(err, ENOMEM, "pull");
 	p->o = *o;
+	p->lock_fd = -1;
 	if (stat(o->disk_path, &p->st) < 0)
 		return kl_error_usage(err, errno, "dump disk \"%s\"", o->disk_path);
 	if (access(o->out_dir, W_OK) < 0)
@@ -508,7 +600,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 			err, errno,
 			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
 	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	if (asprintf(&p->tmpdir, "%s/kdumplab-pull.XXXXXX", base) < 0 ||
+	if (asprintf(&p->tmpdir, "%s/" PULL_DIR_PREFIX "%d.XXXXXX", base, (int)getpid()) < 0 ||
 	    asprintf(&p->out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
 	    asprintf(&p->manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0) {
 		free(p->tmpdir);
@@ -521,7 +613,10 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		p->tmpdir = NULL;
 		return kl_error_set(err, e, "cannot create a temporary directory in \"%s\"", base);
 	}
-	int r = handle_setup(o, p->tmpdir, &p->g, err);
+	int r = own_pull_dir(p, err);
+	if (r < 0)
+		return r;
+	r = handle_setup(o, p->tmpdir, &p->g, err);
 	if (r < 0)
 		return r;
 	/* Decided before launch: drives cannot be added later with the direct backend. */
@@ -530,6 +625,9 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		uint64_t out_size = ((uint64_t)p->st.st_size + 511) & ~(uint64_t)511;
 		p->out_created = true; /* from here on, ours to remove on failure */
 		r = add_output_drive(p->g, p->out, out_size, o->disk_path, err);
+		if (r < 0)
+			return r;
+		r = record_output(p, err);
 		if (r < 0)
 			return r;
 	}
@@ -716,6 +814,16 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 	}
 	if (pull_dump && !device) {
 		unlink(out);
+		/* Created here so a killed lab's partial download is found: guestfs_download
+		 * truncates and writes this same inode. */
+		_cleanup_close_ int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (ofd < 0)
+			return kl_error_set(err, errno, "cannot create \"%s\"", out);
+		rr = record_output(p, err);
+		if (rr < 0) {
+			unlink(out);
+			return rr;
+		}
 		if (guestfs_download(g, "/" KL_DUMP_FILE, out) < 0) {
 			unlink(out);
 			return gerr(g, err, "cannot download /" KL_DUMP_FILE, o->disk_path);

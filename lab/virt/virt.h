@@ -30,15 +30,17 @@ struct kl_virt; /* a connection (+ the process-wide libvirt event loop thread) *
  * Open a connection. uri NULL → a per-process embedded QEMU driver rooted at
  * "<state_dir>/embed-<pid>" (needs state_dir; created if missing). Any other URI is used as is
  * (state_dir may be NULL then). Before returning, removes leftovers of dead labs: embed roots
- * under state_dir whose owner is gone, and kdumplab-* domains on this connection whose recorded
- * owner (same host) is dead.
+ * and dump disks under state_dir whose owner is gone, libguestfs pull directories of dead
+ * processes (kl_pull_reap), and kdumplab-* domains on this connection whose recorded owner
+ * (same host) is dead; and marks state_dir's disks named "<cell>-<our pid>.img" as ours.
  */
 int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 		 struct kl_error **err);
 /*
  * Remove what dead labs left under state_dir: embedded roots whose lock is free, the QEMU
- * processes running from them, their console lock files. Live labs are untouched. Returns the
- * number of roots removed. kl_virt_open() does this; exposed for tests and a "clean" verb.
+ * processes running from them, their console lock files, and dump disks of labs whose
+ * lab-<pid>.lock is free (see virt.c). Live labs are untouched. Returns the number of roots
+ * removed. kl_virt_open() does this (and kl_pull_reap()); exposed for tests and a "clean" verb.
  */
 int kl_virt_reap(const char *state_dir);
 /* Destroy every domain this connection started, then close. Accepts NULL. */
