@@ -14,6 +14,7 @@
 #include "images.h"
 #include "manifest.h"
 #include "protocol.h"
+#include "virt/caplog.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
 #include "virt/virt.h"
@@ -137,7 +138,8 @@ struct cell {
 	struct kl_cell_result *res;
 	struct kl_console *console;
 	struct kl_facts *facts;
-	FILE *f_console, *f_system, *f_capture;
+	/* console.log (written here for remote connections only), system.log, capture.log */
+	struct kl_caplog log_console, log_system, log_capture;
 	char *dir;
 	enum kl_phase phase;
 	double t0, phase_start;
@@ -286,12 +288,10 @@ static void on_record(struct cell *c, const struct kl_record *rec)
 static int on_line(const struct kl_console_line *l, void *userdata)
 {
 	struct cell *c = userdata;
-	FILE *f = l->kernel >= KL_KERNEL_CAPTURE ? c->f_capture : c->f_system;
+	struct kl_caplog *log = l->kernel >= KL_KERNEL_CAPTURE ? &c->log_capture : &c->log_system;
 
-	if (f) {
-		fwrite(l->text, 1, l->len, f);
-		fputc('\n', f);
-	}
+	kl_caplog_write(log, l->text, l->len);
+	kl_caplog_write(log, "\n", 1);
 	free(c->tail[c->tail_pos]);
 	c->tail[c->tail_pos] = strdup(l->text);
 	c->tail_pos = (c->tail_pos + 1) % TAIL_LINES;
@@ -321,12 +321,12 @@ static void cell_free(struct cell *c)
 	c->pull = NULL;
 	kl_console_free(c->console);
 	kl_facts_free(c->facts);
-	if (c->f_console)
-		fclose(c->f_console);
-	if (c->f_system)
-		fclose(c->f_system);
-	if (c->f_capture)
-		fclose(c->f_capture);
+	if (c->log_console.f)
+		fclose(c->log_console.f);
+	if (c->log_system.f)
+		fclose(c->log_system.f);
+	if (c->log_capture.f)
+		fclose(c->log_capture.f);
 	free(c->dir);
 	free(c->loader_error);
 	free(c->loader_error_step);
@@ -412,8 +412,7 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 	for (;;) {
 		ssize_t n = kl_vm_read_console(vm, buf, sizeof(buf), 200);
 		if (n > 0) {
-			if (c->f_console)
-				fwrite(buf, 1, (size_t)n, c->f_console);
+			kl_caplog_write(&c->log_console, buf, (size_t)n);
 			kl_console_feed(c->console, buf, (size_t)n, on_line, c);
 		} else if (n < 0) {
 			break; /* console closed: the domain is gone */
@@ -465,10 +464,11 @@ static int open_logs(struct cell *c, struct kl_error **err)
 		return kl_error_set(err, ENOMEM, "cell");
 	/* Local connections: QEMU itself writes console.log (lab/virt/virt.h console_file). */
 	if (!kl_virt_is_local(c->env->virt))
-		c->f_console = fopen(pc, "we");
-	c->f_system = fopen(ps, "we");
-	c->f_capture = fopen(pk, "we");
-	if ((!kl_virt_is_local(c->env->virt) && !c->f_console) || !c->f_system || !c->f_capture)
+		c->log_console.f = fopen(pc, "we");
+	c->log_system.f = fopen(ps, "we");
+	c->log_capture.f = fopen(pk, "we");
+	if ((!kl_virt_is_local(c->env->virt) && !c->log_console.f) || !c->log_system.f ||
+	    !c->log_capture.f)
 		return kl_error_set(err, errno, "cannot create console logs in \"%s\"", c->dir);
 	c->res->console_log = rel(c, "console.log");
 	c->res->system_log = rel(c, "system.log");
@@ -675,7 +675,9 @@ static void finish_result(struct cell *c)
 	if (rel_ && !r->release)
 		r->release = strdup(rel_);
 	for (int i = 0; i < 3; i++) {
-		FILE **f = i == 0 ? &c->f_console : i == 1 ? &c->f_system : &c->f_capture;
+		FILE **f = i == 0   ? &c->log_console.f
+			   : i == 1 ? &c->log_system.f
+				    : &c->log_capture.f;
 		if (*f) {
 			fclose(*f);
 			*f = NULL;

@@ -78,6 +78,9 @@ struct kl_domain_config {
 	 * (seen here: a lab hung after the guest's poweroff). NULL: a pty console stream.
 	 */
 	const char *console_file;
+	/* Bytes of console_file kept (0: KL_CONSOLE_LOG_MAX, caplog.h); past them the file is cut
+	 * with a note once the domain is gone, and sparse in between. */
+	uint64_t console_max;
 };
 
 /* The domain XML for c (libxml2, so any byte in names and paths is escaped). */

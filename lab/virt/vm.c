@@ -3,16 +3,30 @@
  * One transient domain and its serial console.
  *
  * The console is drained by a stream callback on libvirt's event loop thread into a buffer that
- * grows as needed, so a guest never blocks on a full PTY while the caller is busy, and a reader
- * waits on a condition variable (no polling: the 2 host cores run TCG guests).
+ * grows as needed up to CONSOLE_STREAM_MAX unread bytes (past that, while the reader lags, the
+ * guest's bytes are dropped and one note marks the gap), so a guest never blocks on a full PTY
+ * while the caller is busy, and a reader waits on a condition variable (no polling: the 2 host
+ * cores run TCG guests).
+ *
+ * Local connections: QEMU writes the console to a file we tail. It cannot be told to stop at a
+ * size, so once the reader is past the cap (KL_CONSOLE_LOG_MAX) the blocks it has read beyond it
+ * are punched out (the file is sparse there), and when the domain is gone the file is cut at the
+ * cap and ends with caplog.h's note.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "caplog.h"
 #include "virt-internal.h"
+
+#define CONSOLE_STREAM_MAX (8U << 20)
+#define CONSOLE_STREAM_NOTE                                                                        \
+	"\n[kdumplab: console stream cut: bytes dropped while the reader lagged]\n"
 
 /* Shared by the kl_vm and the stream callback; the last of the two to let go frees it. */
 struct console {
@@ -24,6 +38,8 @@ struct console {
 	size_t start, end, cap;
 	bool ended;    /* EOF or stream error: nothing more will come */
 	bool watching; /* the event callback is registered */
+	bool dropping; /* bytes were dropped since the reader last caught up */
+	uint64_t dropped;
 };
 
 struct kl_vm {
@@ -34,6 +50,7 @@ struct kl_vm {
 	pid_t pid;
 	struct console *console;
 	int console_fd; /* console_file mode: the file QEMU writes, else -1 */
+	uint64_t console_max, console_read, console_punched; /* console_file mode */
 };
 
 static void console_unref(void *opaque)
@@ -53,6 +70,18 @@ static void console_append(struct console *c, const char *data, size_t n)
 {
 	if (c->start > 0 && c->start == c->end)
 		c->start = c->end = 0;
+	/* The reader lags: keep what is unread, drop what comes, say so once per gap. */
+	size_t room = CONSOLE_STREAM_MAX - sizeof(CONSOLE_STREAM_NOTE);
+	if (c->end - c->start >= room || n > room - (c->end - c->start)) {
+		c->dropped += n;
+		if (c->dropping)
+			return;
+		c->dropping = true;
+		data = CONSOLE_STREAM_NOTE;
+		n = sizeof(CONSOLE_STREAM_NOTE) - 1;
+	} else {
+		c->dropping = false;
+	}
 	if (c->end + n > c->cap) {
 		/* Compact first; grow only when the unread part does not fit. */
 		memmove(c->buf, c->buf + c->start, c->end - c->start);
@@ -153,6 +182,36 @@ static void console_close(struct console *c)
 	console_unref(c);
 }
 
+/* What was read past the cap gives its blocks back (the file keeps its size, QEMU its offset). */
+static ssize_t console_file_consumed(struct kl_vm *vm, ssize_t n)
+{
+	if (n <= 0)
+		return n;
+	vm->console_read += (uint64_t)n;
+	uint64_t from =
+		vm->console_punched > vm->console_max ? vm->console_punched : vm->console_max;
+	/* A MiB at a time: punching every small read would cost more than it saves. */
+	if (vm->console_read > from + (1 << 20) &&
+	    fallocate(vm->console_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from,
+		      (off_t)(vm->console_read - from)) == 0)
+		vm->console_punched = vm->console_read;
+	return n;
+}
+
+/* The domain is gone: a console file past the cap is cut there and ends with the note. */
+static void console_file_finish(struct kl_vm *vm)
+{
+	struct stat st;
+	if (vm->console_fd < 0 || fstat(vm->console_fd, &st) < 0 ||
+	    (uint64_t)st.st_size <= vm->console_max)
+		return;
+	char note[96];
+	int k = snprintf(note, sizeof(note), KL_CONSOLE_LOG_CUT,
+			 (unsigned long long)vm->console_max);
+	if (ftruncate(vm->console_fd, (off_t)vm->console_max) == 0 && k > 0)
+		(void)!pwrite(vm->console_fd, note, (size_t)k, (off_t)vm->console_max);
+}
+
 /* Tail the console file: data, or 0 after timeout_ms, or -EPIPE once the domain ended and
  * everything it wrote was read. */
 static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int timeout_ms)
@@ -160,13 +219,13 @@ static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int ti
 	for (int waited = 0;; waited += 50) {
 		ssize_t n = read(vm->console_fd, buf, len);
 		if (n > 0)
-			return n;
+			return console_file_consumed(vm, n);
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			return -errno;
 		bool running = true;
 		if (kl_vm_is_running(vm, &running, NULL) == 0 && !running) {
 			n = read(vm->console_fd, buf, len); /* what it wrote before it ended */
-			return n > 0 ? n : -EPIPE;
+			return n > 0 ? console_file_consumed(vm, n) : -EPIPE;
 		}
 		if (waited >= timeout_ms)
 			return 0;
@@ -256,6 +315,7 @@ void kl_vm_free(struct kl_vm *vm)
 		kl_vm_destroy(vm);
 	}
 	console_close(vm->console);
+	console_file_finish(vm);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
 	if (vm->dom)
@@ -279,6 +339,7 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 	if (!vm)
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 	vm->console_fd = -1;
+	vm->console_max = c->console_max ? c->console_max : KL_CONSOLE_LOG_MAX;
 	if (!(vm->name = strdup(c->name)))
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 	if (c->console_file) {
