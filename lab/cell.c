@@ -156,6 +156,7 @@ struct cell {
 	/* The dump disk and the libguestfs pull, started early (see start_pull). */
 	const struct kl_images *im;
 	const char *disk;
+	char *destroy_note; /* the domain could not be destroyed through libvirt (kl_vm_destroy) */
 	struct kl_pull *pull;
 	size_t n_tail, tail_pos;
 };
@@ -335,6 +336,7 @@ static void cell_free(struct cell *c)
 	free(c->saver_error_step);
 	free(c->capture_panic);
 	free(c->capture_oom);
+	free(c->destroy_note);
 	for (size_t i = 0; i < TAIL_LINES; i++)
 		free(c->tail[i]);
 }
@@ -404,6 +406,19 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 			    "the capture environment ended before the saver finished");
 }
 
+/*
+ * The libvirt connection dropped: the guest's fate is unknown and not its fault. error/infra,
+ * which run.c never retries (a timeout(boot) would be).
+ */
+static int connection_lost(struct cell *c)
+{
+	add_tail(c, 3);
+	set_verdict(c, KL_VERDICT_ERROR, "infra",
+		    "the libvirt connection to \"%s\" was lost in phase \"%s\"",
+		    kl_virt_uri(c->env->virt), kl_phase_name(c->phase));
+	return -ECONNRESET;
+}
+
 /* Stream the console until the domain ends, a deadline passes or we are interrupted. */
 static int drive_guest(struct cell *c, struct kl_vm *vm)
 {
@@ -414,6 +429,8 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 		if (n > 0) {
 			kl_caplog_write(&c->log_console, buf, (size_t)n);
 			kl_console_feed(c->console, buf, (size_t)n, on_line, c);
+		} else if (n == -ECONNRESET || (n < 0 && kl_virt_lost(c->env->virt))) {
+			return connection_lost(c);
 		} else if (n < 0) {
 			break; /* console closed: the domain is gone */
 		}
@@ -426,13 +443,18 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 			return -EINTR;
 		}
 		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
+			if (kl_virt_lost(c->env->virt))
+				return connection_lost(c);
 			kl_vm_destroy(vm);
 			classify_guest_failure(c, true);
 			return -ETIMEDOUT;
 		}
 		if (n == 0) {
 			bool running = true;
-			if (kl_vm_is_running(vm, &running, NULL) == 0 && !running)
+			int r = kl_vm_is_running(vm, &running, NULL);
+			if (r == -ECONNRESET)
+				return connection_lost(c);
+			if (r == 0 && !running)
 				break;
 		}
 	}
@@ -671,6 +693,15 @@ static void finish_result(struct cell *c)
 		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
 			 r->cause ? r->cause : "?");
 	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
+	/* After the verdict: a domain libvirt could not destroy is said, not a verdict. */
+	if (c->destroy_note) {
+		char *d = NULL;
+		if (asprintf(&d, "%s%s%s", r->detail ? r->detail : "", r->detail ? "; " : "",
+			     c->destroy_note) >= 0) {
+			free(r->detail);
+			r->detail = d;
+		}
+	}
 	const char *rel_ = c->facts->loader.uname_r;
 	if (rel_ && !r->release)
 		r->release = strdup(rel_);
@@ -733,6 +764,9 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	} else {
 		c.disk = disk;
 		r = drive_guest(&c, vm);
+		kl_vm_destroy(vm);
+		if (kl_vm_destroy_note(vm))
+			c.destroy_note = strdup(kl_vm_destroy_note(vm));
 		kl_vm_free(vm);
 		vm = NULL;
 		if (r == 0 && c.saw_done) {

@@ -855,10 +855,14 @@ static bool uri_is_local(const char *uri)
 	return local;
 }
 
+static void on_close(virConnectPtr conn, int reason, void *opaque);
+
 static void kl_virt_free(struct kl_virt *v)
 {
 	if (!v)
 		return;
+	if (v->conn && v->close_cb)
+		virConnectUnregisterCloseCallback(v->conn, on_close);
 	if (v->conn)
 		virConnectClose(v->conn);
 	if (v->embed_root)
@@ -934,6 +938,9 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 	v->conn = virConnectOpen(v->uri);
 	if (!v->conn)
 		return kl_virt_error(err, "cannot connect to \"%s\"", v->uri);
+	/* Remote drivers say when the connection drops; the others cannot drop (unsupported). */
+	v->close_cb = virConnectRegisterCloseCallback(v->conn, on_close, v, NULL) == 0;
+	virResetLastError();
 	reap_dead_domains(v);
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -965,6 +972,27 @@ const char *kl_virt_uri(const struct kl_virt *v)
 bool kl_virt_is_embedded(const struct kl_virt *v)
 {
 	return v->embed_root != NULL;
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct kl_virt *v = opaque;
+	__atomic_store_n(&v->lost, 1, __ATOMIC_SEQ_CST);
+}
+
+void kl_virt_mark_lost(struct kl_virt *v)
+{
+	__atomic_store_n(&v->lost, 1, __ATOMIC_SEQ_CST);
+}
+
+bool kl_virt_lost(struct kl_virt *v)
+{
+	if (__atomic_load_n(&v->lost, __ATOMIC_SEQ_CST))
+		return true;
+	/* Only remote drivers can lose their connection; IsAlive is 1 for the others. */
+	int alive = virConnectIsAlive(v->conn);
+	virResetLastError();
+	return alive == 0;
 }
 
 /* ---- emergency stop -------------------------------------------------------------------- */

@@ -50,6 +50,12 @@ const char *kl_virt_uri(const struct kl_virt *v);
 bool kl_virt_is_local(const struct kl_virt *v);
 /* True when the connection is libvirt's embedded QEMU driver rooted by kl_virt_open(). */
 bool kl_virt_is_embedded(const struct kl_virt *v);
+/*
+ * True when the connection to libvirt is gone (libvirt's close callback fired, or
+ * virConnectIsAlive says so): nothing on it will answer again. Not the guest's fault: a cell
+ * that sees it ends error/infra, never timeout(<phase>).
+ */
+bool kl_virt_lost(struct kl_virt *v);
 
 struct kl_domain_owner {
 	const char *host; /* gethostname() */
@@ -100,9 +106,11 @@ pid_t kl_vm_pid(const struct kl_vm *vm);
 /*
  * Read console bytes, waiting up to timeout_ms (<0: forever) without spinning: >0 bytes,
  * 0 on timeout, -EPIPE when the console ended and everything was read (domain gone),
- * -ENOTCONN when started with no_console, -EIO when the stream failed.
+ * -ENOTCONN when started with no_console, -EIO when the stream failed, -ECONNRESET when the
+ * libvirt connection was lost (kl_virt_lost).
  */
 ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_ms);
+/* -ECONNRESET (with *err saying so) when the libvirt connection was lost. */
 int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err);
 /*
  * Wait up to timeout_ms for the domain to end. The console's end (-EPIPE) comes first; libvirt
@@ -110,8 +118,14 @@ int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err)
  */
 int kl_vm_wait_ended(struct kl_vm *vm, int timeout_ms, bool *ret_ended, struct kl_error **err);
 int kl_vm_inject_nmi(struct kl_vm *vm, struct kl_error **err);
-/* Destroy the domain: idempotent, 0 also when it already ended. */
+/*
+ * Destroy the domain: idempotent, 0 also when it already ended. When libvirt cannot (its
+ * destroy fails, or the connection is lost) and the QEMU pid is known, the QEMU is SIGKILLed
+ * instead (0); -EIO when the guest may still run. kl_vm_destroy_note() then says what happened.
+ */
 int kl_vm_destroy(struct kl_vm *vm);
+/* One sentence when the last destroy needed the fallback or failed, else NULL. */
+const char *kl_vm_destroy_note(const struct kl_vm *vm);
 /* Destroy if still running, then free. Accepts NULL. */
 void kl_vm_free(struct kl_vm *vm);
 static inline void kl_vm_freep(struct kl_vm **vm)

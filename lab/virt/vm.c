@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,7 +52,13 @@ struct kl_vm {
 	struct console *console;
 	int console_fd; /* console_file mode: the file QEMU writes, else -1 */
 	uint64_t console_max, console_read, console_punched; /* console_file mode */
+	char *destroy_note; /* what the last kl_vm_destroy() had to do, or NULL */
 };
+
+static bool lost(struct kl_vm *vm)
+{
+	return vm->virt && kl_virt_lost(vm->virt);
+}
 
 static void console_unref(void *opaque)
 {
@@ -223,7 +230,10 @@ static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int ti
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			return -errno;
 		bool running = true;
-		if (kl_vm_is_running(vm, &running, NULL) == 0 && !running) {
+		int r = kl_vm_is_running(vm, &running, NULL);
+		if (r == -ECONNRESET)
+			return r;
+		if (r == 0 && !running) {
 			n = read(vm->console_fd, buf, len); /* what it wrote before it ended */
 			return n > 0 ? console_file_consumed(vm, n) : -EPIPE;
 		}
@@ -265,28 +275,74 @@ ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_
 		n = c->ended ? -EPIPE : 0;
 	}
 	pthread_mutex_unlock(&c->lock);
+	/* A stream also ends when the connection under it drops: not the domain's end. */
+	if (n == -EPIPE && lost(vm))
+		return -ECONNRESET;
 	return n;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
 
+/* SIGKILL the QEMU and wait (up to ~2 s) until it is gone. */
+static bool kill_qemu(pid_t pid)
+{
+	if (kill(pid, SIGKILL) < 0 && errno == ESRCH)
+		return true;
+	for (int i = 0; i < 100; i++) {
+		char path[64], buf[512];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (n <= 0)
+			return true;
+		buf[n] = 0;
+		const char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'Z')
+			return true; /* a zombie: dead, its parent reaps it */
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 int kl_vm_destroy(struct kl_vm *vm)
 {
 	if (!vm || !vm->dom)
 		return 0;
-	int r = 0;
-	if (virDomainDestroy(vm->dom) < 0) {
+	char why[512] = "";
+	if (lost(vm)) {
+		snprintf(why, sizeof(why), "the libvirt connection was lost");
+	} else if (virDomainDestroy(vm->dom) < 0) {
 		int code = kl_virt_last_error_code();
 		/* Already gone (transient domains vanish when they end) or not running: done. */
 		if (code != VIR_ERR_NO_DOMAIN && code != VIR_ERR_OPERATION_INVALID)
-			r = -EIO;
+			snprintf(why, sizeof(why), "%s", virGetLastErrorMessage());
 		virResetLastError();
+	}
+	int r = 0;
+	if (why[0]) {
+		/* libvirt could not: the guest still runs unless its QEMU is killed here. */
+		bool killed = vm->pid > 0 && kill_qemu(vm->pid);
+		free(vm->destroy_note);
+		if (asprintf(
+			    &vm->destroy_note,
+			    killed ? "destroying domain \"%s\" failed (%s); its QEMU (pid %d) was "
+				     "killed instead"
+				   : "destroying domain \"%s\" failed (%s); it may still run (QEMU "
+				     "pid %d)",
+			    vm->name, why, (int)vm->pid) < 0)
+			vm->destroy_note = NULL;
+		r = killed ? 0 : -EIO;
 	}
 	if (r == 0) {
 		kl_emergency_forget(vm->pid);
 		vm->pid = 0;
 	}
 	return r;
+}
+
+const char *kl_vm_destroy_note(const struct kl_vm *vm)
+{
+	return vm ? vm->destroy_note : NULL;
 }
 
 void kl_vm_detach_locked(struct kl_vm *vm)
@@ -321,6 +377,7 @@ void kl_vm_free(struct kl_vm *vm)
 	if (vm->dom)
 		virDomainFree(vm->dom);
 	free(vm->name);
+	free(vm->destroy_note);
 	free(vm);
 }
 
@@ -397,11 +454,20 @@ pid_t kl_vm_pid(const struct kl_vm *vm)
 int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err)
 {
 	int state = VIR_DOMAIN_NOSTATE, reason = 0;
+	if (lost(vm))
+		return kl_error_set(err, ECONNRESET, "the libvirt connection to \"%s\" was lost",
+				    kl_virt_uri(vm->virt));
 	if (virDomainGetState(vm->dom, &state, &reason, 0) < 0) {
 		if (kl_virt_last_error_code() == VIR_ERR_NO_DOMAIN) {
 			virResetLastError();
 			*ret_running = false;
 			return 0;
+		}
+		if (lost(vm)) {
+			virResetLastError();
+			return kl_error_set(err, ECONNRESET,
+					    "the libvirt connection to \"%s\" was lost",
+					    kl_virt_uri(vm->virt));
 		}
 		return kl_virt_error(err, "cannot get the state of domain \"%s\"", vm->name);
 	}

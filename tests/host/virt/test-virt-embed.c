@@ -17,6 +17,7 @@
 #include "protocol.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
+#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 static char kernel[1024], modules[1024], initrd[256], state[64];
@@ -222,6 +223,30 @@ START_TEST(emergency_stop_kills_qemu)
 	ck_assert(gone(qemu));
 	kill(lab, SIGKILL);
 	waitpid(lab, NULL, 0);
+}
+END_TEST
+
+/* libvirt cannot destroy the domain (here: its connection is lost): its QEMU is killed by pid
+ * and the note says so. */
+START_TEST(destroy_falls_back_to_killing_qemu)
+{
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_virt_open(NULL, state, &v, &e), 0);
+	struct kl_domain_config c = guest("kdumplab-it-lost", "console=ttyS0 kl.hang");
+	struct kl_vm *vm = NULL;
+	ck_assert_msg(kl_vm_start(v, &c, &vm, &e) == 0, "%s", e ? e->msg : "");
+	pid_t qemu = kl_vm_pid(vm);
+	ck_assert_int_gt(qemu, 0);
+	kl_virt_mark_lost(v);
+	ck_assert_int_eq(kl_vm_destroy(vm), 0);
+	ck_assert(gone(qemu));
+	ck_assert_msg(kl_vm_destroy_note(vm) &&
+			      strstr(kl_vm_destroy_note(vm), "was killed instead"),
+		      "%s", kl_vm_destroy_note(vm) ? kl_vm_destroy_note(vm) : "(no note)");
+	fprintf(stderr, "# %s\n", kl_vm_destroy_note(vm));
+	kl_vm_free(vm);
+	kl_virt_close(v);
 }
 END_TEST
 
@@ -645,6 +670,7 @@ int main(void)
 		{ "killed_lab_is_reaped_by_next_open", killed_lab_is_reaped_by_next_open },
 		{ "emergency_stop_kills_qemu", emergency_stop_kills_qemu },
 		{ "kvm_probe_is_cached", kvm_probe_is_cached },
+		{ "destroy_falls_back_to_killing_qemu", destroy_falls_back_to_killing_qemu },
 		{ "pull_full_and_partial", pull_full_and_partial },
 		{ "pull_hostile_disks", pull_hostile_disks },
 	};

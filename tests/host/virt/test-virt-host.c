@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "virt/pull.h"
+#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 #define TEST_URI "test:///default"
@@ -463,6 +464,51 @@ START_TEST(console_file_is_capped)
 }
 END_TEST
 
+/*
+ * A lost connection (as libvirt's close callback reports it): nothing is taken for the domain's
+ * end; every call says the connection is gone, and a destroy that cannot reach libvirt (and has
+ * no QEMU pid to kill, as here) says the guest may still run.
+ */
+START_TEST(lost_connection_is_not_an_end)
+{
+	make_state_dir();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/console.log", state_dir);
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_virt_open(TEST_URI, NULL, &v, &e), 0);
+	ck_assert(!kl_virt_lost(v));
+	struct kl_domain_config c = base;
+	c.no_console = false;
+	c.console_file = path;
+	struct kl_vm *vm = NULL;
+	ck_assert_msg(kl_vm_start(v, &c, &vm, &e) == 0, "%s", e ? e->msg : "");
+	char buf[64];
+	ck_assert_int_eq(kl_vm_read_console(vm, buf, sizeof(buf), 0), 0);
+
+	kl_virt_mark_lost(v);
+	ck_assert(kl_virt_lost(v));
+	bool running = true;
+	ck_assert_int_eq(kl_vm_is_running(vm, &running, &e), -ECONNRESET);
+	ck_assert_msg(strstr(e->msg, "connection to \"test:///default\" was lost"), "%s", e->msg);
+	kl_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(kl_vm_read_console(vm, buf, sizeof(buf), 100), -ECONNRESET);
+	bool ended = true;
+	ck_assert_int_eq(kl_vm_wait_ended(vm, 100, &ended, &e), -ECONNRESET);
+	kl_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(kl_vm_destroy(vm), -EIO);
+	ck_assert_ptr_nonnull(kl_vm_destroy_note(vm));
+	ck_assert_msg(strstr(kl_vm_destroy_note(vm), "connection was lost") &&
+			      strstr(kl_vm_destroy_note(vm), "may still run"),
+		      "%s", kl_vm_destroy_note(vm));
+	kl_vm_free(vm);
+	kl_virt_close(v);
+	rm_state_dir();
+}
+END_TEST
+
 /* ---- files of killed labs: dump disks, pull directories, partial vmcores --------------- */
 
 static void touch(const char *path)
@@ -615,6 +661,7 @@ int main(void)
 	tcase_add_test(t, reap_embed_roots);
 	tcase_add_test(t, reap_disks_and_pull_dirs);
 	tcase_add_test(t, console_file_is_capped);
+	tcase_add_test(t, lost_connection_is_not_an_end);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
