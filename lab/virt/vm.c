@@ -3,8 +3,8 @@
  * One transient domain and its serial console.
  *
  * The console is drained by a stream callback on libvirt's event loop thread into a buffer that
- * grows as needed up to CONSOLE_STREAM_MAX unread bytes (past that, while the reader lags, the
- * guest's bytes are dropped and one note marks the gap), so a guest never blocks on a full PTY
+ * grows as needed up to KL_CONBUF_MAX unread bytes (conbuf.h: past that, while the reader lags,
+ * the guest's bytes are dropped and one note marks the gap), so a guest never blocks on a full PTY
  * while the caller is busy, and a reader waits on a condition variable (no polling: the 2 host
  * cores run TCG guests).
  *
@@ -23,11 +23,8 @@
 #include <unistd.h>
 
 #include "caplog.h"
+#include "conbuf.h"
 #include "virt-internal.h"
-
-#define CONSOLE_STREAM_MAX (8U << 20)
-#define CONSOLE_STREAM_NOTE                                                                        \
-	"\n[kdumplab: console stream cut: bytes dropped while the reader lagged]\n"
 
 /* Shared by the kl_vm and the stream callback; the last of the two to let go frees it. */
 struct console {
@@ -35,12 +32,9 @@ struct console {
 	pthread_cond_t cond;
 	int refs;
 	virStreamPtr st;
-	char *buf;
-	size_t start, end, cap;
-	bool ended;    /* EOF or stream error: nothing more will come */
-	bool watching; /* the event callback is registered */
-	bool dropping; /* bytes were dropped since the reader last caught up */
-	uint64_t dropped;
+	struct kl_conbuf buf; /* bounded: conbuf.h */
+	bool ended;	      /* EOF or stream error: nothing more will come */
+	bool watching;	      /* the event callback is registered */
 };
 
 struct kl_vm {
@@ -69,44 +63,8 @@ static void console_unref(void *opaque)
 		virStreamFree(c->st);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
-	free(c->buf);
+	kl_conbuf_done(&c->buf);
 	free(c);
-}
-
-static void console_append(struct console *c, const char *data, size_t n)
-{
-	if (c->start > 0 && c->start == c->end)
-		c->start = c->end = 0;
-	/* The reader lags: keep what is unread, drop what comes, say so once per gap. */
-	size_t room = CONSOLE_STREAM_MAX - sizeof(CONSOLE_STREAM_NOTE);
-	if (c->end - c->start >= room || n > room - (c->end - c->start)) {
-		c->dropped += n;
-		if (c->dropping)
-			return;
-		c->dropping = true;
-		data = CONSOLE_STREAM_NOTE;
-		n = sizeof(CONSOLE_STREAM_NOTE) - 1;
-	} else {
-		c->dropping = false;
-	}
-	if (c->end + n > c->cap) {
-		/* Compact first; grow only when the unread part does not fit. */
-		memmove(c->buf, c->buf + c->start, c->end - c->start);
-		c->end -= c->start;
-		c->start = 0;
-		if (c->end + n > c->cap) {
-			size_t cap = c->cap ? c->cap : 65536;
-			while (cap < c->end + n)
-				cap *= 2;
-			char *b = realloc(c->buf, cap);
-			if (!b)
-				return; /* drop output rather than crash; the reader sees a gap */
-			c->buf = b;
-			c->cap = cap;
-		}
-	}
-	memcpy(c->buf + c->end, data, n);
-	c->end += n;
 }
 
 static void console_event(virStreamPtr st, int events, void *opaque)
@@ -119,7 +77,7 @@ static void console_event(virStreamPtr st, int events, void *opaque)
 	for (;;) {
 		int n = virStreamRecv(st, tmp, sizeof(tmp));
 		if (n > 0) {
-			console_append(c, tmp, n);
+			kl_conbuf_append(&c->buf, tmp, (size_t)n);
 			continue;
 		}
 		if (n == -2 && !(events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
@@ -260,17 +218,15 @@ ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_
 	}
 
 	pthread_mutex_lock(&c->lock);
-	while (c->start == c->end && !c->ended) {
+	while (kl_conbuf_unread(&c->buf) == 0 && !c->ended) {
 		int r = timeout_ms < 0 ? pthread_cond_wait(&c->cond, &c->lock)
 				       : pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
 		if (r == ETIMEDOUT)
 			break;
 	}
 	ssize_t n;
-	if (c->start < c->end) {
-		n = (ssize_t)(c->end - c->start < len ? c->end - c->start : len);
-		memcpy(buf, c->buf + c->start, n);
-		c->start += n;
+	if (kl_conbuf_unread(&c->buf) > 0) {
+		n = (ssize_t)kl_conbuf_take(&c->buf, buf, len);
 	} else {
 		n = c->ended ? -EPIPE : 0;
 	}

@@ -505,17 +505,25 @@ static void debugfs_set_size(const char *disk, const char *name, uint64_t size)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* The disk offset of name's first block (debugfs "bmap"). */
+/* The disk offset of name's first block (debugfs "bmap" and the block size from "stats"). */
 static uint64_t first_block_offset(const char *disk, const char *name)
 {
-	char cmd[1024];
+	char cmd[1024], line[512];
 	unsigned long long blk = 0;
-	snprintf(cmd, sizeof(cmd), "debugfs -R 'bmap %s 0' %s 2>/dev/null", name, disk);
+	unsigned bs = 0;
+	snprintf(cmd, sizeof(cmd), "debugfs -R stats %s 2>/dev/null", disk);
 	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (sscanf(line, "Block size: %u", &bs) == 1)
+			break;
+	pclose(p);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'bmap %s 0' %s 2>/dev/null", name, disk);
+	p = popen(cmd, "r");
 	ck_assert_int_eq(fscanf(p, "%llu", &blk), 1);
 	pclose(p);
 	ck_assert_uint_gt(blk, 0);
-	return blk * 4096; /* kl_disk_create's ext4 on a 64 MiB disk: 4 KiB blocks */
+	ck_assert_uint_gt(bs, 0);
+	return blk * bs;
 }
 
 /*
