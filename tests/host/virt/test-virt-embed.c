@@ -609,13 +609,31 @@ START_TEST(pull_hostile_disks)
 	}
 
 	/* Within the disk (48 MiB, sparse), but the map names the same MiB 48 times: the map is
-	 * refused, the appliance copies the file itself, sparse. */
+	 * refused, the appliance copies the file itself, sparse. With it, a 4 MiB manifest (only
+	 * KL_PULL_SMALL_MAX bytes of it come over) and 24 files of 200-character names (the
+	 * listing kept for diagnostics is cut at 4 KiB). */
 	o.force_download = false;
 	debugfs_set_size(disk, KL_DUMP_FILE, 48 << 20);
 	debugfs_rm(disk, KL_BLOCKS_FILE);
 	amplifying_blocks_file(blocks, 48, 1 << 20, phys);
 	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
+	debugfs_rm(disk, KL_MANIFEST_FILE);
+	f = fopen(manifest, "we");
+	for (int i = 0; i < 4; i++)
+		fwrite(mib, 1, sizeof(mib), f);
+	fclose(f);
+	debugfs_write(disk, manifest, KL_MANIFEST_FILE);
+	for (int i = 0; i < 24; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%02d%0198d", i, 0);
+		debugfs_write(disk, done, name);
+	}
 	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
+	struct stat mst;
+	ck_assert_int_eq(stat(r->manifest_path, &mst), 0);
+	ck_assert_int_eq(mst.st_size, KL_PULL_SMALL_MAX);
+	ck_assert_uint_le(strlen(r->listing), 4096);
+	ck_assert_msg(strstr(r->listing, "[kdumplab: listing cut]"), "%s", r->listing);
 	ck_assert_ptr_null(r->dump_refused);
 	ck_assert_msg(r->block_map_rejected && strstr(r->block_map_rejected, "overlaps"), "%s",
 		      r->block_map_rejected ? r->block_map_rejected : "(map used)");
