@@ -15,6 +15,7 @@
 #include "manifest.h"
 #include "protocol.h"
 #include "text.h"
+#include "virt/caplog.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
 #include "virt/virt.h"
@@ -138,7 +139,8 @@ struct cell {
 	struct kl_cell_result *res;
 	struct kl_console *console;
 	struct kl_facts *facts;
-	FILE *f_console, *f_system, *f_capture;
+	/* console.log (written here for remote connections only), system.log, capture.log */
+	struct kl_caplog log_console, log_system, log_capture;
 	char *dir;
 	enum kl_phase phase;
 	double t0, phase_start;
@@ -155,6 +157,7 @@ struct cell {
 	/* The dump disk and the libguestfs pull, started early (see start_pull). */
 	const struct kl_images *im;
 	const char *disk;
+	char *destroy_note; /* the domain could not be destroyed through libvirt (kl_vm_destroy) */
 	struct kl_pull *pull;
 	size_t n_tail, tail_pos;
 };
@@ -228,6 +231,7 @@ static struct kl_pull_options pull_options(const struct cell *c)
 		.appliance_kernel = c->im->vmlinuz,
 		.appliance_modules = c->im->modules_dir,
 		.force_tcg = !c->env->kvm,
+		.interrupted = c->env->interrupted,
 	};
 }
 
@@ -290,12 +294,10 @@ static void on_record(struct cell *c, const struct kl_record *rec)
 static int on_line(const struct kl_console_line *l, void *userdata)
 {
 	struct cell *c = userdata;
-	FILE *f = l->kernel >= KL_KERNEL_CAPTURE ? c->f_capture : c->f_system;
+	struct kl_caplog *log = l->kernel >= KL_KERNEL_CAPTURE ? &c->log_capture : &c->log_system;
 
-	if (f) {
-		fwrite(l->text, 1, l->len, f);
-		fputc('\n', f);
-	}
+	kl_caplog_write(log, l->text, l->len);
+	kl_caplog_write(log, "\n", 1);
 	free(c->tail[c->tail_pos]);
 	c->tail[c->tail_pos] = strdup(l->text);
 	c->tail_pos = (c->tail_pos + 1) % TAIL_LINES;
@@ -325,12 +327,12 @@ static void cell_free(struct cell *c)
 	c->pull = NULL;
 	kl_console_free(c->console);
 	kl_facts_free(c->facts);
-	if (c->f_console)
-		fclose(c->f_console);
-	if (c->f_system)
-		fclose(c->f_system);
-	if (c->f_capture)
-		fclose(c->f_capture);
+	if (c->log_console.f)
+		fclose(c->log_console.f);
+	if (c->log_system.f)
+		fclose(c->log_system.f);
+	if (c->log_capture.f)
+		fclose(c->log_capture.f);
 	free(c->dir);
 	free(c->loader_error);
 	free(c->loader_error_step);
@@ -339,6 +341,7 @@ static void cell_free(struct cell *c)
 	free(c->saver_error_step);
 	free(c->capture_panic);
 	free(c->capture_oom);
+	free(c->destroy_note);
 	for (size_t i = 0; i < TAIL_LINES; i++)
 		free(c->tail[i]);
 }
@@ -408,6 +411,19 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 			    "the capture environment ended before the saver finished");
 }
 
+/*
+ * The libvirt connection dropped: the guest's fate is unknown and not its fault. error/infra,
+ * which run.c never retries (a timeout(boot) would be).
+ */
+static int connection_lost(struct cell *c)
+{
+	add_tail(c, 3);
+	set_verdict(c, KL_VERDICT_ERROR, "infra",
+		    "the libvirt connection to \"%s\" was lost in phase \"%s\"",
+		    kl_virt_uri(c->env->virt), kl_phase_name(c->phase));
+	return -ECONNRESET;
+}
+
 /* Stream the console until the domain ends, a deadline passes or we are interrupted. */
 static int drive_guest(struct cell *c, struct kl_vm *vm)
 {
@@ -416,9 +432,10 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 	for (;;) {
 		ssize_t n = kl_vm_read_console(vm, buf, sizeof(buf), 200);
 		if (n > 0) {
-			if (c->f_console)
-				fwrite(buf, 1, (size_t)n, c->f_console);
+			kl_caplog_write(&c->log_console, buf, (size_t)n);
 			kl_console_feed(c->console, buf, (size_t)n, on_line, c);
+		} else if (n == -ECONNRESET || (n < 0 && kl_virt_lost(c->env->virt))) {
+			return connection_lost(c);
 		} else if (n < 0) {
 			break; /* console closed: the domain is gone */
 		}
@@ -431,13 +448,18 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 			return -EINTR;
 		}
 		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
+			if (kl_virt_lost(c->env->virt))
+				return connection_lost(c);
 			kl_vm_destroy(vm);
 			classify_guest_failure(c, true);
 			return -ETIMEDOUT;
 		}
 		if (n == 0) {
 			bool running = true;
-			if (kl_vm_is_running(vm, &running, NULL) == 0 && !running)
+			int r = kl_vm_is_running(vm, &running, NULL);
+			if (r == -ECONNRESET)
+				return connection_lost(c);
+			if (r == 0 && !running)
 				break;
 		}
 	}
@@ -469,10 +491,11 @@ static int open_logs(struct cell *c, struct kl_error **err)
 		return kl_error_set(err, ENOMEM, "cell");
 	/* Local connections: QEMU itself writes console.log (lab/virt/virt.h console_file). */
 	if (!kl_virt_is_local(c->env->virt))
-		c->f_console = fopen(pc, "we");
-	c->f_system = fopen(ps, "we");
-	c->f_capture = fopen(pk, "we");
-	if ((!kl_virt_is_local(c->env->virt) && !c->f_console) || !c->f_system || !c->f_capture)
+		c->log_console.f = fopen(pc, "we");
+	c->log_system.f = fopen(ps, "we");
+	c->log_capture.f = fopen(pk, "we");
+	if ((!kl_virt_is_local(c->env->virt) && !c->log_console.f) || !c->log_system.f ||
+	    !c->log_capture.f)
 		return kl_error_set(err, errno, "cannot create console logs in \"%s\"", c->dir);
 	c->res->console_log = rel(c, "console.log");
 	c->res->system_log = rel(c, "system.log");
@@ -512,6 +535,11 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			    e && e->msg ? e->msg : "pull timed out");
 		return;
 	}
+	if (r == -EINTR) {
+		set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+			    "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
+		return;
+	}
 	if (r < 0) {
 		set_verdict(c, KL_VERDICT_ERROR, "infra",
 			    "pulling the dump with libguestfs failed: %s",
@@ -538,6 +566,15 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
 			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
 			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
+		kl_pull_result_free(pr);
+		return;
+	}
+	/* A completed dump that claims more bytes than its disk holds is not a dump (nothing of it
+	 * was copied): dump-invalid, as a dump that fails validation. */
+	if (pr->dump_refused) {
+		add_decisive(c, pr->listing);
+		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump was not pulled: %s",
+			    pr->dump_refused);
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -688,17 +725,40 @@ static void finish_result(struct cell *c)
 		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
 			 r->cause ? r->cause : "?");
 	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
+	/* After the verdict: a domain libvirt could not destroy is said, not a verdict. */
+	if (c->destroy_note) {
+		char *d = NULL;
+		if (asprintf(&d, "%s%s%s", r->detail ? r->detail : "", r->detail ? "; " : "",
+			     c->destroy_note) >= 0) {
+			free(r->detail);
+			r->detail = d;
+		}
+	}
 	const char *rel_ = c->facts->loader.uname_r;
 	if (rel_ && !r->release)
 		r->release = strdup(rel_);
 	result_text_safe(r);
 	for (int i = 0; i < 3; i++) {
-		FILE **f = i == 0 ? &c->f_console : i == 1 ? &c->f_system : &c->f_capture;
+		FILE **f = i == 0   ? &c->log_console.f
+			   : i == 1 ? &c->log_system.f
+				    : &c->log_capture.f;
 		if (*f) {
 			fclose(*f);
 			*f = NULL;
 		}
 	}
+}
+
+/*
+ * --keep-disks: "<cell>-<pid>.img" is what the next lab start takes for a killed lab's disk
+ * (lab/virt/virt.c), so a disk kept on purpose becomes "<cell>-<pid>.kept.img".
+ */
+static void keep_disk(struct cell *c, const char *disk)
+{
+	_cleanup_free_ char *kept = NULL;
+	size_t n = strlen(disk);
+	if (n > 4 && asprintf(&kept, "%.*s.kept.img", (int)(n - 4), disk) >= 0)
+		(void)rename(disk, kept);
 }
 
 int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
@@ -737,6 +797,9 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	} else {
 		c.disk = disk;
 		r = drive_guest(&c, vm);
+		kl_vm_destroy(vm);
+		if (kl_vm_destroy_note(vm))
+			c.destroy_note = strdup(kl_vm_destroy_note(vm));
 		kl_vm_free(vm);
 		vm = NULL;
 		if (r == 0 && c.saw_done) {
@@ -750,6 +813,8 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	}
 	if (disk && !env->keep_disk)
 		unlink(disk);
+	else if (disk)
+		keep_disk(&c, disk);
 	finish_result(&c);
 	*ret_result = TAKE_PTR(c.res);
 	cell_free(&c);

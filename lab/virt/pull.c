@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -58,6 +59,7 @@ void kl_pull_result_free(struct kl_pull_result *r)
 	free(r->manifest_path);
 	free(r->listing);
 	free(r->block_map_rejected);
+	free(r->dump_refused);
 	free(r);
 }
 
@@ -130,12 +132,18 @@ static int add_output_drive(guestfs_h *g, const char *path, uint64_t size, const
 	return 0;
 }
 
+#define LISTING_MAX 4096
+#define LISTING_CUT "\n[kdumplab: listing cut]"
+
 static int inspect(guestfs_h *g, const struct kl_pull_options *o, struct kl_pull_result *r,
 		   uint64_t *ret_vmcore_size, struct kl_error **err)
 {
 	if (guestfs_mount_ro(g, "/dev/sda", "/") < 0)
 		return gerr(g, err, "cannot mount the filesystem", o->disk_path);
 	r->listing = guestfs_ll(g, "/");
+	/* The guest chose the names (and how many): a diagnostic, so a few lines are enough. */
+	if (r->listing && strlen(r->listing) > LISTING_MAX)
+		strcpy(r->listing + LISTING_MAX - sizeof(LISTING_CUT), LISTING_CUT);
 	r->done_marker = guestfs_is_file(g, "/" KL_DONE_FILE) > 0;
 	r->manifest = guestfs_is_file(g, "/" KL_MANIFEST_FILE) > 0;
 	r->dump = guestfs_is_file(g, "/" KL_DUMP_FILE) > 0;
@@ -155,14 +163,13 @@ static int inspect(guestfs_h *g, const struct kl_pull_options *o, struct kl_pull
 }
 
 /*
- * The saver's extent map (common/protocol.h KL_EXTENTS_FILE): "OFFSET LENGTH" lines. It comes
- * from the guest, so it is checked (ascending, inside the file, bounded count) and any doubt
- * means "copy the whole file" instead. Returns the number of runs, 0 when unusable.
+ * The saver's extent map (common/protocol.h KL_EXTENTS_FILE), bounded by blockmap.c's
+ * kl_extents_parse; any doubt means "copy the whole file" instead. Returns the number of runs,
+ * 0 when unusable.
  */
-#define MAX_EXTENTS 4096
-static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t (*runs)[2])
+static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t disk_size, struct kl_extent *runs)
 {
-	size_t len = 0, n = 0;
+	size_t len = 0;
 	if (guestfs_is_file(g, "/" KL_EXTENTS_FILE) <= 0)
 		return 0;
 	int64_t fs = guestfs_filesize(g, "/" KL_EXTENTS_FILE);
@@ -171,24 +178,9 @@ static size_t read_extents(guestfs_h *g, uint64_t size, uint64_t (*runs)[2])
 	_cleanup_free_ char *text = guestfs_read_file(g, "/" KL_EXTENTS_FILE, &len);
 	if (!text)
 		return 0;
-	uint64_t prev_end = 0;
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *end;
-		errno = 0;
-		uint64_t off = strtoull(line, &end, 10);
-		if (errno || *end != ' ')
-			return 0;
-		uint64_t l = strtoull(end + 1, &end, 10);
-		if (errno || *end || l == 0 || n >= MAX_EXTENTS || off < prev_end || off > size ||
-		    l > size - off)
-			return 0;
-		runs[n][0] = off;
-		runs[n][1] = l;
-		prev_end = off + l;
-		n++;
-	}
-	return n;
+	_cleanup_error_ struct kl_error *e = NULL;
+	int n = kl_extents_parse(text, len, size, disk_size, runs, KL_EXTENTS_MAX, &e);
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* ---- the block map ---- */
@@ -256,22 +248,49 @@ static size_t load_blocks(guestfs_h *g, int disk_fd, uint64_t file_size, uint64_
 	return (size_t)n;
 }
 
-/* Copy the mapped runs from the disk image to the same file offsets of out. */
-static int copy_blocks(int disk_fd, const char *out, const struct kl_block_run *runs, size_t n,
+/*
+ * Stop a host-side copy: the pull's deadline passed (-ETIMEDOUT) or the run was interrupted
+ * (-EINTR). Checked before every MiB.
+ */
+static int copy_should_stop(const struct kl_pull_options *o, double deadline_at,
+			    struct kl_error **err)
+{
+	if (o->interrupted && *o->interrupted)
+		return kl_error_set(err, EINTR, "the pull of dump disk \"%s\" was interrupted",
+				    o->disk_path);
+	if (deadline_at > 0 && now_s() > deadline_at)
+		return kl_error_set(err, ETIMEDOUT,
+				    "the pull of dump disk \"%s\" did not finish within %.0f s",
+				    o->disk_path, o->deadline_seconds);
+	return 0;
+}
+
+#define COPY_CHUNK (1 << 20)
+
+/*
+ * Copy the mapped runs from the disk image to the same file offsets of out, a MiB at a time
+ * between checks of the deadline and the interrupt flag. The runs are disjoint on the disk
+ * (blockmap.c), so this writes at most the disk's size.
+ */
+static int copy_blocks(const struct kl_pull_options *o, double deadline_at, int disk_fd,
+		       const char *out, const struct kl_block_run *runs, size_t n,
 		       struct kl_error **err)
 {
 	_cleanup_close_ int fd = open(out, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kl_error_set(err, errno, "cannot open \"%s\"", out);
-	static char buf[1 << 20];
+	static char buf[COPY_CHUNK];
 	for (size_t i = 0; i < n; i++) {
 		off_t in = (off_t)runs[i].physical, to = (off_t)runs[i].logical;
 		uint64_t left = runs[i].length;
 		while (left > 0) {
-			ssize_t c = copy_file_range(disk_fd, &in, fd, &to, left, 0);
+			int r = copy_should_stop(o, deadline_at, err);
+			if (r < 0)
+				return r;
+			size_t k = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
+			ssize_t c = copy_file_range(disk_fd, &in, fd, &to, k, 0);
 			if (c < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
 				      errno == EOPNOTSUPP)) {
-				size_t k = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 				c = kl_pread_full(disk_fd, buf, k, in);
 				if (c == (ssize_t)k && pwrite(fd, buf, k, to) == (ssize_t)k) {
 					in += c;
@@ -295,33 +314,44 @@ static int copy_blocks(int disk_fd, const char *out, const struct kl_block_run *
 }
 
 /* Copy only the data runs of the dump to the same offsets of the output drive. */
-static int copy_extents(guestfs_h *g, uint64_t (*runs)[2], size_t n)
+static int copy_extents(guestfs_h *g, const struct kl_extent *runs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (guestfs_copy_file_to_device(
 			    g, "/" KL_DUMP_FILE, "/dev/sdb", GUESTFS_COPY_FILE_TO_DEVICE_SRCOFFSET,
-			    (int64_t)runs[i][0], GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET,
-			    (int64_t)runs[i][0], GUESTFS_COPY_FILE_TO_DEVICE_SIZE,
-			    (int64_t)runs[i][1], GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) < 0)
+			    (int64_t)runs[i].offset, GUESTFS_COPY_FILE_TO_DEVICE_DESTOFFSET,
+			    (int64_t)runs[i].offset, GUESTFS_COPY_FILE_TO_DEVICE_SIZE,
+			    (int64_t)runs[i].length, GUESTFS_COPY_FILE_TO_DEVICE_SPARSE, 1, -1) < 0)
 			return -EIO;
 	return 0;
 }
 
 /*
  * The watchdog: libguestfs has no timeouts of its own, and under TCG a wedged appliance would
- * block its caller forever. After the deadline it SIGKILLs the QEMU whose command line names
- * this pull's own libguestfs temporary directory (where the overlay of the dump disk lives: the
- * disk's own path is not on the appliance's command line), which makes the pending libguestfs
- * call fail.
+ * block its caller forever. After the deadline, or once the run's interrupt flag is set (looked
+ * at every 200 ms), it SIGKILLs the QEMU whose command line names this pull's own libguestfs
+ * temporary directory (where the overlay of the dump disk lives: the disk's own path is not on
+ * the appliance's command line), which makes the pending libguestfs call fail.
  */
 struct watchdog {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool done, fired;
+	bool done, fired, interrupted;
 	double deadline;
 	const char *needle;
+	volatile sig_atomic_t *interrupt_flag;
 };
+
+static void in_200ms(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_nsec += 200 * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
 static bool cmdline_has(pid_t pid, const char *needle)
 {
@@ -356,38 +386,47 @@ static void *watchdog_main(void *arg)
 {
 	struct watchdog *w = arg;
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)w->deadline;
+	double end = now_s() + w->deadline;
 	pthread_mutex_lock(&w->lock);
-	while (!w->done)
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+	while (!w->done) {
+		if (w->interrupt_flag && *w->interrupt_flag) {
+			w->interrupted = true;
 			break;
+		}
+		if (w->deadline > 0 && now_s() >= end)
+			break;
+		in_200ms(&ts);
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+	}
 	/* Keep killing until the caller returns: QEMU may not have been started yet. */
 	while (!w->done) {
 		w->fired = true;
 		kill_appliance(w->needle);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 200 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		in_200ms(&ts);
 		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-static int watchdog_start(struct watchdog *w, const char *needle, double deadline)
+static bool watchdog_needed(const struct watchdog *w)
 {
-	*w = (struct watchdog){ .deadline = deadline, .needle = needle };
+	return w->deadline > 0 || w->interrupt_flag;
+}
+
+static int watchdog_start(struct watchdog *w, const char *needle, double deadline,
+			  volatile sig_atomic_t *interrupted)
+{
+	*w = (struct watchdog){ .deadline = deadline,
+				.needle = needle,
+				.interrupt_flag = interrupted };
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_t a;
 	pthread_condattr_init(&a);
 	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->cond, &a);
 	pthread_condattr_destroy(&a);
-	return deadline > 0 ? -pthread_create(&w->thread, NULL, watchdog_main, w) : 0;
+	return watchdog_needed(w) ? -pthread_create(&w->thread, NULL, watchdog_main, w) : 0;
 }
 
 /* Returns true when the watchdog had to kill the appliance. */
@@ -397,7 +436,7 @@ static bool watchdog_stop(struct watchdog *w)
 	w->done = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	if (w->deadline > 0)
+	if (watchdog_needed(w))
 		pthread_join(w->thread, NULL);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
@@ -409,6 +448,7 @@ static bool watchdog_stop(struct watchdog *w)
 struct kl_pull {
 	struct kl_pull_options o; /* its strings are the caller's (they outlive the pull) */
 	char *tmpdir, *out, *manifest;
+	int lock_fd; /* flock on <tmpdir>/owner.lock while the pull lives (kl_pull_reap) */
 	struct stat st;
 	bool device, out_created;
 	guestfs_h *g;
@@ -443,11 +483,100 @@ static void pull_free(struct kl_pull *p)
 		guestfs_close(p->g);
 	if (p->tmpdir)
 		(void)kl_rm_rf(p->tmpdir);
+	if (p->lock_fd >= 0)
+		close(p->lock_fd);
 	free(p->tmpdir);
 	free(p->out);
 	free(p->manifest);
 	free(p->launch_error);
 	free(p);
+}
+
+/*
+ * Leftovers of killed labs. Each pull works in $TMPDIR/kdumplab-pull.<pid>.XXXXXX (libguestfs'
+ * sockets and the overlay of the dump disk; the appliance's QEMU names it on its command line)
+ * and holds a flock on owner.lock in it for as long as it lives. The output file it creates
+ * outside (the vmcore in the cell's directory) is recorded in "output" there ("<dev> <ino>
+ * <path>"). A directory whose lock can be taken, or that has no lock yet and whose pid is gone,
+ * belongs to a dead process: kl_pull_reap kills its appliance, removes the recorded output if
+ * it is still the same file, and removes the directory.
+ */
+#define PULL_DIR_PREFIX "kdumplab-pull."
+#define PULL_LOCK	"owner.lock"
+#define PULL_OUTPUT	"output"
+
+static int own_pull_dir(struct kl_pull *p, struct kl_error **err)
+{
+	_cleanup_free_ char *lock = NULL;
+	if (asprintf(&lock, "%s/" PULL_LOCK, p->tmpdir) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+	p->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return kl_error_set(err, errno, "cannot lock \"%s\"", lock);
+	return 0;
+}
+
+static int record_output(struct kl_pull *p, struct kl_error **err)
+{
+	struct stat st;
+	_cleanup_free_ char *rec = NULL, *tmp = NULL, *text = NULL;
+	if (stat(p->out, &st) < 0)
+		return kl_error_set(err, errno, "cannot stat \"%s\"", p->out);
+	if (asprintf(&rec, "%s/" PULL_OUTPUT, p->tmpdir) < 0 ||
+	    asprintf(&text, "%llu %llu %s", (unsigned long long)st.st_dev,
+		     (unsigned long long)st.st_ino, p->out) < 0)
+		return kl_error_set(err, ENOMEM, "pull");
+	return kl_write_file_atomic(rec, text, strlen(text), 0600, err);
+}
+
+/* Remove the output a dead pull recorded, if the path still names that file. */
+static void remove_recorded_output(const char *dir)
+{
+	_cleanup_free_ char *rec = NULL;
+	char text[4200];
+	if (asprintf(&rec, "%s/" PULL_OUTPUT, dir) < 0)
+		return;
+	_cleanup_close_ int fd = open(rec, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (n <= 0)
+		return;
+	text[n] = 0;
+	unsigned long long dev, ino;
+	int at = 0;
+	struct stat st;
+	if (sscanf(text, "%llu %llu %n", &dev, &ino, &at) != 2 || at <= 0 || text[at] != '/' ||
+	    lstat(text + at, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
+	    st.st_ino != ino)
+		return;
+	unlink(text + at);
+}
+
+int kl_pull_reap(void)
+{
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	_cleanup_closedir_ DIR *d = opendir(base);
+	int reaped = 0;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (strncmp(de->d_name, PULL_DIR_PREFIX, strlen(PULL_DIR_PREFIX)) != 0)
+			continue;
+		char *end;
+		long pid = strtol(de->d_name + strlen(PULL_DIR_PREFIX), &end, 10);
+		if (pid <= 0 || *end != '.' || pid == (long)getpid())
+			continue; /* not ours to judge (another naming), or this process's */
+		_cleanup_free_ char *dir = NULL, *lock = NULL, *needle = NULL;
+		if (asprintf(&dir, "%s/%s", base, de->d_name) < 0 ||
+		    asprintf(&lock, "%s/" PULL_LOCK, dir) < 0 || asprintf(&needle, "%s/", dir) < 0)
+			continue;
+		_cleanup_close_ int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) < 0
+			    : !(errno == ENOENT && kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+			continue; /* its pull lives (or is being set up) */
+		kill_appliance(needle);
+		remove_recorded_output(dir);
+		(void)kl_rm_rf(dir);
+		reaped++;
+	}
+	return reaped;
 }
 
 int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct kl_error **err)
@@ -460,6 +589,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 	if (!p)
 		return kl_error_set(err, ENOMEM, "pull");
 	p->o = *o;
+	p->lock_fd = -1;
 	if (stat(o->disk_path, &p->st) < 0)
 		return kl_error_usage(err, errno, "dump disk \"%s\"", o->disk_path);
 	if (access(o->out_dir, W_OK) < 0)
@@ -470,7 +600,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 			err, errno,
 			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
 	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	if (asprintf(&p->tmpdir, "%s/kdumplab-pull.XXXXXX", base) < 0 ||
+	if (asprintf(&p->tmpdir, "%s/" PULL_DIR_PREFIX "%d.XXXXXX", base, (int)getpid()) < 0 ||
 	    asprintf(&p->out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
 	    asprintf(&p->manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0) {
 		free(p->tmpdir);
@@ -483,7 +613,10 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		p->tmpdir = NULL;
 		return kl_error_set(err, e, "cannot create a temporary directory in \"%s\"", base);
 	}
-	int r = handle_setup(o, p->tmpdir, &p->g, err);
+	int r = own_pull_dir(p, err);
+	if (r < 0)
+		return r;
+	r = handle_setup(o, p->tmpdir, &p->g, err);
 	if (r < 0)
 		return r;
 	/* Decided before launch: drives cannot be added later with the direct backend. */
@@ -492,6 +625,9 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		uint64_t out_size = ((uint64_t)p->st.st_size + 511) & ~(uint64_t)511;
 		p->out_created = true; /* from here on, ours to remove on failure */
 		r = add_output_drive(p->g, p->out, out_size, o->disk_path, err);
+		if (r < 0)
+			return r;
+		r = record_output(p, err);
 		if (r < 0)
 			return r;
 	}
@@ -534,7 +670,7 @@ void kl_pull_abort(struct kl_pull *p)
 	pull_free(p);
 }
 
-static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
+static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double deadline_at,
 			  struct kl_pull_result **ret, struct kl_error **err);
 
 int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadline_seconds,
@@ -542,27 +678,31 @@ int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadli
 {
 	struct watchdog w;
 	_cleanup_error_ struct kl_error *e = NULL;
-	if (watchdog_start(&w, p->tmpdir, deadline_seconds) < 0) {
+	p->o.deadline_seconds = deadline_seconds;
+	if (watchdog_start(&w, p->tmpdir, deadline_seconds, p->o.interrupted) < 0) {
 		kl_pull_abort(p);
 		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
 	}
-	int r = finish_guarded(p, expected_dump_size, ret, &e);
+	double deadline_at = deadline_seconds > 0 ? now_s() + deadline_seconds : 0;
+	int r = finish_guarded(p, expected_dump_size, deadline_at, ret, &e);
 	bool fired = watchdog_stop(&w);
 	_cleanup_free_ char *disk = strdup(p->o.disk_path);
 	if (r < 0 || fired)
 		kl_pull_abort(p); /* joins the launch, removes a partial output */
 	else
 		pull_free(p);
-	if (fired) {
-		if (r >= 0) {
-			kl_pull_result_free(*ret);
-			*ret = NULL;
-		}
+	if (fired && r >= 0) {
+		kl_pull_result_free(*ret);
+		*ret = NULL;
+	}
+	if (w.interrupted || r == -EINTR)
+		return kl_error_set(err, EINTR, "the pull of dump disk \"%s\" was interrupted",
+				    disk ? disk : "?");
+	if (fired)
 		return kl_error_set(
 			err, ETIMEDOUT,
 			"the libguestfs appliance did not finish within %.0f s and was killed (disk \"%s\")",
 			deadline_seconds, disk ? disk : "?");
-	}
 	if (r < 0 && err && !*err)
 		*err = TAKE_PTR(e);
 	return r;
@@ -577,7 +717,27 @@ int kl_pull(const struct kl_pull_options *o, struct kl_pull_result **ret, struct
 	return kl_pull_finish(p, o->expected_dump_size, o->deadline_seconds, ret, err);
 }
 
-static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
+/*
+ * Copy the manifest's first KL_PULL_SMALL_MAX bytes (a longer one arrives cut and fails its own
+ * parser's size check). guestfs_download would copy whatever size the guest gave it.
+ */
+static int fetch_small(guestfs_h *g, const char *name, const char *to, const char *disk,
+		       struct kl_error **err)
+{
+	int64_t size = guestfs_filesize(g, name);
+	if (size < 0)
+		return gerr(g, err, "cannot stat the manifest", disk);
+	size_t want = size > KL_PULL_SMALL_MAX ? KL_PULL_SMALL_MAX : (size_t)size, got = 0;
+	_cleanup_free_ char *data = want ? guestfs_pread(g, name, (int)want, 0, &got) : strdup("");
+	if (!data)
+		return gerr(g, err, "cannot read the manifest", disk);
+	_cleanup_close_ int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, data, got) != (ssize_t)got)
+		return kl_error_set(err, fd < 0 ? errno : EIO, "cannot write \"%s\"", to);
+	return 0;
+}
+
+static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double deadline_at,
 			  struct kl_pull_result **ret, struct kl_error **err)
 {
 	const struct kl_pull_options *o = &p->o;
@@ -611,13 +771,26 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 	if (rr < 0)
 		return rr;
 	r->dump_size_mismatch = r->dump && expected_dump_size && size != expected_dump_size;
+	/*
+	 * A sparse file may claim any size, but no dump the saver writes is larger than the disk
+	 * it wrote it to. Refused before a byte is copied: every copy below then writes at most
+	 * the disk's size (the output drive and the block map are bounded by it too).
+	 */
+	if (r->dump && size > (uint64_t)st.st_size) {
+		if (asprintf(&r->dump_refused,
+			     "/" KL_DUMP_FILE " claims %" PRIu64
+			     " bytes, more than the whole %" PRIu64 "-byte dump disk",
+			     size, (uint64_t)st.st_size) < 0)
+			return kl_error_set(err, ENOMEM, "pull");
+	}
+	bool pull_dump = r->dump && !r->dump_refused;
 
 	double tt = now_s();
 	r->method = "none";
 	_cleanup_free_ struct kl_block_run *blocks = NULL;
 	size_t n_blocks = 0;
 	_cleanup_close_ int disk_fd = open(o->disk_path, O_RDONLY | O_CLOEXEC);
-	if (r->dump && device && disk_fd >= 0 && !o->no_block_map) {
+	if (pull_dump && device && disk_fd >= 0 && !o->no_block_map) {
 		n_blocks = load_blocks(g, disk_fd, size, (uint64_t)st.st_size, &blocks,
 				       &r->block_map_rejected);
 		if (n_blocks > 0) {
@@ -625,9 +798,9 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 			r->extents = n_blocks;
 		}
 	}
-	if (r->dump && device && n_blocks == 0) {
-		_cleanup_free_ uint64_t(*runs)[2] = calloc(MAX_EXTENTS, sizeof(*runs));
-		size_t n = runs ? read_extents(g, size, runs) : 0;
+	if (pull_dump && device && n_blocks == 0) {
+		_cleanup_free_ struct kl_extent *runs = calloc(KL_EXTENTS_MAX, sizeof(*runs));
+		size_t n = runs ? read_extents(g, size, (uint64_t)st.st_size, runs) : 0;
 		if (n > 0 && copy_extents(g, runs, n) == 0) {
 			r->method = "extents";
 			r->extents = n;
@@ -639,8 +812,18 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 			device = false; /* fall back below */
 		}
 	}
-	if (r->dump && !device) {
+	if (pull_dump && !device) {
 		unlink(out);
+		/* Created here so a killed lab's partial download is found: guestfs_download
+		 * truncates and writes this same inode. */
+		_cleanup_close_ int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (ofd < 0)
+			return kl_error_set(err, errno, "cannot create \"%s\"", out);
+		rr = record_output(p, err);
+		if (rr < 0) {
+			unlink(out);
+			return rr;
+		}
 		if (guestfs_download(g, "/" KL_DUMP_FILE, out) < 0) {
 			unlink(out);
 			return gerr(g, err, "cannot download /" KL_DUMP_FILE, o->disk_path);
@@ -648,8 +831,9 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 		r->method = "download";
 	}
 	if (r->manifest) {
-		if (guestfs_download(g, "/" KL_MANIFEST_FILE, p->manifest) < 0)
-			return gerr(g, err, "cannot download /" KL_MANIFEST_FILE, o->disk_path);
+		rr = fetch_small(g, "/" KL_MANIFEST_FILE, p->manifest, o->disk_path, err);
+		if (rr < 0)
+			return rr;
 		r->manifest_path = strdup(p->manifest);
 	}
 	/* Shut down before touching the output: QEMU flushes the writable drive on exit. With the
@@ -663,7 +847,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 		return gerr(g, err, "cannot shut down the libguestfs appliance", o->disk_path);
 	}
 	if (n_blocks > 0) {
-		rr = copy_blocks(disk_fd, out, blocks, n_blocks, err);
+		rr = copy_blocks(o, deadline_at, disk_fd, out, blocks, n_blocks, err);
 		if (rr < 0) {
 			unlink(out);
 			return rr;
@@ -671,7 +855,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size,
 	}
 	r->transfer_seconds = now_s() - tt;
 
-	if (!r->dump) {
+	if (!pull_dump) {
 		unlink(out);
 	} else {
 		if (truncate(out, (off_t)size) < 0)

@@ -19,7 +19,12 @@ struct kl_virt {
 	bool local; /* the hypervisor runs on this host: pids can be found and killed */
 	pthread_mutex_t lock;
 	struct kl_vm *vms; /* started through this connection and not yet freed */
+	int lost;      /* set (atomically) by libvirt's close callback: the connection dropped */
+	bool close_cb; /* the close callback is registered */
 };
+
+/* Tests: behave as if libvirt had reported the connection closed (its close callback). */
+void kl_virt_mark_lost(struct kl_virt *v);
 
 /*
  * One-time process setup: libvirt init, silent error handler and logger (libvirt's log goes to

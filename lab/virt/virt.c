@@ -13,6 +13,17 @@
  * command line names that root (they outlive their lab), delete the root, then the lock file.
  * The kernel drops a flock when its owner dies however it dies, so no pid guessing is involved.
  *
+ * Files of every lab, whatever its connection (dump disks; the pull's own directories are
+ * reaped by pull.c's kl_pull_reap with the same idea):
+ *
+ *   <state_dir>/lab-<pid>.lock         flock(LOCK_EX) held by a lab process from its first
+ *                                      kl_virt_open() with this state directory until it exits
+ *   <state_dir>/disks/<cell>-<pid>.img  a dump disk of that process (cell.c names it)
+ *
+ * A disk whose lab-<pid>.lock can be locked, or that has no lock file and whose pid is gone, is
+ * a killed lab's: removed at the next open. A disk kept on purpose (--keep-disks) is renamed
+ * <cell>-<pid>.kept.img by its cell and never matches.
+ *
  * Other URIs (qemu:///system, qemu+ssh://...): leftovers are kdumplab-* domains whose
  * <kdumplab:owner> metadata names this host and a process that no longer exists (pid + start
  * time, or another boot). Domains owned by other hosts are never touched: we cannot know whether
@@ -32,6 +43,7 @@
 #include <time.h>
 
 #include "fs.h"
+#include "pull.h"
 #include "virt-internal.h"
 
 /* ---- process-wide setup ---------------------------------------------------------------- */
@@ -406,9 +418,130 @@ static void remove_console_locks(long owner_pid)
 	}
 }
 
+/* "<prefix><digits><suffix>" → the number (a pid), or -1. */
+static long pid_in_name(const char *name, const char *prefix, const char *suffix)
+{
+	size_t lp = strlen(prefix), ls = strlen(suffix), ln = strlen(name);
+	if (ln <= lp + ls || strncmp(name, prefix, lp) != 0 || !streq(name + ln - ls, suffix))
+		return -1;
+	long pid = 0;
+	for (const char *c = name + lp; c < name + ln - ls; c++) {
+		if (*c < '0' || *c > '9' || pid > 1 << 30)
+			return -1;
+		pid = pid * 10 + (*c - '0');
+	}
+	return pid > 0 ? pid : -1;
+}
+
+/* The pid of a dump disk name "<cell>-<pid>.img", or -1. */
+static long disk_owner(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	return dash ? pid_in_name(dash, "-", ".img") : -1;
+}
+
+/* Remove <state_dir>/disks/<cell>-<pid>.img of owner pid, or (owner < 0) of every owner without a
+ * lock file whose process is gone. */
+static void remove_disks(const char *state_dir, long owner)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/disks", state_dir) < 0)
+		return;
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		long pid = disk_owner(de->d_name);
+		if (pid <= 0 || (owner > 0 && pid != owner))
+			continue;
+		_cleanup_free_ char *lock = NULL, *path = NULL;
+		if (asprintf(&lock, "%s/lab-%ld.lock", state_dir, pid) < 0 ||
+		    asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			continue;
+		/* Without a lock file: a lab from before these locks, or one that is gone. */
+		if (owner < 0 &&
+		    (pid == (long)getpid() || access(lock, F_OK) == 0 || !pid_gone((pid_t)pid)))
+			continue;
+		unlink(path);
+	}
+}
+
+/* Remove the files of labs whose lab-<pid>.lock is free (they are dead) under state_dir. */
+static void reap_lab_files(const char *state_dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(state_dir);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		long pid = pid_in_name(de->d_name, "lab-", ".lock");
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		_cleanup_free_ char *lock = NULL;
+		if (asprintf(&lock, "%s/%s", state_dir, de->d_name) < 0)
+			continue;
+		_cleanup_close_ int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || !same_inode(fd, lock))
+			continue; /* alive, or another cleaner is at it */
+		remove_disks(state_dir, pid);
+		unlink(lock);
+	}
+	remove_disks(state_dir, -1);
+}
+
+/*
+ * Take <state_dir>/lab-<pid>.lock for the rest of the process's life (once per state
+ * directory), first removing disks a dead process with our pid left.
+ */
+static int own_state_dir(const char *state_dir, struct kl_error **err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char *dir;
+		int fd;
+	} owned[16];
+	pthread_mutex_lock(&lock);
+	size_t i = 0;
+	for (; i < ELEMENTSOF(owned) && owned[i].dir; i++)
+		if (streq(owned[i].dir, state_dir) && access(owned[i].dir, F_OK) == 0) {
+			pthread_mutex_unlock(&lock);
+			return 0;
+		}
+	if (i == ELEMENTSOF(owned))
+		i = 0; /* a test process with many state directories: forget the oldest */
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/lab-%d.lock", state_dir, (int)getpid()) < 0) {
+		pthread_mutex_unlock(&lock);
+		return kl_error_set(err, ENOMEM, "state directory");
+	}
+	int fd = -1;
+	/* A cleaner may hold (and then unlink) a stale lock file that had our pid: retry. */
+	for (int tries = 0; tries < 100 && fd < 0; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			break;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0 || !same_inode(fd, path)) {
+			close(fd);
+			fd = -1;
+			usleep(20 * 1000);
+		}
+	}
+	if (fd < 0) {
+		int r = kl_error_set(err, errno ? errno : EBUSY, "cannot lock \"%s\"", path);
+		pthread_mutex_unlock(&lock);
+		return r;
+	}
+	remove_disks(state_dir, (long)getpid());
+	if (owned[i].dir) {
+		free(owned[i].dir);
+		close(owned[i].fd);
+	}
+	owned[i].dir = strdup(state_dir);
+	owned[i].fd = fd;
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
 /* Reap the roots of dead labs under state_dir. Returns how many were removed. */
 int kl_virt_reap(const char *state_dir)
 {
+	reap_lab_files(state_dir);
+
 	_cleanup_closedir_ DIR *d = opendir(state_dir);
 	int reaped = 0;
 	if (!d)
@@ -722,10 +855,14 @@ static bool uri_is_local(const char *uri)
 	return local;
 }
 
+static void on_close(virConnectPtr conn, int reason, void *opaque);
+
 static void kl_virt_free(struct kl_virt *v)
 {
 	if (!v)
 		return;
+	if (v->conn && v->close_cb)
+		virConnectUnregisterCloseCallback(v->conn, on_close);
 	if (v->conn)
 		virConnectClose(v->conn);
 	if (v->embed_root)
@@ -758,6 +895,14 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 	int r = kl_virt_global_init(state_dir, err);
 	if (r < 0)
 		return r;
+	/* What killed labs left: their QEMUs and roots, dump disks, pull directories. */
+	if (state_dir) {
+		kl_virt_reap(state_dir);
+		r = own_state_dir(state_dir, err);
+		if (r < 0)
+			return r;
+	}
+	kl_pull_reap();
 
 	_cleanup_(kl_virt_freep) struct kl_virt *v = calloc(1, sizeof(*v));
 	if (!v)
@@ -772,7 +917,6 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 		v->state_dir = strdup(state_dir);
 		if (!v->state_dir)
 			return kl_error_set(err, ENOMEM, "kl_virt_open");
-		kl_virt_reap(state_dir);
 		r = embed_root_acquire(state_dir, &v->embed_root, err);
 		if (r < 0) {
 			v->embed_root = NULL;
@@ -794,6 +938,9 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 	v->conn = virConnectOpen(v->uri);
 	if (!v->conn)
 		return kl_virt_error(err, "cannot connect to \"%s\"", v->uri);
+	/* Remote drivers say when the connection drops; the others cannot drop (unsupported). */
+	v->close_cb = virConnectRegisterCloseCallback(v->conn, on_close, v, NULL) == 0;
+	virResetLastError();
 	reap_dead_domains(v);
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -825,6 +972,27 @@ const char *kl_virt_uri(const struct kl_virt *v)
 bool kl_virt_is_embedded(const struct kl_virt *v)
 {
 	return v->embed_root != NULL;
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct kl_virt *v = opaque;
+	__atomic_store_n(&v->lost, 1, __ATOMIC_SEQ_CST);
+}
+
+void kl_virt_mark_lost(struct kl_virt *v)
+{
+	__atomic_store_n(&v->lost, 1, __ATOMIC_SEQ_CST);
+}
+
+bool kl_virt_lost(struct kl_virt *v)
+{
+	if (__atomic_load_n(&v->lost, __ATOMIC_SEQ_CST))
+		return true;
+	/* Only remote drivers can lose their connection; IsAlive is 1 for the others. */
+	int alive = virConnectIsAlive(v->conn);
+	virResetLastError();
+	return alive == 0;
 }
 
 /* ---- emergency stop -------------------------------------------------------------------- */

@@ -30,15 +30,17 @@ struct kl_virt; /* a connection (+ the process-wide libvirt event loop thread) *
  * Open a connection. uri NULL → a per-process embedded QEMU driver rooted at
  * "<state_dir>/embed-<pid>" (needs state_dir; created if missing). Any other URI is used as is
  * (state_dir may be NULL then). Before returning, removes leftovers of dead labs: embed roots
- * under state_dir whose owner is gone, and kdumplab-* domains on this connection whose recorded
- * owner (same host) is dead.
+ * and dump disks under state_dir whose owner is gone, libguestfs pull directories of dead
+ * processes (kl_pull_reap), and kdumplab-* domains on this connection whose recorded owner
+ * (same host) is dead; and marks state_dir's disks named "<cell>-<our pid>.img" as ours.
  */
 int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 		 struct kl_error **err);
 /*
  * Remove what dead labs left under state_dir: embedded roots whose lock is free, the QEMU
- * processes running from them, their console lock files. Live labs are untouched. Returns the
- * number of roots removed. kl_virt_open() does this; exposed for tests and a "clean" verb.
+ * processes running from them, their console lock files, and dump disks of labs whose
+ * lab-<pid>.lock is free (see virt.c). Live labs are untouched. Returns the number of roots
+ * removed. kl_virt_open() does this (and kl_pull_reap()); exposed for tests and a "clean" verb.
  */
 int kl_virt_reap(const char *state_dir);
 /* Destroy every domain this connection started, then close. Accepts NULL. */
@@ -48,6 +50,12 @@ const char *kl_virt_uri(const struct kl_virt *v);
 bool kl_virt_is_local(const struct kl_virt *v);
 /* True when the connection is libvirt's embedded QEMU driver rooted by kl_virt_open(). */
 bool kl_virt_is_embedded(const struct kl_virt *v);
+/*
+ * True when the connection to libvirt is gone (libvirt's close callback fired, or
+ * virConnectIsAlive says so): nothing on it will answer again. Not the guest's fault: a cell
+ * that sees it ends error/infra, never timeout(<phase>).
+ */
+bool kl_virt_lost(struct kl_virt *v);
 
 struct kl_domain_owner {
 	const char *host; /* gethostname() */
@@ -76,6 +84,9 @@ struct kl_domain_config {
 	 * (seen here: a lab hung after the guest's poweroff). NULL: a pty console stream.
 	 */
 	const char *console_file;
+	/* Bytes of console_file kept (0: KL_CONSOLE_LOG_MAX, caplog.h); past them the file is cut
+	 * with a note once the domain is gone, and sparse in between. */
+	uint64_t console_max;
 };
 
 /* The domain XML for c (libxml2, so any byte in names and paths is escaped). */
@@ -95,9 +106,11 @@ pid_t kl_vm_pid(const struct kl_vm *vm);
 /*
  * Read console bytes, waiting up to timeout_ms (<0: forever) without spinning: >0 bytes,
  * 0 on timeout, -EPIPE when the console ended and everything was read (domain gone),
- * -ENOTCONN when started with no_console, -EIO when the stream failed.
+ * -ENOTCONN when started with no_console, -EIO when the stream failed, -ECONNRESET when the
+ * libvirt connection was lost (kl_virt_lost).
  */
 ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_ms);
+/* -ECONNRESET (with *err saying so) when the libvirt connection was lost. */
 int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err);
 /*
  * Wait up to timeout_ms for the domain to end. The console's end (-EPIPE) comes first; libvirt
@@ -105,8 +118,14 @@ int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err)
  */
 int kl_vm_wait_ended(struct kl_vm *vm, int timeout_ms, bool *ret_ended, struct kl_error **err);
 int kl_vm_inject_nmi(struct kl_vm *vm, struct kl_error **err);
-/* Destroy the domain: idempotent, 0 also when it already ended. */
+/*
+ * Destroy the domain: idempotent, 0 also when it already ended. When libvirt cannot (its
+ * destroy fails, or the connection is lost) and the QEMU pid is known, the QEMU is SIGKILLed
+ * instead (0); -EIO when the guest may still run. kl_vm_destroy_note() then says what happened.
+ */
 int kl_vm_destroy(struct kl_vm *vm);
+/* One sentence when the last destroy needed the fallback or failed, else NULL. */
+const char *kl_vm_destroy_note(const struct kl_vm *vm);
 /* Destroy if still running, then free. Accepts NULL. */
 void kl_vm_free(struct kl_vm *vm);
 static inline void kl_vm_freep(struct kl_vm **vm)

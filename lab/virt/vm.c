@@ -3,15 +3,27 @@
  * One transient domain and its serial console.
  *
  * The console is drained by a stream callback on libvirt's event loop thread into a buffer that
- * grows as needed, so a guest never blocks on a full PTY while the caller is busy, and a reader
- * waits on a condition variable (no polling: the 2 host cores run TCG guests).
+ * grows as needed up to KL_CONBUF_MAX unread bytes (conbuf.h: past that, while the reader lags,
+ * the guest's bytes are dropped and one note marks the gap), so a guest never blocks on a full PTY
+ * while the caller is busy, and a reader waits on a condition variable (no polling: the 2 host
+ * cores run TCG guests).
+ *
+ * Local connections: QEMU writes the console to a file we tail. It cannot be told to stop at a
+ * size, so once the reader is past the cap (KL_CONSOLE_LOG_MAX) the blocks it has read beyond it
+ * are punched out (the file is sparse there), and when the domain is gone the file is cut at the
+ * cap and ends with caplog.h's note.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "caplog.h"
+#include "conbuf.h"
 #include "virt-internal.h"
 
 /* Shared by the kl_vm and the stream callback; the last of the two to let go frees it. */
@@ -20,10 +32,9 @@ struct console {
 	pthread_cond_t cond;
 	int refs;
 	virStreamPtr st;
-	char *buf;
-	size_t start, end, cap;
-	bool ended;    /* EOF or stream error: nothing more will come */
-	bool watching; /* the event callback is registered */
+	struct kl_conbuf buf; /* bounded: conbuf.h */
+	bool ended;	      /* EOF or stream error: nothing more will come */
+	bool watching;	      /* the event callback is registered */
 };
 
 struct kl_vm {
@@ -34,7 +45,14 @@ struct kl_vm {
 	pid_t pid;
 	struct console *console;
 	int console_fd; /* console_file mode: the file QEMU writes, else -1 */
+	uint64_t console_max, console_read, console_punched; /* console_file mode */
+	char *destroy_note; /* what the last kl_vm_destroy() had to do, or NULL */
 };
+
+static bool lost(struct kl_vm *vm)
+{
+	return vm->virt && kl_virt_lost(vm->virt);
+}
 
 static void console_unref(void *opaque)
 {
@@ -45,32 +63,8 @@ static void console_unref(void *opaque)
 		virStreamFree(c->st);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
-	free(c->buf);
+	kl_conbuf_done(&c->buf);
 	free(c);
-}
-
-static void console_append(struct console *c, const char *data, size_t n)
-{
-	if (c->start > 0 && c->start == c->end)
-		c->start = c->end = 0;
-	if (c->end + n > c->cap) {
-		/* Compact first; grow only when the unread part does not fit. */
-		memmove(c->buf, c->buf + c->start, c->end - c->start);
-		c->end -= c->start;
-		c->start = 0;
-		if (c->end + n > c->cap) {
-			size_t cap = c->cap ? c->cap : 65536;
-			while (cap < c->end + n)
-				cap *= 2;
-			char *b = realloc(c->buf, cap);
-			if (!b)
-				return; /* drop output rather than crash; the reader sees a gap */
-			c->buf = b;
-			c->cap = cap;
-		}
-	}
-	memcpy(c->buf + c->end, data, n);
-	c->end += n;
 }
 
 static void console_event(virStreamPtr st, int events, void *opaque)
@@ -83,7 +77,7 @@ static void console_event(virStreamPtr st, int events, void *opaque)
 	for (;;) {
 		int n = virStreamRecv(st, tmp, sizeof(tmp));
 		if (n > 0) {
-			console_append(c, tmp, n);
+			kl_conbuf_append(&c->buf, tmp, (size_t)n);
 			continue;
 		}
 		if (n == -2 && !(events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
@@ -153,6 +147,36 @@ static void console_close(struct console *c)
 	console_unref(c);
 }
 
+/* What was read past the cap gives its blocks back (the file keeps its size, QEMU its offset). */
+static ssize_t console_file_consumed(struct kl_vm *vm, ssize_t n)
+{
+	if (n <= 0)
+		return n;
+	vm->console_read += (uint64_t)n;
+	uint64_t from =
+		vm->console_punched > vm->console_max ? vm->console_punched : vm->console_max;
+	/* A MiB at a time: punching every small read would cost more than it saves. */
+	if (vm->console_read > from + (1 << 20) &&
+	    fallocate(vm->console_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from,
+		      (off_t)(vm->console_read - from)) == 0)
+		vm->console_punched = vm->console_read;
+	return n;
+}
+
+/* The domain is gone: a console file past the cap is cut there and ends with the note. */
+static void console_file_finish(struct kl_vm *vm)
+{
+	struct stat st;
+	if (vm->console_fd < 0 || fstat(vm->console_fd, &st) < 0 ||
+	    (uint64_t)st.st_size <= vm->console_max)
+		return;
+	char note[96];
+	int k = snprintf(note, sizeof(note), KL_CONSOLE_LOG_CUT,
+			 (unsigned long long)vm->console_max);
+	if (ftruncate(vm->console_fd, (off_t)vm->console_max) == 0 && k > 0)
+		(void)!pwrite(vm->console_fd, note, (size_t)k, (off_t)vm->console_max);
+}
+
 /* Tail the console file: data, or 0 after timeout_ms, or -EPIPE once the domain ended and
  * everything it wrote was read. */
 static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int timeout_ms)
@@ -160,13 +184,16 @@ static ssize_t read_console_file(struct kl_vm *vm, char *buf, size_t len, int ti
 	for (int waited = 0;; waited += 50) {
 		ssize_t n = read(vm->console_fd, buf, len);
 		if (n > 0)
-			return n;
+			return console_file_consumed(vm, n);
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			return -errno;
 		bool running = true;
-		if (kl_vm_is_running(vm, &running, NULL) == 0 && !running) {
+		int r = kl_vm_is_running(vm, &running, NULL);
+		if (r == -ECONNRESET)
+			return r;
+		if (r == 0 && !running) {
 			n = read(vm->console_fd, buf, len); /* what it wrote before it ended */
-			return n > 0 ? n : -EPIPE;
+			return n > 0 ? console_file_consumed(vm, n) : -EPIPE;
 		}
 		if (waited >= timeout_ms)
 			return 0;
@@ -191,43 +218,87 @@ ssize_t kl_vm_read_console(struct kl_vm *vm, char *buf, size_t len, int timeout_
 	}
 
 	pthread_mutex_lock(&c->lock);
-	while (c->start == c->end && !c->ended) {
+	while (kl_conbuf_unread(&c->buf) == 0 && !c->ended) {
 		int r = timeout_ms < 0 ? pthread_cond_wait(&c->cond, &c->lock)
 				       : pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
 		if (r == ETIMEDOUT)
 			break;
 	}
 	ssize_t n;
-	if (c->start < c->end) {
-		n = (ssize_t)(c->end - c->start < len ? c->end - c->start : len);
-		memcpy(buf, c->buf + c->start, n);
-		c->start += n;
+	if (kl_conbuf_unread(&c->buf) > 0) {
+		n = (ssize_t)kl_conbuf_take(&c->buf, buf, len);
 	} else {
 		n = c->ended ? -EPIPE : 0;
 	}
 	pthread_mutex_unlock(&c->lock);
+	/* A stream also ends when the connection under it drops: not the domain's end. */
+	if (n == -EPIPE && lost(vm))
+		return -ECONNRESET;
 	return n;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
 
+/* SIGKILL the QEMU and wait (up to ~2 s) until it is gone. */
+static bool kill_qemu(pid_t pid)
+{
+	if (kill(pid, SIGKILL) < 0 && errno == ESRCH)
+		return true;
+	for (int i = 0; i < 100; i++) {
+		char path[64], buf[512];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (n <= 0)
+			return true;
+		buf[n] = 0;
+		const char *p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'Z')
+			return true; /* a zombie: dead, its parent reaps it */
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 int kl_vm_destroy(struct kl_vm *vm)
 {
 	if (!vm || !vm->dom)
 		return 0;
-	int r = 0;
-	if (virDomainDestroy(vm->dom) < 0) {
+	char why[512] = "";
+	if (lost(vm)) {
+		snprintf(why, sizeof(why), "the libvirt connection was lost");
+	} else if (virDomainDestroy(vm->dom) < 0) {
 		int code = kl_virt_last_error_code();
 		/* Already gone (transient domains vanish when they end) or not running: done. */
 		if (code != VIR_ERR_NO_DOMAIN && code != VIR_ERR_OPERATION_INVALID)
-			r = -EIO;
+			snprintf(why, sizeof(why), "%s", virGetLastErrorMessage());
 		virResetLastError();
+	}
+	int r = 0;
+	if (why[0]) {
+		/* libvirt could not: the guest still runs unless its QEMU is killed here. */
+		bool killed = vm->pid > 0 && kill_qemu(vm->pid);
+		free(vm->destroy_note);
+		if (asprintf(
+			    &vm->destroy_note,
+			    killed ? "destroying domain \"%s\" failed (%s); its QEMU (pid %d) was "
+				     "killed instead"
+				   : "destroying domain \"%s\" failed (%s); it may still run (QEMU "
+				     "pid %d)",
+			    vm->name, why, (int)vm->pid) < 0)
+			vm->destroy_note = NULL;
+		r = killed ? 0 : -EIO;
 	}
 	if (r == 0) {
 		kl_emergency_forget(vm->pid);
 		vm->pid = 0;
 	}
 	return r;
+}
+
+const char *kl_vm_destroy_note(const struct kl_vm *vm)
+{
+	return vm ? vm->destroy_note : NULL;
 }
 
 void kl_vm_detach_locked(struct kl_vm *vm)
@@ -256,11 +327,13 @@ void kl_vm_free(struct kl_vm *vm)
 		kl_vm_destroy(vm);
 	}
 	console_close(vm->console);
+	console_file_finish(vm);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
 	if (vm->dom)
 		virDomainFree(vm->dom);
 	free(vm->name);
+	free(vm->destroy_note);
 	free(vm);
 }
 
@@ -279,6 +352,7 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 	if (!vm)
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 	vm->console_fd = -1;
+	vm->console_max = c->console_max ? c->console_max : KL_CONSOLE_LOG_MAX;
 	if (!(vm->name = strdup(c->name)))
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
 	if (c->console_file) {
@@ -336,11 +410,20 @@ pid_t kl_vm_pid(const struct kl_vm *vm)
 int kl_vm_is_running(struct kl_vm *vm, bool *ret_running, struct kl_error **err)
 {
 	int state = VIR_DOMAIN_NOSTATE, reason = 0;
+	if (lost(vm))
+		return kl_error_set(err, ECONNRESET, "the libvirt connection to \"%s\" was lost",
+				    kl_virt_uri(vm->virt));
 	if (virDomainGetState(vm->dom, &state, &reason, 0) < 0) {
 		if (kl_virt_last_error_code() == VIR_ERR_NO_DOMAIN) {
 			virResetLastError();
 			*ret_running = false;
 			return 0;
+		}
+		if (lost(vm)) {
+			virResetLastError();
+			return kl_error_set(err, ECONNRESET,
+					    "the libvirt connection to \"%s\" was lost",
+					    kl_virt_uri(vm->virt));
 		}
 		return kl_virt_error(err, "cannot get the state of domain \"%s\"", vm->name);
 	}

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Integration: nothing outlives the lab. (1) SIGINT during a cell: the lab destroys its domain,
 # writes its reports with verdict error/interrupted and exits 130; a rerun into the same output
-# runs the interrupted cell again. (2) SIGKILL: the embedded driver's QEMU outlives the lab
-# (libvirt 9 refuses AUTODESTROY there); the next lab start must remove it.
+# runs the interrupted cell again. (2) SIGKILL while the capture kernel saves: the embedded
+# driver's QEMU outlives the lab (libvirt 9 refuses AUTODESTROY there), and the dump disk, the
+# pull's directory (kdumplab-pull.<pid>.*) and its partial vmcore stay; the next lab start must
+# remove every one of them.
 # usage: interrupt.sh KDUMPLAB
 set -u
 kl=$1
@@ -61,20 +63,29 @@ for d in /tmp/kdumplab-pull.*; do
 	[ -d "$d" ] && pgrep -f "$d" >/dev/null && fail "an appliance of $d still runs"
 done
 
-# (2) SIGKILL while the guest runs: the domain survives the lab ...
+# (2) SIGKILL while the capture kernel saves: the domain survives the lab ...
 "$kl" "${args[@]}" --rerun >"$work/run2.out" 2>"$work/run2.err" &
 pid=$!
-wait_for "$work/run2.err" "\] load" 120 || fail "second run never booted: $(cat "$work/run2.err")"
-sleep 0.2
+wait_for "$work/run2.err" "\] save" 120 || fail "second run never reached save: $(cat "$work/run2.err")"
 kill -KILL $pid
 wait $pid 2>/dev/null
 sleep 0.2
 n=$(qemus)
-echo "after SIGKILL: $n QEMU process(es) left by the killed lab"
-# ... and the next lab start removes it (this run resumes and completes the cell).
-"$kl" "${args[@]}" >"$work/run3.out" 2>"$work/run3.err"
+disks=$(ls "$work/state/disks/"*"-$pid.img" 2>/dev/null | wc -l)
+pulls=$(ls -d "${TMPDIR:-/tmp}/kdumplab-pull.$pid."* 2>/dev/null | wc -l)
+echo "after SIGKILL: $n QEMU process(es), $disks dump disk(s), $pulls pull dir(s) left by the killed lab"
+[ "$disks" -ge 1 ] && [ "$pulls" -ge 1 ] || fail "expected the killed lab's disk and pull dir to be there"
+[ -e "$work/out/cells/sysrq-1G-192M-2c/vmcore" ] || fail "expected the killed lab's partial vmcore"
+# ... and the next lab start removes them. It writes to another output directory, so the
+# killed lab's cell directory (which a rerun there would empty anyway) is left to the reaper.
+"$kl" run --memory 1G --crashkernel 192M --output "$work/out3" --state "$work/state" \
+	>"$work/run3.out" 2>"$work/run3.err"
 rc=$?
 cat "$work/run3.out"
 [ "$(qemus)" -eq 0 ] || fail "QEMU of the killed lab still running after the next start"
-[ $rc -eq 0 ] || fail "the resumed run exited $rc: $(tail -5 "$work/run3.err")"
+ls "$work/state/disks/"*"-$pid.img" 2>/dev/null && fail "the killed lab's dump disk is still there"
+ls -d "${TMPDIR:-/tmp}/kdumplab-pull.$pid."* 2>/dev/null && fail "the killed lab's pull dir is still there"
+[ -e "$work/out/cells/sysrq-1G-192M-2c/vmcore" ] && fail "the killed lab's partial vmcore is still there"
+pgrep -f "kdumplab-pull.$pid." >/dev/null && fail "an appliance of the killed lab still runs"
+[ $rc -eq 0 ] || fail "the next run exited $rc: $(tail -5 "$work/run3.err")"
 echo ok

@@ -17,6 +17,7 @@
 #include "protocol.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
+#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 static char kernel[1024], modules[1024], initrd[256], state[64];
@@ -225,6 +226,30 @@ START_TEST(emergency_stop_kills_qemu)
 }
 END_TEST
 
+/* libvirt cannot destroy the domain (here: its connection is lost): its QEMU is killed by pid
+ * and the note says so. */
+START_TEST(destroy_falls_back_to_killing_qemu)
+{
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_virt_open(NULL, state, &v, &e), 0);
+	struct kl_domain_config c = guest("kdumplab-it-lost", "console=ttyS0 kl.hang");
+	struct kl_vm *vm = NULL;
+	ck_assert_msg(kl_vm_start(v, &c, &vm, &e) == 0, "%s", e ? e->msg : "");
+	pid_t qemu = kl_vm_pid(vm);
+	ck_assert_int_gt(qemu, 0);
+	kl_virt_mark_lost(v);
+	ck_assert_int_eq(kl_vm_destroy(vm), 0);
+	ck_assert(gone(qemu));
+	ck_assert_msg(kl_vm_destroy_note(vm) &&
+			      strstr(kl_vm_destroy_note(vm), "was killed instead"),
+		      "%s", kl_vm_destroy_note(vm) ? kl_vm_destroy_note(vm) : "(no note)");
+	fprintf(stderr, "# %s\n", kl_vm_destroy_note(vm));
+	kl_vm_free(vm);
+	kl_virt_close(v);
+}
+END_TEST
+
 START_TEST(kvm_probe_is_cached)
 {
 	struct kl_virt *v = NULL;
@@ -294,7 +319,8 @@ static void blocks_file(const char *disk, const char *name, const char *host_fil
 		if (len > file_size - off)
 			len = file_size - off;
 		if (runs == 0)
-			phys = beyond ? 1ULL << 40 : phys + (uint64_t)(skew_blocks * (int)bs);
+			phys = beyond ? 1ULL << 40
+				      : (uint64_t)((int64_t)phys + skew_blocks * (int)bs);
 		fprintf(out, "%llu %llu %llu\n", (unsigned long long)off, (unsigned long long)phys,
 			(unsigned long long)len);
 		runs++;
@@ -388,9 +414,10 @@ START_TEST(pull_full_and_partial)
 		r->launch_seconds, r->transfer_seconds, (unsigned long long)r->dump_allocated);
 	kl_pull_result_free(r);
 
-	/* A block map one block off: the spot check catches it, the appliance copies instead. */
+	/* A block map one block off (back: one forward would overlap the next run, which the
+	 * parser refuses before any check): the spot check catches it, the appliance copies. */
 	debugfs_rm(disk, KL_BLOCKS_FILE);
-	blocks_file(disk, "vmcore", blocks, 32 << 20, 1, false);
+	blocks_file(disk, "vmcore", blocks, 32 << 20, -1, false);
 	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
 	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
 	ck_assert_str_eq(r->method, "device");
@@ -458,6 +485,176 @@ START_TEST(pull_full_and_partial)
 }
 END_TEST
 
+/* Bytes allocated on the host by every file under dir (what a pull wrote). */
+static uint64_t allocated_under(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "du -s -B1 %s", dir);
+	FILE *p = popen(cmd, "r");
+	unsigned long long n = 0;
+	ck_assert_int_eq(fscanf(p, "%llu", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void debugfs_set_size(const char *disk, const char *name, uint64_t size)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "debugfs -w -R 'sif %s size %llu' %s >/dev/null 2>&1", name,
+		 (unsigned long long)size, disk);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The disk offset of name's first block (debugfs "bmap" and the block size from "stats"). */
+static uint64_t first_block_offset(const char *disk, const char *name)
+{
+	char cmd[1024], line[512];
+	unsigned long long blk = 0;
+	unsigned bs = 0;
+	snprintf(cmd, sizeof(cmd), "debugfs -R stats %s 2>/dev/null", disk);
+	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		if (sscanf(line, "Block size: %u", &bs) == 1)
+			break;
+	pclose(p);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'bmap %s 0' %s 2>/dev/null", name, disk);
+	p = popen(cmd, "r");
+	ck_assert_int_eq(fscanf(p, "%llu", &blk), 1);
+	pclose(p);
+	ck_assert_uint_gt(blk, 0);
+	ck_assert_uint_gt(bs, 0);
+	return blk * bs;
+}
+
+/*
+ * A block map of runs runs of len bytes each, ascending in the file, that all name the same
+ * disk range at phys: the amplification of issue 6.
+ */
+static void amplifying_blocks_file(const char *host_file, unsigned runs, uint64_t len,
+				   uint64_t phys)
+{
+	FILE *f = fopen(host_file, "we");
+	for (unsigned i = 0; i < runs; i++)
+		fprintf(f, "%llu %llu %llu\n", (unsigned long long)(i * len),
+			(unsigned long long)phys, (unsigned long long)len);
+	fclose(f);
+}
+
+/*
+ * Hostile dump disks: whatever the guest wrote, the pull writes at most the disk's size, and
+ * says why it refused. A 64 MiB disk holding a 1 MiB vmcore whose inode claims 2 TiB, with a
+ * block map of 8192 runs naming that same MiB (8 GiB of copies), then without a map through the
+ * download fallback; a vmcore within the disk whose map repeats one range; an interrupted pull.
+ */
+START_TEST(pull_hostile_disks)
+{
+	if (!*modules) {
+		fprintf(stderr, "# no appliance modules: pull not tested\n");
+		return;
+	}
+	const uint64_t disk_size = 64 << 20;
+	char disk[128], src[128], manifest[128], done[128], out[128], blocks[128], vm[160];
+	snprintf(disk, sizeof(disk), "%s/hostile.img", state);
+	snprintf(src, sizeof(src), "%s/vmcore.src", state);
+	snprintf(manifest, sizeof(manifest), "%s/manifest.src", state);
+	snprintf(done, sizeof(done), "%s/done.src", state);
+	snprintf(out, sizeof(out), "%s/hostile-out", state);
+	snprintf(blocks, sizeof(blocks), "%s/blocks.src", state);
+	snprintf(vm, sizeof(vm), "%s/" KL_DUMP_FILE, out);
+	mkdir(out, 0755);
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_disk_create(disk, disk_size, &e), 0);
+	int fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	static char mib[1 << 20];
+	memset(mib, 0x5a, sizeof(mib));
+	ck_assert_int_eq(write(fd, mib, sizeof(mib)), sizeof(mib));
+	close(fd);
+	FILE *f = fopen(manifest, "we");
+	fputs("size=2199023255552\n", f);
+	fclose(f);
+	fclose(fopen(done, "we"));
+	debugfs_write(disk, src, KL_DUMP_FILE);
+	debugfs_write(disk, manifest, KL_MANIFEST_FILE);
+	debugfs_write(disk, done, KL_DONE_FILE);
+	uint64_t phys = first_block_offset(disk, KL_DUMP_FILE);
+	debugfs_set_size(disk, KL_DUMP_FILE, 2ULL << 40);
+	amplifying_blocks_file(blocks, 8192, 1 << 20, phys);
+	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
+
+	struct kl_pull_options o = {
+		.disk_path = disk,
+		.out_dir = out,
+		.appliance_kernel = kernel,
+		.appliance_modules = modules,
+		.force_tcg = true,
+		.deadline_seconds = 120,
+	};
+	struct kl_pull_result *r = NULL;
+	/* 2 TiB claimed (the most a test ext4 takes: e2fsck and Linux refuse 4 TiB here), 8 GiB
+	 * mapped: refused before a byte is copied, map or download. */
+	for (int download = 0; download < 2; download++) {
+		o.force_download = download;
+		ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
+		ck_assert_msg(r->dump && r->done_marker && r->manifest, "%s", r->listing);
+		ck_assert_msg(r->dump_refused && strstr(r->dump_refused, "more than the whole"),
+			      "%s", r->dump_refused ? r->dump_refused : "(not refused)");
+		ck_assert_ptr_null(r->dump_path);
+		ck_assert_str_eq(r->method, "none");
+		ck_assert_int_ne(access(vm, F_OK), 0);
+		ck_assert_uint_le(allocated_under(out), disk_size);
+		fprintf(stderr, "# hostile 2 TiB vmcore (%s): %s; %llu bytes under the output\n",
+			download ? "download" : "block map", r->dump_refused,
+			(unsigned long long)allocated_under(out));
+		kl_pull_result_free(r);
+	}
+
+	/* Within the disk (48 MiB, sparse), but the map names the same MiB 48 times: the map is
+	 * refused, the appliance copies the file itself, sparse. With it, a 4 MiB manifest (only
+	 * KL_PULL_SMALL_MAX bytes of it come over) and 24 files of 200-character names (the
+	 * listing kept for diagnostics is cut at 4 KiB). */
+	o.force_download = false;
+	debugfs_set_size(disk, KL_DUMP_FILE, 48 << 20);
+	debugfs_rm(disk, KL_BLOCKS_FILE);
+	amplifying_blocks_file(blocks, 48, 1 << 20, phys);
+	debugfs_write(disk, blocks, KL_BLOCKS_FILE);
+	debugfs_rm(disk, KL_MANIFEST_FILE);
+	f = fopen(manifest, "we");
+	for (int i = 0; i < 4; i++)
+		fwrite(mib, 1, sizeof(mib), f);
+	fclose(f);
+	debugfs_write(disk, manifest, KL_MANIFEST_FILE);
+	for (int i = 0; i < 24; i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "%02d%0198d", i, 0);
+		debugfs_write(disk, done, name);
+	}
+	ck_assert_msg(kl_pull(&o, &r, &e) == 0, "%s", e ? e->msg : "");
+	struct stat mst;
+	ck_assert_int_eq(stat(r->manifest_path, &mst), 0);
+	ck_assert_int_eq(mst.st_size, KL_PULL_SMALL_MAX);
+	ck_assert_uint_le(strlen(r->listing), 4096);
+	ck_assert_msg(strstr(r->listing, "[kdumplab: listing cut]"), "%s", r->listing);
+	ck_assert_ptr_null(r->dump_refused);
+	ck_assert_msg(r->block_map_rejected && strstr(r->block_map_rejected, "overlaps"), "%s",
+		      r->block_map_rejected ? r->block_map_rejected : "(map used)");
+	ck_assert_str_eq(r->method, "device");
+	ck_assert_uint_eq(r->dump_size, 48 << 20);
+	ck_assert_uint_le(r->dump_allocated, disk_size);
+	ck_assert_uint_le(allocated_under(out), disk_size);
+	kl_pull_result_free(r);
+
+	/* Interrupted: the pull stops with EINTR and leaves no output behind. */
+	unlink(vm);
+	volatile sig_atomic_t stop = 1;
+	o.interrupted = &stop;
+	ck_assert_int_eq(kl_pull(&o, &r, &e), -EINTR);
+	ck_assert_msg(strstr(e->msg, "interrupted"), "%s", e->msg);
+	kl_error_free(e);
+	e = NULL;
+	ck_assert_int_ne(access(vm, F_OK), 0);
+}
+END_TEST
+
 static bool find_kernel(void)
 {
 	const char *k = getenv("KDUMPLAB_TEST_KERNEL");
@@ -490,15 +687,26 @@ int main(void)
 		return 77;
 	}
 	Suite *s = suite_create("virt-embed");
-	TCase *t = tcase_create("all");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_set_timeout(t, 240);
-	tcase_add_test(t, boot_reads_console_to_the_end);
-	tcase_add_test(t, killed_lab_is_reaped_by_next_open);
-	tcase_add_test(t, emergency_stop_kills_qemu);
-	tcase_add_test(t, kvm_probe_is_cached);
-	tcase_add_test(t, pull_full_and_partial);
-	suite_add_tcase(s, t);
+	/* One case per test, so CK_RUN_CASE=<test> runs one of them. */
+	const struct {
+		const char *name;
+		const TTest *test;
+	} tests[] = {
+		{ "boot_reads_console_to_the_end", boot_reads_console_to_the_end },
+		{ "killed_lab_is_reaped_by_next_open", killed_lab_is_reaped_by_next_open },
+		{ "emergency_stop_kills_qemu", emergency_stop_kills_qemu },
+		{ "kvm_probe_is_cached", kvm_probe_is_cached },
+		{ "destroy_falls_back_to_killing_qemu", destroy_falls_back_to_killing_qemu },
+		{ "pull_full_and_partial", pull_full_and_partial },
+		{ "pull_hostile_disks", pull_hostile_disks },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
+		TCase *t = tcase_create(tests[i].name);
+		tcase_add_checked_fixture(t, setup, teardown);
+		tcase_set_timeout(t, 240);
+		tcase_add_test(t, tests[i].test);
+		suite_add_tcase(s, t);
+	}
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);

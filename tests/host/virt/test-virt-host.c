@@ -9,12 +9,15 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "virt/pull.h"
+#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 #define TEST_URI "test:///default"
@@ -407,6 +410,244 @@ START_TEST(reap_embed_roots)
 }
 END_TEST
 
+/*
+ * A console file past its cap: QEMU (here: the test, writing as QEMU does, with its own offset)
+ * goes on writing, the reader punches what it read past the cap out of the file, and once the
+ * domain is gone the file ends at the cap with the note.
+ */
+START_TEST(console_file_is_capped)
+{
+	make_state_dir();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/console.log", state_dir);
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_virt_open(TEST_URI, NULL, &v, &e), 0);
+	struct kl_domain_config c = base;
+	c.no_console = false;
+	c.console_file = path;
+	c.console_max = 1 << 20;
+	struct kl_vm *vm = NULL;
+	ck_assert_msg(kl_vm_start(v, &c, &vm, &e) == 0, "%s", e ? e->msg : "");
+	int qemu = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(qemu, 0);
+	static char chunk[1 << 16], buf[1 << 16];
+	memset(chunk, 'x', sizeof(chunk));
+	uint64_t read_total = 0, max_allocated = 0;
+	for (int i = 0; i < 96; i++) { /* 6 MiB, 6 times the cap */
+		ck_assert_int_eq(write(qemu, chunk, sizeof(chunk)), sizeof(chunk));
+		ssize_t n;
+		while ((n = kl_vm_read_console(vm, buf, sizeof(buf), 0)) > 0)
+			read_total += (uint64_t)n;
+		struct stat st;
+		ck_assert_int_eq(fstat(qemu, &st), 0);
+		if ((uint64_t)st.st_blocks * 512 > max_allocated)
+			max_allocated = (uint64_t)st.st_blocks * 512;
+	}
+	close(qemu);
+	/* The reader saw every byte (the cell's parser needs them), the disk kept about a cap. */
+	ck_assert_uint_eq(read_total, 6 << 20);
+	ck_assert_uint_le(max_allocated, (1 << 20) + (2 << 20));
+	kl_vm_free(vm);
+	kl_virt_close(v);
+
+	FILE *f = fopen(path, "re");
+	static char all[(1 << 20) + 128];
+	size_t len = fread(all, 1, sizeof(all) - 1, f);
+	fclose(f);
+	all[len] = 0;
+	const char note[] = "[kdumplab: console log cut at 1048576 bytes]\n";
+	ck_assert_uint_eq(len, (1 << 20) + strlen(note));
+	ck_assert_str_eq(all + (1 << 20), note);
+	ck_assert_int_eq(all[(1 << 20) - 1], 'x');
+	rm_state_dir();
+}
+END_TEST
+
+/*
+ * A lost connection (as libvirt's close callback reports it): nothing is taken for the domain's
+ * end; every call says the connection is gone, and a destroy that cannot reach libvirt (and has
+ * no QEMU pid to kill, as here) says the guest may still run.
+ */
+START_TEST(lost_connection_is_not_an_end)
+{
+	make_state_dir();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/console.log", state_dir);
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_int_eq(kl_virt_open(TEST_URI, NULL, &v, &e), 0);
+	ck_assert(!kl_virt_lost(v));
+	struct kl_domain_config c = base;
+	c.no_console = false;
+	c.console_file = path;
+	struct kl_vm *vm = NULL;
+	ck_assert_msg(kl_vm_start(v, &c, &vm, &e) == 0, "%s", e ? e->msg : "");
+	char buf[64];
+	ck_assert_int_eq(kl_vm_read_console(vm, buf, sizeof(buf), 0), 0);
+
+	kl_virt_mark_lost(v);
+	ck_assert(kl_virt_lost(v));
+	bool running = true;
+	ck_assert_int_eq(kl_vm_is_running(vm, &running, &e), -ECONNRESET);
+	ck_assert_msg(strstr(e->msg, "connection to \"test:///default\" was lost"), "%s", e->msg);
+	kl_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(kl_vm_read_console(vm, buf, sizeof(buf), 100), -ECONNRESET);
+	bool ended = true;
+	ck_assert_int_eq(kl_vm_wait_ended(vm, 100, &ended, &e), -ECONNRESET);
+	kl_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(kl_vm_destroy(vm), -EIO);
+	ck_assert_ptr_nonnull(kl_vm_destroy_note(vm));
+	ck_assert_msg(strstr(kl_vm_destroy_note(vm), "connection was lost") &&
+			      strstr(kl_vm_destroy_note(vm), "may still run"),
+		      "%s", kl_vm_destroy_note(vm));
+	kl_vm_free(vm);
+	kl_virt_close(v);
+	rm_state_dir();
+}
+END_TEST
+
+/* ---- files of killed labs: dump disks, pull directories, partial vmcores --------------- */
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("data", f);
+	fclose(f);
+}
+
+static bool exists(const char *fmt, ...) _printf_(1, 2);
+static bool exists(const char *fmt, ...)
+{
+	char p[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * A pull directory as pull.c makes it for process pid: owner.lock (flocked when lock_fd is
+ * given), an "output" record naming out, and (when appliance) a fake appliance QEMU whose
+ * command line names the directory, like libguestfs' overlay does. Returns the fake QEMU's pid.
+ */
+static pid_t fake_pull_dir(const char *tmp, pid_t pid, const char *out, int *lock_fd)
+{
+	char dir[512], path[600], rec[1200];
+	snprintf(dir, sizeof(dir), "%s/kdumplab-pull.%d.Ab12Cd", tmp, (int)pid);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/owner.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	if (lock_fd) {
+		ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+		*lock_fd = fd;
+	} else {
+		close(fd);
+	}
+	struct stat st;
+	ck_assert_int_eq(stat(out, &st), 0);
+	snprintf(rec, sizeof(rec), "%llu %llu %s", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino, out);
+	snprintf(path, sizeof(path), "%s/output", dir);
+	FILE *f = fopen(path, "we");
+	fputs(rec, f);
+	fclose(f);
+	pid_t q = fork();
+	if (q == 0) {
+		char argv0[700];
+		snprintf(argv0, sizeof(argv0), "qemu-system-x86_64:file=%s/overlay", dir);
+		execl("/bin/sleep", argv0, "1000", (char *)NULL);
+		_exit(127);
+	}
+	return q;
+}
+
+START_TEST(reap_disks_and_pull_dirs)
+{
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	make_state_dir();
+	char tmp[128], out[128], out_live[128];
+	snprintf(tmp, sizeof(tmp), "%s/tmp", state_dir);
+	snprintf(out, sizeof(out), "%s/vmcore-dead", state_dir);
+	snprintf(out_live, sizeof(out_live), "%s/vmcore-live", state_dir);
+	ck_assert_int_eq(mkdir(tmp, 0700), 0);
+	setenv("TMPDIR", tmp, 1);
+	touch(out);
+	touch(out_live);
+
+	/* A lab that is killed: its connection took lab-<pid>.lock; a disk and a pull of its own. */
+	int report[2];
+	ck_assert_int_eq(pipe(report), 0);
+	pid_t lab = fork();
+	if (lab == 0) {
+		struct kl_virt *v = NULL;
+		char disk[256];
+		if (kl_virt_open(TEST_URI, state_dir, &v, NULL) < 0)
+			_exit(1);
+		snprintf(disk, sizeof(disk), "%s/disks", state_dir);
+		mkdir(disk, 0755);
+		snprintf(disk, sizeof(disk), "%s/disks/cell-a-%d.img", state_dir, (int)getpid());
+		touch(disk);
+		int lock_fd;
+		pid_t q = fake_pull_dir(tmp, getpid(), out, &lock_fd);
+		if (write(report[1], &q, sizeof(q)) != sizeof(q))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(report[1]);
+	pid_t appliance;
+	ck_assert_int_eq(read(report[0], &appliance, sizeof(appliance)), sizeof(appliance));
+	close(report[0]);
+
+	/* A live process's pull, a disk kept on purpose, one of a lockless dead pid. */
+	int live_lock;
+	pid_t live_appliance = fake_pull_dir(tmp, appliance, out_live, &live_lock);
+	ck_assert(exists("%s/disks/cell-a-%d.img", state_dir, (int)lab));
+	touch(strcat(strcpy((char[256]){ 0 }, state_dir), "/disks/cell-b-999999999.img"));
+	touch(strcat(strcpy((char[256]){ 0 }, state_dir), "/disks/cell-c-999999999.kept.img"));
+	usleep(100 * 1000); /* /proc shows the fake appliances' argv0 */
+
+	kill(lab, SIGKILL);
+	int status;
+	ck_assert_int_eq(waitpid(lab, &status, 0), lab);
+
+	/* The next start (any connection with this state directory) removes all of it. */
+	struct kl_virt *v = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_msg(kl_virt_open(TEST_URI, state_dir, &v, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_int_eq(waitpid(appliance, &status, 0), appliance);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(!exists("%s/disks/cell-a-%d.img", state_dir, (int)lab));
+	ck_assert(!exists("%s/lab-%d.lock", state_dir, (int)lab));
+	ck_assert(!exists("%s/kdumplab-pull.%d.Ab12Cd", tmp, (int)lab));
+	ck_assert(!exists("%s", out));
+	ck_assert(!exists("%s/disks/cell-b-999999999.img", state_dir));
+	/* What lives or was kept stays: the live pull, its output and appliance, the kept disk,
+	 * our own lock. */
+	ck_assert(exists("%s/disks/cell-c-999999999.kept.img", state_dir));
+	ck_assert(exists("%s/kdumplab-pull.%d.Ab12Cd", tmp, (int)appliance));
+	ck_assert(exists("%s", out_live));
+	ck_assert_int_eq(kill(live_appliance, 0), 0);
+	ck_assert(exists("%s/lab-%d.lock", state_dir, (int)getpid()));
+	kl_virt_close(v);
+
+	/* Once the live one's lock is gone and its pid is gone, it goes too. */
+	close(live_lock);
+	kill(live_appliance, SIGKILL);
+	ck_assert_int_eq(waitpid(live_appliance, &status, 0), live_appliance);
+	ck_assert_int_eq(kl_pull_reap(), 1);
+	ck_assert(!exists("%s", out_live));
+	unsetenv("TMPDIR");
+	rm_state_dir();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virt-host");
@@ -418,6 +659,9 @@ int main(void)
 	tcase_add_test(t, reaps_dead_owners_only);
 	tcase_add_test(t, close_destroys_what_it_started);
 	tcase_add_test(t, reap_embed_roots);
+	tcase_add_test(t, reap_disks_and_pull_dirs);
+	tcase_add_test(t, console_file_is_capped);
+	tcase_add_test(t, lost_connection_is_not_an_end);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
