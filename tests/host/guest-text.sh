@@ -29,15 +29,6 @@ echo "1..5"
 python3 - "$work" <<'PY'
 import sys
 w = sys.argv[1]
-# The synthetic kernel of run-test-driver.sh.
-b = bytearray(0x4000)
-b[0x1fe:0x200] = b"\x55\xaa"
-b[0x202:0x206] = b"HdrS"
-b[0x206:0x208] = b"\x0f\x02"
-b[0x20e:0x210] = b"\x00\x10"
-v = b"6.1.0-test (kdumplab) #1 SMP"
-b[0x1200:0x1200 + len(v)] = v
-open(w + "/vmlinuz", "wb").write(b)
 
 ESC = [b"\x1b]52;c;aG9zdGlsZQ==\x07", b"\x1b]52;c;aG9zdGlsZQ==\x1b\\", b"\x9d52;c;eA==\x9c",
        b"\x1b[2J\x1b[H\x1b[31m", b"\x9b2J", b"\xc2\x9b2J", b"\xc2\x85", b"a\xe2\x80\xaecba",
@@ -77,25 +68,7 @@ safe = "".join(chr(c) if c == 9 or 0x20 <= c < 0x7f else "\\x%02x" % c for c in 
 open(w + "/expected", "w").write(safe)
 PY
 
-cat >"$work/config-6.1.0-test" <<'CFG'
-CONFIG_X86_64=y
-CONFIG_RELOCATABLE=y
-CONFIG_KEXEC_FILE=y
-CONFIG_CRASH_DUMP=y
-CONFIG_PROC_VMCORE=y
-CONFIG_PROC_FS=y
-CONFIG_SYSFS=y
-CONFIG_MAGIC_SYSRQ=y
-CONFIG_PRINTK=y
-CONFIG_BLK_DEV_INITRD=y
-CONFIG_BINFMT_ELF=y
-CONFIG_DEVTMPFS=y
-CONFIG_SERIAL_8250=y
-CONFIG_SERIAL_8250_CONSOLE=y
-CONFIG_VIRTIO_PCI=y
-CONFIG_VIRTIO_BLK=y
-CONFIG_EXT4_FS=y
-CFG
+"$(dirname "$0")/synthetic-kernel.sh" "$work"
 
 # Build the images once, so the cells below start at once.
 "$kl" images --kernel "local:$work/vmlinuz" --cache "$work/cache" >/dev/null 2>&1
