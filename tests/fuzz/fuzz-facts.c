@@ -6,9 +6,10 @@
  * An input that starts with '{' is a facts.json file: it becomes a memfd that
  * kl_facts_read_json opens by its /proc/self/fd path, as it opens one on disk. Any other input
  * is a console transcript: every record goes through kl_facts_apply as the cell does (errors
- * are reported and folding goes on). Either way the facts that come out must survive JSON:
- * to_json, from_json and to_json again give the same text, so `validate --facts` later checks
- * exactly what the live run saw. No input may crash, hang, leak or allocate without bound.
+ * are reported and folding goes on). Either way the facts that come out must survive
+ * facts.json: the text kl_facts_write_json would write, parsed and read back by
+ * kl_facts_from_json, gives the same text again, so `validate --facts` later checks exactly
+ * what the live run saw. No input may crash, hang, leak or allocate without bound.
  * Built only with -Dfuzz=true and clang; run by tests/fuzz/run.sh.
  */
 #include <fcntl.h>
@@ -49,29 +50,38 @@ static void check_bounds(const struct kl_facts *f)
 		abort();
 }
 
-/* facts -> JSON -> facts -> JSON must give the same text. */
+/* facts -> facts.json text -> facts -> JSON must give the same text (as write_json/read_json). */
 static void round_trip(const struct kl_facts *f)
 {
+	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE;
 	check_bounds(f);
 	struct json_object *j = kl_facts_to_json(f);
 	if (!j)
 		abort();
-	char *text = strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	char *text = strdup(json_object_to_json_string_ext(j, flags));
+	json_object_put(j);
+	enum json_tokener_error jerr;
+	struct json_object *parsed = json_tokener_parse_verbose(text, &jerr);
+	if (!parsed) {
+		fprintf(stderr, "facts JSON does not parse: %s\n%s\n",
+			json_tokener_error_desc(jerr), text);
+		abort();
+	}
 	struct kl_facts *back = NULL;
 	struct kl_error *err = NULL;
-	if (kl_facts_from_json(j, &back, &err) < 0) {
+	if (kl_facts_from_json(parsed, &back, &err) < 0) {
 		fprintf(stderr, "facts do not read back: %s\n%s\n", err ? err->msg : "?", text);
 		abort();
 	}
+	json_object_put(parsed);
 	check_bounds(back);
 	struct json_object *j2 = kl_facts_to_json(back);
-	if (!j2 || strcmp(text, json_object_to_json_string_ext(j2, JSON_C_TO_STRING_PLAIN)) != 0) {
+	if (!j2 || strcmp(text, json_object_to_json_string_ext(j2, flags)) != 0) {
 		fprintf(stderr, "facts change through JSON:\n%s\n%s\n", text,
-			j2 ? json_object_to_json_string_ext(j2, JSON_C_TO_STRING_PLAIN) : "?");
+			j2 ? json_object_to_json_string_ext(j2, flags) : "?");
 		abort();
 	}
 	json_object_put(j2);
-	json_object_put(j);
 	kl_facts_free(back);
 	free(text);
 }

@@ -7,15 +7,19 @@
 # features), corpus size. Any crash, hang (> 5 s on one input), leak, RSS over 64 MiB or
 # allocation over 64 MiB fails the test and leaves the reproducer in BUILD_DIR/artifacts/NAME/.
 # usage: run.sh SOURCE_ROOT BUILD_DIR [SECONDS [NAME...]]
-#   SECONDS per target (default: $KDUMPLAB_FUZZ_SECONDS or 20); NAME: validate console facts
-#   manifest blockmap plan (default: all); $KDUMPLAB_FUZZ_JOBS targets at once (default 2).
-#   A long run of one target: run.sh . /tmp/fuzz-build 600 console
+#   NAME: validate console facts manifest blockmap plan (default: all of them).
+#   SECONDS: fuzzing time per target (or $KDUMPLAB_FUZZ_SECONDS). Without either (the host
+#   test), the whole run, build and replays included, fits in $KDUMPLAB_FUZZ_BUDGET seconds of
+#   wall time (default 85): what is left after the build is shared among the targets,
+#   $KDUMPLAB_FUZZ_JOBS at a time (default 2), at least 5 s each.
+#   A long run of one target by hand: tests/fuzz/run.sh . /tmp/fuzz-build 600 console
 set -eu
 src=$1
 b=$2
-secs=${3:-${KDUMPLAB_FUZZ_SECONDS:-20}}
+secs=${3:-${KDUMPLAB_FUZZ_SECONDS:-}}
 [ $# -gt 3 ] && shift 3 || set -- validate console facts manifest blockmap plan
 jobs=${KDUMPLAB_FUZZ_JOBS:-2}
+budget=${KDUMPLAB_FUZZ_BUDGET:-85}
 here=$src/tests/fuzz
 
 command -v clang >/dev/null || { echo "SKIP: clang is not installed (ci/setup installs it)"; exit 77; }
@@ -53,6 +57,13 @@ for t; do
 		}
 	done
 done
+
+if [ -z "$secs" ]; then
+	# rounds of JOBS targets; 3 s per round for libFuzzer's start, seed loading and exit
+	rounds=$((($# + jobs - 1) / jobs))
+	secs=$(((budget - ($(date +%s) - start)) / rounds - 3))
+	[ "$secs" -ge 5 ] || secs=5
+fi
 
 fuzz_one() {
 	t=$1
