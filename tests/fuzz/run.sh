@@ -69,8 +69,11 @@ fuzz_one() {
 	t=$1
 	rm -rf "$b/corpus/$t" "$b/artifacts/$t"
 	mkdir -p "$b/corpus/$t" "$b/artifacts/$t"
+	# console lines are cut at 8 KiB: let inputs grow past that (libFuzzer's default is 4 KiB)
+	extra=
+	case $t in console | facts) extra=-max_len=32768 ;; esac
 	rc=0
-	"$b/tests/fuzz/fuzz-$t" $limits -max_total_time="$secs" -print_final_stats=1 \
+	"$b/tests/fuzz/fuzz-$t" $limits $extra -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$b/artifacts/$t/" "$b/corpus/$t" "$here/seeds/$t" \
 		>"$b/$t.log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$b/$t.log" | tail -1)
