@@ -69,9 +69,13 @@ fuzz_one() {
 	t=$1
 	rm -rf "$b/corpus/$t" "$b/artifacts/$t"
 	mkdir -p "$b/corpus/$t" "$b/artifacts/$t"
-	# console lines are cut at 8 KiB: let inputs grow past that (libFuzzer's default is 4 KiB)
+	# console lines are cut at 8 KiB, manifest lines at 4 KiB and manifests at 64 KiB: let
+	# inputs grow past those (libFuzzer's default is 4 KiB)
 	extra=
-	case $t in console | facts) extra=-max_len=32768 ;; esac
+	case $t in
+	console | facts) extra=-max_len=32768 ;;
+	manifest) extra=-max_len=69632 ;;
+	esac
 	rc=0
 	"$b/tests/fuzz/fuzz-$t" $limits $extra -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$b/artifacts/$t/" "$b/corpus/$t" "$here/seeds/$t" \
