@@ -3,9 +3,11 @@
  * libFuzzer target: the saver's block map (lab/virt/blockmap.c), which the capture kernel
  * writes and the pull follows to copy the dump off the disk. The first 16 input bytes are the
  * sizes the host knows (file size, disk size: little-endian u64), the rest is the map. No
- * input may crash, hang, leak or allocate without bound, and every run of a parsed map must
- * hold what kl_blockmap_parse promises: non-empty, ascending and disjoint in the file, inside
- * the file, 512-byte aligned and inside the disk, at most max runs (max also from the input).
+ * input may crash, hang, leak or allocate without bound, and a parsed map must hold what
+ * kl_blockmap_parse promises: at most max runs (max also from the input), each non-empty,
+ * ascending and disjoint in the file, inside the file, 512-byte aligned and inside the disk;
+ * the disk ranges disjoint and adding up to at most the disk's size (the map never copies
+ * more than the disk holds), and the file no larger than the disk.
  * Built only with -Dfuzz=true and clang; run by tests/fuzz/run.sh.
  */
 #include <stdint.h>
@@ -48,8 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!err || !err->msg)
 			abort(); /* a failure always says why */
 	} else {
-		if ((size_t)n > max)
+		if ((size_t)n > max || (n > 0 && file_size > disk_size))
 			abort();
+		uint64_t total = 0;
 		uint64_t prev_end = 0;
 		for (int i = 0; i < n; i++) {
 			const struct kl_block_run *r = &runs[i];
@@ -58,6 +61,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    r->physical > disk_size || r->length > disk_size - r->physical)
 				abort();
 			prev_end = r->logical + r->length;
+			total += r->length; /* no overflow: each length <= disk_size - physical */
+			if (total > disk_size)
+				abort();
+			for (int j = 0; j < i; j++) /* disk ranges disjoint */
+				if (runs[j].physical < r->physical + r->length &&
+				    r->physical < runs[j].physical + runs[j].length)
+					abort();
 		}
 	}
 	kl_error_free(err);
