@@ -195,10 +195,15 @@ int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error
 		if (streq(p->cells[i].id, c->id))
 			return kl_error_usage(err, 0, "%s: duplicate cell id \"%s\"", p->source,
 					      c->id);
-	struct kl_cell_spec *n = realloc(p->cells, (p->n_cells + 1) * sizeof(*n));
-	if (!n)
-		return kl_error_set(err, ENOMEM, "plan");
-	p->cells = n;
+	/* Double when full (only this function grows cells, so its capacity is the next power of
+	 * two): growing by one copied the array once per cell, quadratic in a 4096-cell matrix. */
+	if ((p->n_cells & (p->n_cells - 1)) == 0) {
+		struct kl_cell_spec *n =
+			reallocarray(p->cells, p->n_cells ? 2 * p->n_cells : 1, sizeof(*n));
+		if (!n)
+			return kl_error_set(err, ENOMEM, "plan");
+		p->cells = n;
+	}
 	if (kl_cell_spec_copy(&p->cells[p->n_cells], c) < 0)
 		return kl_error_set(err, ENOMEM, "plan");
 	p->n_cells++;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell.h"
@@ -120,6 +123,49 @@ START_TEST(plan_matrix_expands)
 	ck_assert_uint_eq(p->cells[5].memory, 2ULL << 30);
 	ck_assert_uint_eq(p->cells[5].crashkernel, 256ULL << 20);
 	kl_plan_free(p);
+}
+END_TEST
+
+/*
+ * The largest plan: a 64 x 64 matrix (1.3 KiB of text) expands to 4096 cells, every one kept
+ * whole and in order across the array's doublings (tests/fuzz/crashes/plan/oom-matrix-4096:
+ * growing by one cell at a time, the copies made ASan's RSS pass 64 MiB), and a cell more is
+ * refused by name.
+ */
+static char *matrix_text(size_t n_memory, bool extra_cell)
+{
+	char *t = malloc(4096);
+	size_t o = (size_t)sprintf(t, "[matrix g]\nmemory = ");
+	for (size_t i = 0; i < n_memory; i++)
+		o += (size_t)sprintf(t + o, "%s%zuM", i ? "," : "", 128 + i);
+	o += (size_t)sprintf(t + o, "\ncrashkernel = ");
+	for (size_t i = 0; i < 64; i++)
+		o += (size_t)sprintf(t + o, "%s%zuM", i ? "," : "", i);
+	sprintf(t + o, "\n%s", extra_cell ? "[cell one-more]\nmemory = 1G\n" : "");
+	return t;
+}
+
+START_TEST(plan_matrix_4096_cells)
+{
+	char *text = matrix_text(64, false);
+	struct kl_plan *p = parse_ok(text);
+	ck_assert_uint_eq(p->n_cells, 4096);
+	for (size_t i = 0; i < p->n_cells; i++) {
+		char id[64];
+		snprintf(id, sizeof(id), "g-%zuM-%zuM", 128 + i % 64, i / 64);
+		ck_assert_str_eq(p->cells[i].id, id);
+		ck_assert_uint_eq(p->cells[i].memory, (uint64_t)(128 + i % 64) << 20);
+		ck_assert_uint_eq(p->cells[i].crashkernel, (uint64_t)(i / 64) << 20);
+		ck_assert_str_eq(p->cells[i].scenario, KL_DEFAULT_SCENARIO);
+	}
+	kl_plan_free(p);
+	free(text);
+
+	text = matrix_text(64, true);
+	char *m = parse_err(text);
+	ck_assert_msg(strstr(m, "more than 4096 cells"), "%s", m);
+	free(m);
+	free(text);
 }
 END_TEST
 
@@ -265,6 +311,7 @@ int main(void)
 	tcase_add_test(t, size_format_roundtrip);
 	tcase_add_test(t, plan_cells_and_defaults);
 	tcase_add_test(t, plan_matrix_expands);
+	tcase_add_test(t, plan_matrix_4096_cells);
 	tcase_add_test(t, plan_errors_name_line_and_value);
 	tcase_add_test(t, plan_file_missing);
 	tcase_add_test(t, plan_matrix_id_bounded);
