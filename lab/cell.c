@@ -705,6 +705,28 @@ static void result_text_safe(struct kl_cell_result *r)
 	kl_text_make_safe(&r->pull_block_map_rejected, KL_TEXT_MAX);
 }
 
+/* Close the three logs; what went wrong writing them (the first error), or NULL. */
+static char *close_logs(struct cell *c)
+{
+	static const char *const names[] = { "console.log", "system.log", "capture.log" };
+	struct kl_caplog *logs[] = { &c->log_console, &c->log_system, &c->log_capture };
+	char *lost = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
+		struct kl_caplog *l = logs[i];
+		if (!l->f)
+			continue;
+		int e = l->error;
+		if ((fflush(l->f) != 0 || ferror(l->f)) && !e)
+			e = errno ? errno : EIO;
+		if (fclose(l->f) != 0 && !e)
+			e = errno ? errno : EIO;
+		l->f = NULL;
+		if (e && !lost && asprintf(&lost, "cannot write %s: %s", names[i], strerror(e)) < 0)
+			lost = NULL;
+	}
+	return lost;
+}
+
 static void finish_result(struct cell *c)
 {
 	struct kl_cell_result *r = c->res;
@@ -712,8 +734,24 @@ static void finish_result(struct cell *c)
 
 	enter_phase(c, KL_PHASE_VERDICT);
 	r->total_seconds = now_s() - c->t0;
-	if (fj && kl_facts_write_json(c->facts, fj, NULL) == 0)
+	_cleanup_error_ struct kl_error *fe = NULL;
+	if (fj && kl_facts_write_json(c->facts, fj, &fe) == 0)
 		r->facts_json = rel(c, "facts.json");
+	/* The evidence must be whole before a verdict rests on it: a log or facts file that could
+	 * not be written (disk full) makes a passing cell error/infra, and is said otherwise. */
+	_cleanup_free_ char *lost = close_logs(c);
+	if (!lost && fe)
+		lost = strdup(fe->msg ? fe->msg : "cannot write facts.json");
+	if (lost && !r->cause && !r->detail) {
+		set_verdict(c, KL_VERDICT_ERROR, "infra", "the cell's evidence is incomplete: %s",
+			    lost);
+	} else if (lost) {
+		char *d = NULL;
+		if (asprintf(&d, "%s; %s", r->detail ? r->detail : "", lost) >= 0) {
+			free(r->detail);
+			r->detail = d;
+		}
+	}
 	if (!r->cause && !r->detail) {
 		r->verdict = KL_VERDICT_PASS;
 		r->phase = KL_PHASE_VERDICT;
@@ -738,15 +776,6 @@ static void finish_result(struct cell *c)
 	if (rel_ && !r->release)
 		r->release = strdup(rel_);
 	result_text_safe(r);
-	for (int i = 0; i < 3; i++) {
-		FILE **f = i == 0   ? &c->log_console.f
-			   : i == 1 ? &c->log_system.f
-				    : &c->log_capture.f;
-		if (*f) {
-			fclose(*f);
-			*f = NULL;
-		}
-	}
 }
 
 /*

@@ -5,7 +5,8 @@
  * - a cell whose libvirt connection drops ends error/infra (run.c retries only timeout(boot)),
  *   not timeout(<phase>) or a guess from the console: the connection is marked lost as
  *   libvirt's close callback does, once the cell enters "boot";
- * - a guest that prints without end: console.log and system.log end at the cap with the note.
+ * - a guest that prints without end: console.log and system.log end at the cap with the note;
+ * - a log that cannot be written (disk full) is said in the verdict's detail.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -155,6 +156,66 @@ START_TEST(console_logs_end_at_the_cap)
 }
 END_TEST
 
+/* The guest prints 2 MiB into console.log, on a 3 MiB file system: system.log runs out of room. */
+static void *guest_fills_disk(void *arg)
+{
+	const char *dir = arg;
+	char console[256], system_log[256];
+	snprintf(console, sizeof(console), "%s/out/cells/c/console.log", dir);
+	snprintf(system_log, sizeof(system_log), "%s/out/cells/c/system.log", dir);
+	int fd;
+	while ((fd = open(console, O_WRONLY | O_CLOEXEC)) < 0)
+		usleep(10 * 1000);
+	static char lines[1 << 16];
+	for (size_t i = 0; i < sizeof(lines); i++)
+		lines[i] = (i + 1) % 64 == 0 ? '\n' : (char)('a' + i % 26);
+	for (int i = 0; i < (2 << 20) / (int)sizeof(lines); i++)
+		if (write(fd, lines, sizeof(lines)) != sizeof(lines))
+			break;
+	close(fd);
+	/* Give the cell time to copy what it can into system.log, then end it. */
+	for (int i = 0; i < 100 && size_of(system_log) < (off_t)(512 << 10); i++)
+		usleep(20 * 1000);
+	usleep(300 * 1000);
+	kl_virt_mark_lost(conn);
+	return NULL;
+}
+
+START_TEST(log_write_errors_are_said)
+{
+	char dir[] = "/tmp/kl-cell-full-XXXXXX", state[128], out[128], cmd[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	/* A small file system for the output directory only (the host tests run as root). */
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=3m kdumplab-full %s", out);
+	ck_assert_msg(system(cmd) == 0, "cannot mount a tmpfs on %s (needs root)", out);
+	struct kl_error *e = NULL;
+	ck_assert_msg(kl_virt_open("test:///default", state, &conn, &e) == 0, "%s",
+		      e ? e->msg : "");
+	lose_at_boot = false;
+	struct kl_cell_env env = {
+		.virt = conn,
+		.out_dir = out,
+		.state_dir = state,
+		.deadline_scale = 1.0,
+	};
+	pthread_t guest;
+	ck_assert_int_eq(pthread_create(&guest, NULL, guest_fills_disk, dir), 0);
+	struct kl_cell_result *r = NULL;
+	ck_assert_int_eq(kl_cell_run(&env, &spec, &im, &r, &e), 0);
+	pthread_join(guest, NULL);
+	ck_assert_str_eq(r->cause, "infra");
+	ck_assert_msg(strstr(r->detail, "cannot write system.log: No space left on device"), "%s",
+		      r->detail);
+	kl_cell_result_free(r);
+	kl_virt_close(conn);
+	snprintf(cmd, sizeof(cmd), "umount %s && rm -rf %s", out, dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cell-host");
@@ -162,6 +223,7 @@ int main(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, lost_connection_ends_the_cell_error_infra);
 	tcase_add_test(t, console_logs_end_at_the_cap);
+	tcase_add_test(t, log_write_errors_are_said);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
