@@ -72,6 +72,9 @@ int kl_cache_commit_dir(const char *tmp, const char *final, struct kl_error **er
 		return kl_error_set(err, errno, "cannot sync '%s'", tmp);
 	if (rename(tmp, final) < 0)
 		return kl_error_set(err, errno, "cannot rename '%s' to '%s'", tmp, final);
+	int d = kl_fsync_parent(final);
+	if (d < 0)
+		return kl_error_set(err, -d, "cannot sync the directory of '%s'", final);
 	return 0;
 }
 

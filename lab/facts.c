@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "facts.h"
+#include "fs.h"
 #include "macro.h"
 #include "numparse.h"
 #include "text.h"
@@ -569,34 +570,14 @@ int kl_facts_write_json(const struct kl_facts *f, const char *path, struct kl_er
 		return kl_error_set(err, ENOMEM, "building facts JSON for \"%s\"", path);
 	const char *text = json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	_cleanup_free_ char *tmp = NULL;
-	if (!text || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
+	_cleanup_free_ char *line = NULL;
+	if (!text || asprintf(&line, "%s\n", text) < 0) {
 		json_object_put(o);
 		return kl_error_set(err, ENOMEM, "building facts JSON for \"%s\"", path);
 	}
-
-	int r = 0;
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		r = kl_error_set(err, errno, "creating \"%s\"", tmp);
-	size_t len = strlen(text), done = 0;
-	while (r == 0 && done < len) {
-		ssize_t w = write(fd, text + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			r = kl_error_set(err, errno, "writing \"%s\"", tmp);
-		else
-			done += (size_t)w;
-	}
-	if (r == 0 && (write(fd, "\n", 1) != 1 || fsync(fd) < 0))
-		r = kl_error_set(err, errno ? errno : EIO, "writing \"%s\"", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = kl_error_set(err, errno, "renaming \"%s\" to \"%s\"", tmp, path);
-	if (r < 0 && fd >= 0)
-		unlink(tmp);
 	json_object_put(o);
-	return r;
+	/* Atomic, synced, and the rename synced to its directory (lab/fs.c). */
+	return kl_write_file_atomic(path, line, strlen(line), 0644, err);
 }
 
 /* ---- reading back ---- */
