@@ -164,12 +164,18 @@ START_TEST(bad_extents_name_the_line)
 }
 END_TEST
 
+/* 200000 random maps; a tenth under valgrind (KL_VALGRIND, meson's valgrind setup). */
+static int random_rounds(void)
+{
+	return getenv("KL_VALGRIND") ? 20000 : 200000;
+}
+
 START_TEST(extents_random_bytes)
 {
 	struct kl_extent runs[3];
 	char text[64];
 	unsigned seed = 11;
-	for (int i = 0; i < 200000; i++) {
+	for (int i = 0; i < random_rounds(); i++) {
 		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(text));
 		for (size_t k = 0; k < len; k++)
 			text[k] = "0123456789 \n9"[rand_r(&seed) % 13];
@@ -201,7 +207,7 @@ START_TEST(random_bytes)
 	struct kl_block_run runs[3];
 	char text[64];
 	unsigned seed = 7;
-	for (int i = 0; i < 200000; i++) {
+	for (int i = 0; i < random_rounds(); i++) {
 		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(text));
 		for (size_t k = 0; k < len; k++)
 			text[k] = "0123456789 \n9"[rand_r(&seed) % 13];

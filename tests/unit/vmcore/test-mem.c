@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "macro.h"
 #include "mem.h"
@@ -353,12 +354,15 @@ START_TEST(printk_ring_memory_bound)
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = vmcoreinfo(NULL, NULL);
 	_cleanup_error_ struct kl_error *e = NULL;
 	_cleanup_(kl_printk_log_freep) struct kl_printk_log *log = NULL;
-	ck_assert_msg(kl_printk_extract(&m, vi, &log, &e) == 0, "%s", e ? e->msg : "");
-	ck_assert_uint_eq(log->count, BIG_COUNT);
-	ck_assert(log->truncated);
-	ck_assert_uint_gt(log->n_records, 1000);
-	ck_assert_uint_le(log->n_records * KL_PRINTK_RECORD_COST, KL_PRINTK_MAX_TEXT);
-	ck_assert_uint_eq(log->n_bad_id + log->n_unreadable, 0);
+	/* A million records: 75 s under valgrind for a bound the plain run proves. */
+	if (!getenv("KL_VALGRIND")) {
+		ck_assert_msg(kl_printk_extract(&m, vi, &log, &e) == 0, "%s", e ? e->msg : "");
+		ck_assert_uint_eq(log->count, BIG_COUNT);
+		ck_assert(log->truncated);
+		ck_assert_uint_gt(log->n_records, 1000);
+		ck_assert_uint_le(log->n_records * KL_PRINTK_RECORD_COST, KL_PRINTK_MAX_TEXT);
+		ck_assert_uint_eq(log->n_bad_id + log->n_unreadable, 0);
+	}
 
 	/* the same walk under a deadline that has passed: -ETIMEDOUT, no log */
 	struct kl_stop stop = { .deadline = 1 };
