@@ -1204,17 +1204,6 @@ START_TEST(dump_bytes_escaped)
 END_TEST
 
 /* A real dump when one is around (from an integration run): structure must pass. */
-START_TEST(real_dump)
-{
-	const char *path = getenv("KL_REAL_VMCORE");
-	if (!path || access(path, R_OK) < 0)
-		return; /* nothing to check here; the synthetic cores cover the logic */
-	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path, NULL);
-	dump_results(v);
-	ck_assert(kl_validation_ok(v));
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("vmcore");
@@ -1228,7 +1217,6 @@ int main(void)
 	tcase_add_test(t, fuzz_memory);
 	tcase_add_test(t, log_buf_kernel_skips);
 	tcase_add_test(t, vmcoreinfo_parse_api);
-	tcase_add_test(t, real_dump);
 	tcase_add_test(t, hostile_section_counts);
 	tcase_add_test(t, hostile_pn_xnum);
 	tcase_add_test(t, hostile_note_count);
