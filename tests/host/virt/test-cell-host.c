@@ -88,28 +88,35 @@ static off_t size_of(const char *path)
 }
 
 /*
- * The guest's side: once the cell created console.log, write 70 MiB of lines into it (as QEMU
- * does, at its own offset), wait until the cell has logged past the cap, then drop the
- * connection so the cell ends without waiting for a deadline.
+ * The guest's side: once the cell created console.log, write `bytes` of lines into it (as QEMU
+ * does, at its own offset), wait until the cell's system.log holds `logged` bytes (at most 30 s),
+ * then drop the connection so the cell ends without waiting for a deadline.
  */
+struct guest {
+	const char *dir;
+	size_t bytes;
+	off_t logged;
+};
+
 static void *guest_prints(void *arg)
 {
-	const char *dir = arg;
+	const struct guest *g = arg;
 	char console[256], system_log[256];
-	snprintf(console, sizeof(console), "%s/out/cells/c/console.log", dir);
-	snprintf(system_log, sizeof(system_log), "%s/out/cells/c/system.log", dir);
+	snprintf(console, sizeof(console), "%s/out/cells/c/console.log", g->dir);
+	snprintf(system_log, sizeof(system_log), "%s/out/cells/c/system.log", g->dir);
 	int fd;
 	while ((fd = open(console, O_WRONLY | O_CLOEXEC)) < 0)
 		usleep(10 * 1000);
 	static char lines[1 << 16];
 	for (size_t i = 0; i < sizeof(lines); i++)
 		lines[i] = (i + 1) % 64 == 0 ? '\n' : (char)('a' + i % 26);
-	for (int i = 0; i < (70 << 20) / (int)sizeof(lines); i++)
+	for (size_t i = 0; i < g->bytes / sizeof(lines); i++)
 		if (write(fd, lines, sizeof(lines)) != sizeof(lines))
 			break;
 	close(fd);
-	while (size_of(system_log) < (off_t)KL_CONSOLE_LOG_MAX)
+	for (int i = 0; i < 1500 && size_of(system_log) < g->logged; i++)
 		usleep(20 * 1000);
+	usleep(300 * 1000);
 	kl_virt_mark_lost(conn);
 	return NULL;
 }
@@ -131,7 +138,8 @@ START_TEST(console_logs_end_at_the_cap)
 		.deadline_scale = 1.0,
 	};
 	pthread_t guest;
-	ck_assert_int_eq(pthread_create(&guest, NULL, guest_prints, dir), 0);
+	struct guest g = { .dir = dir, .bytes = 70 << 20, .logged = (off_t)KL_CONSOLE_LOG_MAX };
+	ck_assert_int_eq(pthread_create(&guest, NULL, guest_prints, &g), 0);
 	struct kl_cell_result *r = NULL;
 	ck_assert_int_eq(kl_cell_run(&env, &spec, &im, &r, &e), 0);
 	pthread_join(guest, NULL);
@@ -156,31 +164,6 @@ START_TEST(console_logs_end_at_the_cap)
 }
 END_TEST
 
-/* The guest prints 2 MiB into console.log, on a 3 MiB file system: system.log runs out of room. */
-static void *guest_fills_disk(void *arg)
-{
-	const char *dir = arg;
-	char console[256], system_log[256];
-	snprintf(console, sizeof(console), "%s/out/cells/c/console.log", dir);
-	snprintf(system_log, sizeof(system_log), "%s/out/cells/c/system.log", dir);
-	int fd;
-	while ((fd = open(console, O_WRONLY | O_CLOEXEC)) < 0)
-		usleep(10 * 1000);
-	static char lines[1 << 16];
-	for (size_t i = 0; i < sizeof(lines); i++)
-		lines[i] = (i + 1) % 64 == 0 ? '\n' : (char)('a' + i % 26);
-	for (int i = 0; i < (2 << 20) / (int)sizeof(lines); i++)
-		if (write(fd, lines, sizeof(lines)) != sizeof(lines))
-			break;
-	close(fd);
-	/* Give the cell time to copy what it can into system.log, then end it. */
-	for (int i = 0; i < 100 && size_of(system_log) < (off_t)(512 << 10); i++)
-		usleep(20 * 1000);
-	usleep(300 * 1000);
-	kl_virt_mark_lost(conn);
-	return NULL;
-}
-
 START_TEST(log_write_errors_are_said)
 {
 	char dir[] = "/tmp/kl-cell-full-XXXXXX", state[128], out[128], cmd[256];
@@ -202,7 +185,9 @@ START_TEST(log_write_errors_are_said)
 		.deadline_scale = 1.0,
 	};
 	pthread_t guest;
-	ck_assert_int_eq(pthread_create(&guest, NULL, guest_fills_disk, dir), 0);
+	/* 2 MiB printed on a 3 MiB file system: system.log runs out of room. */
+	struct guest g = { .dir = dir, .bytes = 2 << 20, .logged = 512 << 10 };
+	ck_assert_int_eq(pthread_create(&guest, NULL, guest_prints, &g), 0);
 	struct kl_cell_result *r = NULL;
 	ck_assert_int_eq(kl_cell_run(&env, &spec, &im, &r, &e), 0);
 	pthread_join(guest, NULL);
