@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "console.h"
+#include "guest/console.h"
 
 static double now(void)
 {

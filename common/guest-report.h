@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "macro.h"
+#include "base/macro.h"
 
 /*
  * Where lines go. -1 (the default) means: open kl_root + /dev/console on first use, falling

@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/macro.h"
 #include "guest-sys.h"
-#include "macro.h"
 
 const char *kl_root = "";
 

@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/macro.h"
 #include "guest-sys.h"
 #include "guest-util.h"
-#include "macro.h"
 
 const char *kl_path(char *buf, size_t size, const char *path)
 {

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* From the first bytes of a bzImage (at least the setup sectors). */
 int kl_bzimage_release_from_buffer(const void *buf, size_t len, char **ret_release,

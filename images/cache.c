@@ -4,8 +4,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "base/fs.h"
 #include "cache.h"
-#include "fs.h"
 
 int kl_cache_lock(const char *cache_dir, const char *key, int *ret_fd, struct kl_error **err)
 {

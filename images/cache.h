@@ -15,7 +15,7 @@
 
 #include <stdarg.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* Block until we hold $cache/locks/<key>.lock; returns the fd to close. */
 int kl_cache_lock(const char *cache_dir, const char *key, int *ret_fd, struct kl_error **err);

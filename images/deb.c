@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fs.h"
 #include "deb.h"
-#include "fs.h"
 
 static void archive_read_freep(struct archive **a)
 {

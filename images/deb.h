@@ -2,7 +2,7 @@
 /* Unpacking a Debian kernel package (ar -> data.tar.*) with libarchive. */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 /*
  * Extract boot/vmlinuz-*, boot/config-*, boot/System.map-* and lib/modules/<release>/

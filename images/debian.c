@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/fs.h"
 #include "debian.h"
 #include "debversion.h"
-#include "fs.h"
 #include "sha256.h"
 #include "spawn.h"
 

@@ -6,8 +6,8 @@
  */
 #pragma once
 
+#include "base/error.h"
 #include "cache.h"
-#include "error.h"
 
 #define KL_DEBIAN_SUITES "bookworm, bookworm-backports, trixie"
 

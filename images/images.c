@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "base/fs.h"
 #include "cache.h"
-#include "fs.h"
 #include "images.h"
 #include "initramfs.h"
 #include "kconfig.h"

@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 struct kl_images_options {
 	const char *cache_dir;	 /* e.g. $XDG_CACHE_HOME/kdumplab or --cache */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "../common/protocol.h"
+#include "base/fs.h"
 #include "cpio.h"
-#include "fs.h"
 #include "initramfs.h"
 
 static void archive_freep(struct archive **a)

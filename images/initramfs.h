@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 /* Bumped whenever the layout changes, so cached images are rebuilt (part of the image id). */
 #define KL_INITRAMFS_LAYOUT 1

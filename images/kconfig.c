@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "fs.h"
+#include "base/fs.h"
 #include "images.h"
 #include "kconfig.h"
 

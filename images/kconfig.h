@@ -2,7 +2,7 @@
 /* Kernel .config files: reading option values, and the check for what a kdump cycle needs. */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 struct kl_kconfig;
 

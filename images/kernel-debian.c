@@ -2,9 +2,9 @@
 /* debian:SUITE[:PACKAGE] -> $cache/kernels/<package>_<version>/ (extracted, depmod'ed). */
 #include <string.h>
 
+#include "base/fs.h"
 #include "deb.h"
 #include "debian.h"
-#include "fs.h"
 #include "kernel.h"
 #include "spawn.h"
 

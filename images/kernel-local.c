@@ -3,8 +3,8 @@
 #include <libgen.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "bzimage.h"
-#include "fs.h"
 #include "kernel.h"
 #include "sha256.h"
 

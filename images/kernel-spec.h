@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 #define KL_KERNEL_SPEC_FORMS                                                                       \
 	"debian:SUITE, debian:SUITE:ABI (e.g. debian:bookworm:6.1.0-56), debian:SUITE:PACKAGE, local:VMLINUZ[,MODULES_DIR]"

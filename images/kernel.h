@@ -2,8 +2,8 @@
 /* A kernel ready to boot: where its files are and what identifies its content. */
 #pragma once
 
+#include "base/error.h"
 #include "cache.h"
-#include "error.h"
 #include "kernel-spec.h"
 
 struct kl_kernel {

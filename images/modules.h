@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 struct kl_modules;
 

@@ -2,7 +2,7 @@
 /* Running a helper program (apt-get, apt-cache, depmod) as a child process. */
 #pragma once
 
-#include "error.h"
+#include "base/error.h"
 
 /*
  * Run argv[0] (searched in PATH) with stdin from /dev/null, in directory cwd (NULL: ours),

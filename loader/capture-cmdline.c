@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "capture-cmdline.h"
 #include "guest-util.h"
-#include "macro.h"
 #include "protocol.h"
 
 /*

@@ -6,10 +6,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/macro.h"
 #include "copy.h"
 #include "guest-report.h"
 #include "guest-util.h"
-#include "macro.h"
 #include "protocol.h"
 
 #define PAGE KL_HASH_PAGE

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "disk.h"
 #include "guest-util.h"
-#include "macro.h"
 
 /* The disk's serial, leading and trailing blanks removed (NVMe pads it with spaces). */
 static int read_serial(const char *dev, char *buf, size_t size)

@@ -4,9 +4,9 @@
 
 #include "config.h"
 
-#include "fsutil.h"
+#include "base/fs.h"
+#include "base/size.h"
 #include "report.h"
-#include "size.h"
 
 static struct json_object *str_or_null(const char *s)
 {

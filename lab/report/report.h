@@ -7,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "cell.h"
-#include "error.h"
+#include "base/error.h"
+#include "run/cell.h"
 
 /* The results.json object of one cell. */
 struct json_object *kl_cell_result_json(const struct kl_cell_result *r);

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /*
  * Create path (replacing any file there) as a raw sparse file of size_bytes (a multiple of

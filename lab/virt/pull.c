@@ -29,8 +29,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "blockmap.h"
-#include "fs.h"
+#include "base/fs.h"
+#include "guest/blockmap.h"
 #include "protocol.h"
 #include "pull.h"
 

@@ -42,7 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "fs.h"
+#include "base/fs.h"
 #include "pull.h"
 #include "virt-internal.h"
 

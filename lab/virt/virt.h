@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define KL_DOMAIN_PREFIX "kdumplab-"
 /* Namespace of the <metadata> element that records which process owns a domain. */

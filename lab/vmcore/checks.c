@@ -11,15 +11,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "base/macro.h"
+#include "base/stop.h"
+#include "base/text.h"
 #include "catalogue.h"
 #include "checks.h"
 #include "dump.h"
-#include "facts.h"
-#include "macro.h"
-#include "manifest.h"
+#include "guest/facts.h"
+#include "guest/manifest.h"
 #include "mem.h"
-#include "stop.h"
-#include "text.h"
 
 enum need {
 	NEED_EHDR = 1 << 0,

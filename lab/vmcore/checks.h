@@ -10,9 +10,9 @@
 #include <regex.h>
 #include <stdbool.h>
 
+#include "base/stop.h"
 #include "dump.h"
 #include "printk.h"
-#include "stop.h"
 #include "uts.h"
 #include "vmcore.h"
 

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "checks.h"
-#include "facts.h"
-#include "macro.h"
+#include "guest/facts.h"
 
 /* x86_64 struct elf_prstatus: pr_reg (user_regs_struct) at 112, rip is its 17th word. */
 #define PRSTATUS_RIP_OFFSET (112 + 16 * 8)

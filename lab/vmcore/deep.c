@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "base/macro.h"
+#include "base/text.h"
 #include "deep.h"
-#include "macro.h"
-#include "text.h"
 
 /* We keep the first HEAD and the last TAIL bytes of crash's output: sys and bt come early,
  * the reason it gave up comes last, and a corrupt dump can make it print megabytes. */

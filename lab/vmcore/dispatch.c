@@ -10,14 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/macro.h"
+#include "base/stop.h"
 #include "checks.h"
 #include "dump.h"
 #include "flat.h"
 #include "format.h"
+#include "guest/manifest.h"
 #include "kdump.h"
-#include "macro.h"
-#include "manifest.h"
-#include "stop.h"
 #include "vmcore.h"
 
 static const char *format_description(enum kl_dump_format f)

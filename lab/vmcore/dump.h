@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
-#include "fs.h" /* kl_pread_full */
+#include "base/error.h"
+#include "base/fs.h" /* kl_pread_full */
 #include "vmcore.h"
 
 /* Bounds on what we read from an untrusted dump. A PT_NOTE holds one PRSTATUS per CPU

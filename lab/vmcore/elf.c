@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/macro.h"
 #include "bytes.h"
 #include "dump.h"
-#include "macro.h"
 
 char *kl_strdupf(const char *fmt, ...)
 {

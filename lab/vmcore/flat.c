@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/macro.h"
+#include "base/stop.h"
 #include "dump.h"
 #include "flat.h"
 #include "format.h"
 #include "kdump.h"
-#include "macro.h"
 #include "mem.h"
-#include "stop.h"
 
 #define COPY_CHUNK (1u << 20)
 #define ZERO_BLOCK 4096u /* all-zero blocks of this size are not written */

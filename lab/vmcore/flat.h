@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define KL_FLAT_SIGNATURE     "makedumpfile"
 #define KL_FLAT_HEADER_SIZE   4096 /* MAX_SIZE_MDF_HEADER */

@@ -12,11 +12,11 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "dump.h"
 #include "flat.h"
 #include "format.h"
 #include "kdump.h"
-#include "macro.h"
 
 const char *kl_dump_format_name(enum kl_dump_format f)
 {

@@ -12,14 +12,14 @@
 #include <regex.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "catalogue.h"
 #include "checks.h"
 #include "codecs.h"
 #include "dump.h"
-#include "facts.h"
+#include "guest/facts.h"
+#include "guest/manifest.h"
 #include "kdump.h"
-#include "macro.h"
-#include "manifest.h"
 #include "mem.h"
 #include "printk.h"
 #include "uts.h"

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/macro.h"
+#include "base/stop.h"
 #include "bytes.h"
 #include "codecs.h"
 #include "dump.h"
 #include "kdump.h"
-#include "macro.h"
 #include "mem.h"
-#include "stop.h"
 
 #define BM_BLOCK     4096u /* bytes of 2nd bitmap per index entry */
 #define STREAM_CHUNK (1u << 20)

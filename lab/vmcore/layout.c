@@ -13,9 +13,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "checks.h"
-#include "facts.h"
-#include "macro.h"
+#include "guest/facts.h"
 #include "mem.h"
 
 #define PAGE	  4096ULL

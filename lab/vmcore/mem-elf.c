@@ -12,8 +12,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "dump.h"
-#include "macro.h"
 #include "mem.h"
 
 struct seg {

@@ -9,10 +9,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "dump.h"
 #include "flat.h"
 #include "kdump.h"
-#include "macro.h"
 #include "mem.h"
 
 #define PAGE_SIZE_X86 4096ULL

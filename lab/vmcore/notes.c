@@ -9,9 +9,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "bytes.h"
 #include "dump.h"
-#include "macro.h"
 
 bool kl_note_is(const struct kl_note *n, const char *name, uint32_t type)
 {

@@ -11,11 +11,11 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "base/macro.h"
+#include "base/stop.h"
 #include "bytes.h"
-#include "macro.h"
 #include "mem.h"
 #include "printk.h"
-#include "stop.h"
 #include "vmcore.h"
 
 /* kernel/printk/printk_ringbuffer.h: the state sits in the top 2 bits of state_var. */

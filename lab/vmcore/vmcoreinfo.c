@@ -8,8 +8,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "dump.h"
-#include "macro.h"
 
 void kl_vmcoreinfo_free(struct kl_vmcoreinfo *vi)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the saver's block map (lab/virt/blockmap.c), which the capture kernel
+ * libFuzzer target: the saver's block map (lab/guest/blockmap.c), which the capture kernel
  * writes and the pull follows to copy the dump off the disk. The first 16 input bytes are the
  * sizes the host knows (file size, disk size: little-endian u64), the rest is the map. No
  * input may crash, hang, leak or allocate without bound, and a parsed map must hold what
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virt/blockmap.h"
+#include "guest/blockmap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the serial console parser (lab/console.c). A crashed or hostile guest
+ * libFuzzer target: the serial console parser (lab/guest/console.c). A crashed or hostile guest
  * writes these bytes, so no input may crash, hang, leak or allocate without bound, and the
  * result must not depend on how the stream was cut into reads. The first input byte seeds the
  * chunk sizes; the rest is the stream, fed in those chunks, then in one piece, and the lines
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console.h"
+#include "guest/console.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

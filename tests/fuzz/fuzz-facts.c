@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the facts the lab folds from a guest's console records (lab/facts.c), and
+ * libFuzzer target: the facts the lab folds from a guest's console records (lab/guest/facts.c), and
  * the facts.json reader (`kdumplab validate --facts FILE` reads one from anywhere).
  *
  * An input that starts with '{' is a facts.json file: it becomes a memfd that
@@ -21,8 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "facts.h"
+#include "guest/console.h"
+#include "guest/facts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

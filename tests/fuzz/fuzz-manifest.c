@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the saver's manifest (lab/manifest.c), written by the capture kernel's
+ * libFuzzer target: the saver's manifest (lab/guest/manifest.c), written by the capture kernel's
  * saver and pulled from the dump disk. The input is parsed from an exact-size buffer (so ASan
  * sees any read past it) and read as a file, as the pull reads it: a memfd opened by its
  * /proc/self/fd path. Both must agree; a parsed manifest must hold its required keys, at most
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "manifest.h"
+#include "guest/manifest.h"
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

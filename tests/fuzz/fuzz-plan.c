@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: plan files (lab/plan.c). Plans come from users and from CI jobs that
+ * libFuzzer target: plan files (lab/plan/plan.c). Plans come from users and from CI jobs that
  * generate them, and their values reach kernel command lines and file names, so no input may
  * crash, hang, leak or allocate without bound, and every cell of a parsed plan must pass
  * kl_cell_spec_check and copy. Text goes to kl_plan_parse_string, the parser
@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

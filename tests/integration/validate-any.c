@@ -11,15 +11,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "facts.h"
-#include "flat.h"
-#include "format.h"
-#include "kdump.h"
-#include "macro.h"
-#include "manifest.h"
-#include "mem.h"
-#include "printk.h"
-#include "vmcore.h"
+#include "base/macro.h"
+#include "guest/facts.h"
+#include "guest/manifest.h"
+#include "vmcore/flat.h"
+#include "vmcore/format.h"
+#include "vmcore/kdump.h"
+#include "vmcore/mem.h"
+#include "vmcore/printk.h"
+#include "vmcore/vmcore.h"
 
 static const struct kl_mem_format *const formats[] = {
 	&kl_mem_format_elf,

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cell.h"
 #include "images.h"
+#include "run/cell.h"
 #include "virt/caplog.h"
 #include "virt/virt-internal.h"
 #include "virt/virt.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fs.h"
+#include "base/fs.h"
 
 static inline char *t_tmpdir(void)
 {

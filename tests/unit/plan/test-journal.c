@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs.h"
-#include "journal.h"
+#include "base/fs.h"
+#include "plan/journal.h"
 
 static char dir[] = "/tmp/kdumplab-journal.XXXXXX";
 

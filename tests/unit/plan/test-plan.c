@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cell.h"
-#include "plan.h"
-#include "size.h"
+#include "base/size.h"
+#include "plan/plan.h"
+#include "run/cell.h"
 
 START_TEST(size_parse_units)
 {

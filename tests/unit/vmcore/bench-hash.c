@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "macro.h"
-#include "manifest.h"
+#include "base/macro.h"
+#include "guest/manifest.h"
 
 static double now(void)
 {

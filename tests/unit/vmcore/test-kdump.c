@@ -31,14 +31,14 @@
 #include <zstd.h>
 #endif
 
-#include "codecs.h"
-#include "facts.h"
-#include "flat.h"
-#include "format.h"
-#include "kdump.h"
-#include "macro.h"
-#include "mem.h"
-#include "vmcore.h"
+#include "base/macro.h"
+#include "guest/facts.h"
+#include "vmcore/codecs.h"
+#include "vmcore/flat.h"
+#include "vmcore/format.h"
+#include "vmcore/kdump.h"
+#include "vmcore/mem.h"
+#include "vmcore/vmcore.h"
 
 #define BS	  4096u
 #define OSRELEASE "6.1.0-56-cloud-amd64"

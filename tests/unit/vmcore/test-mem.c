@@ -8,13 +8,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "macro.h"
-#include "mem.h"
-#include "printk.h"
-#include "stop.h"
+#include "base/macro.h"
+#include "base/stop.h"
 #include "synth.h"
-#include "uts.h"
-#include "vmcore.h"
+#include "vmcore/mem.h"
+#include "vmcore/printk.h"
+#include "vmcore/uts.h"
+#include "vmcore/vmcore.h"
 
 static int syn_read_paddr(void *ctx, uint64_t paddr, void *buf, size_t len)
 {

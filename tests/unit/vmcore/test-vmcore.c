@@ -17,14 +17,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "facts.h"
-#include "format.h"
-#include "macro.h"
-#include "manifest.h"
-#include "printk.h"
+#include "base/macro.h"
+#include "guest/facts.h"
+#include "guest/manifest.h"
 #include "protocol.h"
 #include "synth.h"
-#include "vmcore.h"
+#include "vmcore/format.h"
+#include "vmcore/printk.h"
+#include "vmcore/vmcore.h"
 
 #define PAGE	     4096u
 #define OSRELEASE    SYN_OSRELEASE

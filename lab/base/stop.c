@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* The validation's deadline and interrupt flag (see stop.h). */
+#include <errno.h>
+#include <time.h>
+
+#include "stop.h"
+#include "vmcore/vmcore.h"
+
+struct kl_stop kl_stop_from(const struct kl_validate_input *in)
+{
+	if (!in)
+		return (struct kl_stop){ 0 };
+	return (struct kl_stop){ .deadline = in->deadline, .interrupted = in->interrupted };
+}
+
+int kl_stop_poll(const struct kl_stop *s, const char *step, struct kl_error **err)
+{
+	struct timespec ts;
+
+	if (!s)
+		return 0;
+	if (s->interrupted && *s->interrupted)
+		return kl_error_set(err, EINTR, "validation interrupted while %s", step);
+	if (s->deadline <= 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= s->deadline)
+		return kl_error_set(err, ETIMEDOUT, "validation reached its deadline while %s",
+				    step);
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "base/fs.h"
+#include "journal.h"
+
+static bool same(struct json_object *o, const char *key, const char *want)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+	       streq(json_object_get_string(v), want);
+}
+
+static bool same_or_null(struct json_object *o, const char *key, const char *want)
+{
+	struct json_object *v;
+	if (!want)
+		return !json_object_object_get_ex(o, key, &v) ||
+		       json_object_is_type(v, json_type_null);
+	return same(o, key, want);
+}
+
+static bool same_u64(struct json_object *o, const char *key, uint64_t want)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int) &&
+	       json_object_get_uint64(v) == want;
+}
+
+static bool matches(struct json_object *o, const struct kl_cell_spec *s)
+{
+	return same(o, "id", s->id) && same(o, "kernel", s->kernel) &&
+	       same(o, "scenario", s->scenario) && same(o, "expect", s->expect) &&
+	       same_u64(o, "memory", s->memory) && same_u64(o, "crashkernel", s->crashkernel) &&
+	       same_u64(o, "vcpus", s->vcpus) &&
+	       same_or_null(o, "capture_append", s->capture_append);
+}
+
+struct json_object *kl_journal_load(const char *out_dir, const struct kl_cell_spec *s,
+				    const char *images_id, const char *lab_version)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	if (asprintf(&path, "%s/cells/%s/cell.json", out_dir, s->id) < 0)
+		return NULL;
+	if (kl_read_file(path, &text, NULL, NULL) < 0)
+		return NULL;
+	struct json_object *o = json_tokener_parse(text);
+	if (o && json_object_is_type(o, json_type_object) && matches(o, s) &&
+	    same(o, "images_id", images_id) && same(o, "lab_version", lab_version))
+		return o;
+	json_object_put(o);
+	return NULL;
+}
+
+int kl_journal_store(const char *out_dir, const char *id, struct json_object *cell,
+		     struct kl_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/cells/%s/cell.json", out_dir, id) < 0)
+		return kl_error_set(err, ENOMEM, "journal");
+	const char *t = json_object_to_json_string_ext(
+		cell, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return kl_write_file_atomic(path, t, strlen(t), 0644, err);
+}

@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/fs.h"
+#include "base/text.h"
+#include "cell.h"
+#include "guest/console.h"
+#include "guest/facts.h"
+#include "guest/manifest.h"
+#include "images.h"
+#include "protocol.h"
+#include "virt/caplog.h"
+#include "virt/disk.h"
+#include "virt/pull.h"
+#include "virt/virt.h"
+#include "vmcore/format.h"
+#include "vmcore/vmcore.h"
+
+static const char *const phase_names[KL_PHASE_COUNT] = {
+	[KL_PHASE_PREPARE] = "prepare",	  [KL_PHASE_BOOT] = "boot",
+	[KL_PHASE_LOAD] = "load",	  [KL_PHASE_TRIGGER] = "trigger",
+	[KL_PHASE_CAPTURE] = "capture",	  [KL_PHASE_SAVE] = "save",
+	[KL_PHASE_POWEROFF] = "poweroff", [KL_PHASE_PULL] = "pull",
+	[KL_PHASE_VALIDATE] = "validate", [KL_PHASE_VERDICT] = "verdict",
+};
+
+const char *kl_phase_name(enum kl_phase p)
+{
+	return p < KL_PHASE_COUNT ? phase_names[p] : "?";
+}
+
+const char *kl_verdict_name(enum kl_verdict v)
+{
+	return v == KL_VERDICT_PASS ? "pass" : v == KL_VERDICT_FAIL ? "fail" : "error";
+}
+
+/*
+ * Guest phase deadlines under TCG, in seconds (KVM scales them down). Measured here: boot to
+ * /init ~2.5 s, capture boot ~2.5 s; the deadlines leave an order of magnitude for a loaded
+ * host. Saving grows with guest memory.
+ */
+static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
+			     enum kl_phase p)
+{
+	double s;
+	switch (p) {
+	case KL_PHASE_BOOT:
+		s = 60;
+		break;
+	case KL_PHASE_LOAD:
+		s = 40;
+		break;
+	case KL_PHASE_TRIGGER:
+		s = 40;
+		break;
+	case KL_PHASE_CAPTURE:
+		s = 60;
+		break;
+	case KL_PHASE_SAVE:
+		s = 60 + 60.0 * (double)spec->memory / (1ULL << 30);
+		break;
+	case KL_PHASE_POWEROFF:
+		s = 30;
+		break;
+	default:
+		s = 600;
+	}
+	return s * (env->deadline_scale > 0 ? env->deadline_scale : 1.0);
+}
+
+void kl_cell_result_free(struct kl_cell_result *r)
+{
+	if (!r)
+		return;
+	kl_cell_spec_clear(&r->spec);
+	free(r->cause);
+	free(r->detail);
+	for (size_t i = 0; i < r->n_decisive; i++)
+		free(r->decisive[i]);
+	free(r->release);
+	free(r->started);
+	free(r->dir);
+	free(r->console_log);
+	free(r->system_log);
+	free(r->capture_log);
+	free(r->facts_json);
+	free(r->dump);
+	free(r->manifest);
+	free(r->validation_json);
+	free(r->pull_method);
+	free(r->pull_block_map_rejected);
+	free(r);
+}
+
+int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
+{
+	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
+	char *s;
+
+	/* The loader adds it, decoded, at the end of the capture kernel's command line. */
+	if (spec->capture_append) {
+		int n = snprintf(append, sizeof(append), " kdumplab.capture_append=");
+		if (kl_value_encode(spec->capture_append, strlen(spec->capture_append), append + n,
+				    sizeof(append) - (size_t)n) < 0)
+			return kl_error_usage(err, 0, "cell \"%s\": capture_append is too long",
+					      spec->id);
+	}
+	/* crashkernel=0 is left out entirely: the "no reservation" cell is a kernel without one. */
+	if (spec->crashkernel)
+		snprintf(ck, sizeof(ck), " crashkernel=%" PRIu64 "M", spec->crashkernel >> 20);
+	/*
+	 * console=ttyS0: the serial console is the guest->host channel.
+	 * panic=-1: a first-kernel panic that does not kexec reboots at once, which ends the
+	 *   domain (on_reboot=destroy) instead of hanging until the deadline.
+	 * printk.devkmsg=on: the loader's nonce write to /dev/kmsg is never rate-limited away.
+	 */
+	if (asprintf(&s,
+		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s kdumplab.scenario=%s "
+		     "kdumplab.disk=%s%s",
+		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL, append) < 0)
+		return kl_error_set(err, ENOMEM, "command line");
+	*ret = s;
+	return 0;
+}
+
+/* ---- the running cell ---- */
+
+#define TAIL_LINES 16
+
+struct cell {
+	const struct kl_cell_env *env;
+	const struct kl_cell_spec *spec;
+	struct kl_cell_result *res;
+	struct kl_console *console;
+	struct kl_facts *facts;
+	/* console.log (written here for remote connections only), system.log, capture.log */
+	struct kl_caplog log_console, log_system, log_capture;
+	char *dir;
+	enum kl_phase phase;
+	double t0, phase_start;
+	double phase_end[KL_PHASE_COUNT];
+
+	/* What the console told us. */
+	bool saw_loader, saw_loaded, saw_trigger, saw_capture_banner, saw_saver, saw_done;
+	char *loader_error, *loader_error_step, *loader_error_detail;
+	char *saver_error, *saver_error_step;
+	char *capture_panic, *capture_oom;
+	uint64_t vmcore_size;
+	char *tail[TAIL_LINES];
+
+	/* The dump disk and the libguestfs pull, started early (see start_pull). */
+	const struct kl_images *im;
+	const char *disk;
+	char *destroy_note; /* the domain could not be destroyed through libvirt (kl_vm_destroy) */
+	struct kl_pull *pull;
+	size_t n_tail, tail_pos;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void enter_phase(struct cell *c, enum kl_phase p)
+{
+	double t = now_s();
+	/* Phases can be skipped on a fast console; account time to the phase we left. */
+	c->res->seconds[c->phase] += t - c->phase_start;
+	c->phase = p;
+	c->phase_start = t;
+	if (c->env->progress)
+		c->env->progress(c->env->userdata, c->spec->id, kl_phase_name(p));
+}
+
+/* One entry per line: a multi-line text (the dump disk's listing) keeps its lines apart. */
+static void add_decisive(struct cell *c, const char *text)
+{
+	for (const char *p = text; p && *p && c->res->n_decisive < KL_DECISIVE_MAX;) {
+		size_t n = strcspn(p, "\n");
+		c->res->decisive[c->res->n_decisive++] = strndup(p, n);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The last console lines before the end, for failures decided by silence. */
+static void add_tail(struct cell *c, size_t n)
+{
+	size_t have = c->n_tail < n ? c->n_tail : n;
+	for (size_t i = 0; i < have; i++) {
+		size_t idx = (c->tail_pos + TAIL_LINES - have + i) % TAIL_LINES;
+		add_decisive(c, c->tail[idx]);
+	}
+}
+
+static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
+	_printf_(4, 5);
+static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
+{
+	if (c->res->cause || c->res->detail)
+		return; /* the first decision stands */
+	va_list ap;
+	va_start(ap, fmt);
+	c->res->verdict = v;
+	c->res->phase = c->phase;
+	c->res->cause = cause ? strdup(cause) : NULL;
+	if (vasprintf(&c->res->detail, fmt, ap) < 0)
+		c->res->detail = NULL;
+	va_end(ap);
+}
+
+static void set_str(char **dst, const char *s)
+{
+	if (!*dst && s)
+		*dst = strdup(s);
+}
+
+/* What the pull needs to start; the expected size and the deadline are given at the finish. */
+static struct kl_pull_options pull_options(const struct cell *c)
+{
+	return (struct kl_pull_options){
+		.disk_path = c->disk,
+		.out_dir = c->dir,
+		.appliance_kernel = c->im->vmlinuz,
+		.appliance_modules = c->im->modules_dir,
+		.force_tcg = !c->env->kvm,
+		.interrupted = c->env->interrupted,
+	};
+}
+
+/*
+ * Once the capture kernel is loaded, boot the libguestfs appliance in the background: under
+ * TCG its ~6 s launch then overlaps the crash, the capture boot and the save instead of
+ * following them (kl_pull_finish drops what it cached of the disk before mounting it). A cell
+ * that ends without a dump aborts it. Failing to start is not a verdict: the pull is tried
+ * again, in full, when there is a dump.
+ */
+static void start_pull(struct cell *c)
+{
+	if (c->pull || !c->disk)
+		return;
+	struct kl_pull_options po = pull_options(c);
+	if (kl_pull_start(&po, &c->pull, NULL) < 0)
+		c->pull = NULL;
+}
+
+static void on_record(struct cell *c, const struct kl_record *rec)
+{
+	const char *ph = rec->phase;
+
+	kl_facts_apply(c->facts, rec, NULL);
+	if (streq(ph, "start")) {
+		const char *prog = kl_record_get(rec, "prog");
+		if (prog && streq(prog, "loader") && !c->saw_loader) {
+			c->saw_loader = true;
+			enter_phase(c, KL_PHASE_LOAD);
+		} else if (prog && streq(prog, "saver") && !c->saw_saver) {
+			c->saw_saver = true;
+			enter_phase(c, KL_PHASE_SAVE);
+		}
+	} else if (streq(ph, "loaded") && !c->saw_loaded) {
+		c->saw_loaded = true;
+		enter_phase(c, KL_PHASE_TRIGGER);
+		start_pull(c);
+	} else if (streq(ph, "trigger")) {
+		c->saw_trigger = true;
+	} else if (streq(ph, "vmcore")) {
+		uint64_t v;
+		if (kl_record_get_u64(rec, "size", &v) == 0)
+			c->vmcore_size = v;
+	} else if (streq(ph, "done") && rec->kernel >= KL_KERNEL_CAPTURE) {
+		c->saw_done = true;
+		enter_phase(c, KL_PHASE_POWEROFF);
+	} else if (streq(ph, "error")) {
+		const char *step = kl_record_get(rec, "step");
+		if (c->saw_saver) {
+			set_str(&c->saver_error, rec->raw);
+			set_str(&c->saver_error_step, step ? step : "?");
+		} else {
+			set_str(&c->loader_error, rec->raw);
+			set_str(&c->loader_error_step, step ? step : "?");
+			set_str(&c->loader_error_detail, kl_record_get(rec, "detail"));
+		}
+	}
+}
+
+static int on_line(const struct kl_console_line *l, void *userdata)
+{
+	struct cell *c = userdata;
+	struct kl_caplog *log = l->kernel >= KL_KERNEL_CAPTURE ? &c->log_capture : &c->log_system;
+
+	kl_caplog_write(log, l->text, l->len);
+	kl_caplog_write(log, "\n", 1);
+	free(c->tail[c->tail_pos]);
+	c->tail[c->tail_pos] = strdup(l->text);
+	c->tail_pos = (c->tail_pos + 1) % TAIL_LINES;
+	if (c->n_tail < TAIL_LINES)
+		c->n_tail++;
+
+	if (l->banner && l->kernel == KL_KERNEL_CAPTURE && !c->saw_capture_banner) {
+		c->saw_capture_banner = true;
+		enter_phase(c, KL_PHASE_CAPTURE);
+	}
+	if (l->kernel >= KL_KERNEL_CAPTURE) {
+		/* What kills a capture kernel: a panic, or the OOM killer in a tiny reservation. */
+		if (strstr(l->text, "Kernel panic - not syncing"))
+			set_str(&c->capture_panic, l->text);
+		if (strstr(l->text, "Out of memory") || strstr(l->text, "invoked oom-killer") ||
+		    strstr(l->text, "oom-kill:"))
+			set_str(&c->capture_oom, l->text);
+	}
+	if (l->record)
+		on_record(c, l->record);
+	return 0;
+}
+
+static void cell_free(struct cell *c)
+{
+	kl_pull_abort(c->pull);
+	c->pull = NULL;
+	kl_console_free(c->console);
+	kl_facts_free(c->facts);
+	if (c->log_console.f)
+		fclose(c->log_console.f);
+	if (c->log_system.f)
+		fclose(c->log_system.f);
+	if (c->log_capture.f)
+		fclose(c->log_capture.f);
+	free(c->dir);
+	free(c->loader_error);
+	free(c->loader_error_step);
+	free(c->loader_error_detail);
+	free(c->saver_error);
+	free(c->saver_error_step);
+	free(c->capture_panic);
+	free(c->capture_oom);
+	free(c->destroy_note);
+	for (size_t i = 0; i < TAIL_LINES; i++)
+		free(c->tail[i]);
+}
+
+/* Decide a verdict for a guest that ended (or was stopped) before the saver said `done`. */
+static void classify_guest_failure(struct cell *c, bool timed_out)
+{
+	const char *ls = c->loader_error_step;
+
+	if (c->loader_error) {
+		add_decisive(c, c->loader_error);
+		if (streq(ls, "reservation"))
+			set_verdict(c, KL_VERDICT_FAIL, "no-reservation",
+				    "the first kernel has no crashkernel reservation (%s)",
+				    c->loader_error_detail ? c->loader_error_detail : "no detail");
+		else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
+			set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+				    "loading the capture kernel failed at step \"%s\" (%s)", ls,
+				    c->loader_error_detail ? c->loader_error_detail : "no detail");
+		else if (streq(ls, "trigger"))
+			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed",
+				    "the scenario's trigger returned without a crash");
+		else
+			set_verdict(c, KL_VERDICT_ERROR, "loader-failed",
+				    "the loader failed at step \"%s\"", ls);
+		return;
+	}
+	if (c->capture_oom) {
+		add_decisive(c, c->capture_oom);
+		set_verdict(c, KL_VERDICT_FAIL, "capture-oom",
+			    "the capture kernel ran out of memory");
+		return;
+	}
+	if (c->saver_error) {
+		add_decisive(c, c->saver_error);
+		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the saver failed at step \"%s\"",
+			    c->saver_error_step);
+		return;
+	}
+	if (c->capture_panic) {
+		add_decisive(c, c->capture_panic);
+		set_verdict(c, KL_VERDICT_FAIL, "capture-panic", "the capture kernel panicked");
+		return;
+	}
+	add_tail(c, 6);
+	if (timed_out) {
+		char cause[64];
+		snprintf(cause, sizeof(cause), "timeout(%s)", kl_phase_name(c->phase));
+		set_verdict(c, KL_VERDICT_FAIL, cause, "no progress in phase \"%s\" within %.0f s",
+			    kl_phase_name(c->phase), phase_deadline(c->env, c->spec, c->phase));
+		return;
+	}
+	if (!c->saw_loader)
+		set_verdict(c, KL_VERDICT_FAIL, "no-system-boot",
+			    "the domain ended before the loader started");
+	else if (!c->saw_loaded)
+		set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+			    "the domain ended before the capture kernel was loaded");
+	else if (!c->saw_capture_banner)
+		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+			    "the guest ended after the trigger without booting the capture kernel");
+	else if (!c->saw_saver)
+		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+			    "the capture kernel started but never ran the saver");
+	else
+		set_verdict(c, KL_VERDICT_FAIL, "saver-failed",
+			    "the capture environment ended before the saver finished");
+}
+
+/*
+ * The libvirt connection dropped: the guest's fate is unknown and not its fault. error/infra,
+ * which run.c never retries (a timeout(boot) would be).
+ */
+static int connection_lost(struct cell *c)
+{
+	add_tail(c, 3);
+	set_verdict(c, KL_VERDICT_ERROR, "infra",
+		    "the libvirt connection to \"%s\" was lost in phase \"%s\"",
+		    kl_virt_uri(c->env->virt), kl_phase_name(c->phase));
+	return -ECONNRESET;
+}
+
+/* Stream the console until the domain ends, a deadline passes or we are interrupted. */
+static int drive_guest(struct cell *c, struct kl_vm *vm)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = kl_vm_read_console(vm, buf, sizeof(buf), 200);
+		if (n > 0) {
+			kl_caplog_write(&c->log_console, buf, (size_t)n);
+			kl_console_feed(c->console, buf, (size_t)n, on_line, c);
+		} else if (n == -ECONNRESET || (n < 0 && kl_virt_lost(c->env->virt))) {
+			return connection_lost(c);
+		} else if (n < 0) {
+			break; /* console closed: the domain is gone */
+		}
+		if (c->env->interrupted && *c->env->interrupted) {
+			kl_vm_destroy(vm);
+			add_tail(c, 3);
+			set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+				    "interrupted by a signal in phase \"%s\"",
+				    kl_phase_name(c->phase));
+			return -EINTR;
+		}
+		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
+			if (kl_virt_lost(c->env->virt))
+				return connection_lost(c);
+			kl_vm_destroy(vm);
+			classify_guest_failure(c, true);
+			return -ETIMEDOUT;
+		}
+		if (n == 0) {
+			bool running = true;
+			int r = kl_vm_is_running(vm, &running, NULL);
+			if (r == -ECONNRESET)
+				return connection_lost(c);
+			if (r == 0 && !running)
+				break;
+		}
+	}
+	kl_console_finish(c->console, on_line, c);
+	return 0;
+}
+
+static char *rel(const struct cell *c, const char *name)
+{
+	char *s;
+	if (asprintf(&s, "cells/%s/%s", c->spec->id, name) < 0)
+		return NULL;
+	return s;
+}
+
+static char *cell_path(const struct cell *c, const char *name)
+{
+	char *s;
+	if (asprintf(&s, "%s/%s", c->dir, name) < 0)
+		return NULL;
+	return s;
+}
+
+static int open_logs(struct cell *c, struct kl_error **err)
+{
+	_cleanup_free_ char *pc = cell_path(c, "console.log"), *ps = cell_path(c, "system.log"),
+			    *pk = cell_path(c, "capture.log");
+	if (!pc || !ps || !pk)
+		return kl_error_set(err, ENOMEM, "cell");
+	/* Local connections: QEMU itself writes console.log (lab/virt/virt.h console_file). */
+	if (!kl_virt_is_local(c->env->virt))
+		c->log_console.f = fopen(pc, "we");
+	c->log_system.f = fopen(ps, "we");
+	c->log_capture.f = fopen(pk, "we");
+	if ((!kl_virt_is_local(c->env->virt) && !c->log_console.f) || !c->log_system.f ||
+	    !c->log_capture.f)
+		return kl_error_set(err, errno, "cannot create console logs in \"%s\"", c->dir);
+	c->res->console_log = rel(c, "console.log");
+	c->res->system_log = rel(c, "system.log");
+	c->res->capture_log = rel(c, "capture.log");
+	return 0;
+}
+
+static void iso_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Pull the dump off the disk and validate it; sets the verdict. */
+static void pull_and_validate(struct cell *c, const struct kl_images *im, const char *disk)
+{
+	_cleanup_error_ struct kl_error *e = NULL;
+	struct kl_pull_result *pr = NULL;
+	/* Launch ~6 s and ~25 MB/s of data under TCG: an order of magnitude more. */
+	double deadline = (180 + 60.0 * (double)c->spec->memory / (1ULL << 30)) *
+			  (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0);
+
+	enter_phase(c, KL_PHASE_PULL);
+	int r = 0;
+	if (!c->pull) {
+		struct kl_pull_options po = pull_options(c);
+		r = kl_pull_start(&po, &c->pull, &e);
+	}
+	if (r >= 0) {
+		struct kl_pull *p = TAKE_PTR(c->pull);
+		r = kl_pull_finish(p, c->vmcore_size, deadline, &pr, &e);
+	}
+	if (r == -ETIMEDOUT) {
+		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s",
+			    e && e->msg ? e->msg : "pull timed out");
+		return;
+	}
+	if (r == -EINTR) {
+		set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+			    "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
+		return;
+	}
+	if (r < 0) {
+		set_verdict(c, KL_VERDICT_ERROR, "infra",
+			    "pulling the dump with libguestfs failed: %s",
+			    e && e->msg ? e->msg : "?");
+		return;
+	}
+	c->res->dump_bytes = pr->dump_size;
+	c->res->pull_method = pr->method ? strdup(pr->method) : NULL;
+	c->res->pull_extents = pr->extents;
+	c->res->pull_block_map_rejected =
+		pr->block_map_rejected ? strdup(pr->block_map_rejected) : NULL;
+	c->res->pull_launch_seconds = pr->launch_seconds;
+	c->res->pull_transfer_seconds = pr->transfer_seconds;
+	c->res->pull_launch_wait_seconds = pr->launch_wait_seconds;
+	c->res->dump_allocated = pr->dump_allocated;
+	if (pr->dump_path)
+		c->res->dump = rel(c, KL_DUMP_FILE);
+	if (pr->manifest_path)
+		c->res->manifest = rel(c, KL_MANIFEST_FILE);
+	if (!pr->done_marker || !pr->dump || !pr->manifest) {
+		add_decisive(c, pr->listing);
+		set_verdict(
+			c, KL_VERDICT_FAIL, "dump-incomplete",
+			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
+			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
+			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
+		kl_pull_result_free(pr);
+		return;
+	}
+	/* A completed dump that claims more bytes than its disk holds is not a dump (nothing of it
+	 * was copied): dump-invalid, as a dump that fails validation. */
+	if (pr->dump_refused) {
+		add_decisive(c, pr->listing);
+		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump was not pulled: %s",
+			    pr->dump_refused);
+		kl_pull_result_free(pr);
+		return;
+	}
+
+	enter_phase(c, KL_PHASE_VALIDATE);
+	struct kl_manifest *m = NULL;
+	struct kl_validation *v = NULL;
+	if (kl_manifest_read(pr->manifest_path, &m, &e) < 0) {
+		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "manifest unreadable: %s", e->msg);
+		kl_pull_result_free(pr);
+		return;
+	}
+	/* Validating a sound dump takes well under a second per GiB; a hostile one (inflated
+	 * kdump bitmaps, millions of records) must not hold the cell for longer than this. */
+	double vdeadline = (60 + 30.0 * (double)c->spec->memory / (1ULL << 30)) *
+			   (c->env->deadline_scale > 0 ? c->env->deadline_scale : 1.0);
+	struct kl_validate_input in = {
+		.facts = c->facts,
+		.expected_cpus = c->spec->vcpus,
+		.manifest = m,
+		.deadline = now_s() + vdeadline,
+		.interrupted = c->env->interrupted,
+	};
+	int vr = kl_vmcore_validate_any(pr->dump_path, &in, &v, &e);
+	if (vr == -ETIMEDOUT) {
+		set_verdict(c, KL_VERDICT_FAIL, "timeout(validate)", "%s", e->msg);
+	} else if (vr == -EINTR) {
+		set_verdict(c, KL_VERDICT_ERROR, "interrupted", "%s", e->msg);
+	} else if (vr < 0) {
+		set_verdict(c, KL_VERDICT_ERROR, "infra", "validating the dump failed: %s", e->msg);
+	} else {
+		struct json_object *vj = kl_validation_to_json(v);
+		if (vj) {
+			const char *t = json_object_to_json_string_ext(vj, JSON_C_TO_STRING_PLAIN);
+			c->res->validation_json = t ? strdup(t) : NULL;
+			json_object_put(vj);
+		}
+		if (!kl_validation_ok(v)) {
+			/* A sound dump whose only failures are crash.* checks is of another
+			 * crash than the one injected: wrong-crash, not dump-invalid. */
+			const struct kl_check_result *wc = kl_validation_wrong_crash(v);
+			const struct kl_check_result *first =
+				wc ? wc : kl_validation_first_failure(v);
+			char line[1024];
+			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?",
+				 first && first->message ? first->message : "");
+			add_decisive(c, line);
+			if (wc)
+				set_verdict(c, KL_VERDICT_FAIL, "wrong-crash",
+					    "the dump is not of the crash we injected: %s", line);
+			else
+				set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
+					    "the dump failed validation: %s", line);
+		}
+	}
+	kl_validation_free(v);
+	kl_manifest_free(m);
+	kl_pull_result_free(pr);
+}
+
+static int cell_prepare(struct cell *c, char **ret_disk, struct kl_error **err)
+{
+	_cleanup_free_ char *disks = NULL, *disk = NULL;
+	int r;
+
+	if (asprintf(&c->dir, "%s/cells/%s", c->env->out_dir, c->spec->id) < 0 ||
+	    asprintf(&disks, "%s/disks", c->env->state_dir) < 0 ||
+	    asprintf(&disk, "%s/%s-%d.img", disks, c->spec->id, (int)getpid()) < 0)
+		return kl_error_set(err, ENOMEM, "cell");
+	r = kl_mkdir_p(c->dir, 0755, err);
+	if (r >= 0)
+		r = kl_rm_files(c->dir, err); /* a rerun replaces an earlier attempt's files */
+	if (r >= 0)
+		r = kl_mkdir_p(disks, 0755, err);
+	if (r < 0)
+		return r;
+	c->res->dir = rel(c, "");
+	r = open_logs(c, err);
+	if (r < 0)
+		return r;
+	/* The dump is at most RAM plus headers; ext4 metadata needs a little more. */
+	uint64_t size = c->spec->memory + c->spec->memory / 16 + (64ULL << 20);
+	r = kl_disk_create(disk, size, err);
+	if (r < 0)
+		return r;
+	*ret_disk = TAKE_PTR(disk);
+	return 0;
+}
+
+static int cell_boot(struct cell *c, const struct kl_images *im, const char *disk,
+		     struct kl_vm **ret_vm, struct kl_error **err)
+{
+	_cleanup_free_ char *cmdline = NULL, *name = NULL, *console = cell_path(c, "console.log");
+	int r = kl_cell_cmdline(c->spec, &cmdline, err);
+	if (r < 0)
+		return r;
+	if (asprintf(&name, "kdumplab-%s-%d", c->spec->id, (int)getpid()) < 0)
+		return kl_error_set(err, ENOMEM, "cell");
+	struct kl_domain_config dc = {
+		.name = name,
+		.kernel = im->vmlinuz,
+		.initrd = im->system_initrd,
+		.cmdline = cmdline,
+		.memory_mib = (unsigned)(c->spec->memory >> 20),
+		.vcpus = c->spec->vcpus,
+		.disk_path = disk,
+		.disk_serial = KL_DEFAULT_DISK_SERIAL,
+		.kvm = c->env->kvm,
+		.console_file = kl_virt_is_local(c->env->virt) ? console : NULL,
+	};
+	enter_phase(c, KL_PHASE_BOOT);
+	return kl_vm_start(c->env->virt, &dc, ret_vm, err);
+}
+
+/*
+ * THE place where guest text in a cell result is made safe (lab/base/text.h): the detail and the
+ * decisive lines quote console lines, loader and saver values, the dump disk's listing and
+ * the validator's messages; the release can come from the guest. results.json, junit.xml,
+ * the journal and the terminal all render these fields.
+ */
+static void result_text_safe(struct kl_cell_result *r)
+{
+	kl_text_make_safe(&r->detail, KL_TEXT_MAX);
+	for (size_t i = 0; i < r->n_decisive; i++)
+		kl_text_make_safe(&r->decisive[i], KL_TEXT_MAX);
+	kl_text_make_safe(&r->release, KL_TEXT_MAX);
+	kl_text_make_safe(&r->pull_method, KL_TEXT_MAX);
+	kl_text_make_safe(&r->pull_block_map_rejected, KL_TEXT_MAX);
+}
+
+/* Close the three logs; what went wrong writing them (the first error), or NULL. */
+static char *close_logs(struct cell *c)
+{
+	static const char *const names[] = { "console.log", "system.log", "capture.log" };
+	struct kl_caplog *logs[] = { &c->log_console, &c->log_system, &c->log_capture };
+	char *lost = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(logs); i++) {
+		struct kl_caplog *l = logs[i];
+		if (!l->f)
+			continue;
+		int e = l->error;
+		if ((fflush(l->f) != 0 || ferror(l->f)) && !e)
+			e = errno ? errno : EIO;
+		if (fclose(l->f) != 0 && !e)
+			e = errno ? errno : EIO;
+		l->f = NULL;
+		if (e && !lost && asprintf(&lost, "cannot write %s: %s", names[i], strerror(e)) < 0)
+			lost = NULL;
+	}
+	return lost;
+}
+
+static void finish_result(struct cell *c)
+{
+	struct kl_cell_result *r = c->res;
+	_cleanup_free_ char *fj = cell_path(c, "facts.json");
+
+	enter_phase(c, KL_PHASE_VERDICT);
+	r->total_seconds = now_s() - c->t0;
+	_cleanup_error_ struct kl_error *fe = NULL;
+	if (fj && kl_facts_write_json(c->facts, fj, &fe) == 0)
+		r->facts_json = rel(c, "facts.json");
+	/* The evidence must be whole before a verdict rests on it: a log or facts file that could
+	 * not be written (disk full) makes a passing cell error/infra, and is said otherwise. */
+	_cleanup_free_ char *lost = close_logs(c);
+	if (!lost && fe)
+		lost = strdup(fe->msg ? fe->msg : "cannot write facts.json");
+	if (lost && !r->cause && !r->detail) {
+		set_verdict(c, KL_VERDICT_ERROR, "infra", "the cell's evidence is incomplete: %s",
+			    lost);
+	} else if (lost) {
+		char *d = NULL;
+		if (asprintf(&d, "%s; %s", r->detail ? r->detail : "", lost) >= 0) {
+			free(r->detail);
+			r->detail = d;
+		}
+	}
+	if (!r->cause && !r->detail) {
+		r->verdict = KL_VERDICT_PASS;
+		r->phase = KL_PHASE_VERDICT;
+	}
+	char got[128];
+	if (r->verdict == KL_VERDICT_PASS)
+		snprintf(got, sizeof(got), "pass");
+	else
+		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
+			 r->cause ? r->cause : "?");
+	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
+	/* After the verdict: a domain libvirt could not destroy is said, not a verdict. */
+	if (c->destroy_note) {
+		char *d = NULL;
+		if (asprintf(&d, "%s%s%s", r->detail ? r->detail : "", r->detail ? "; " : "",
+			     c->destroy_note) >= 0) {
+			free(r->detail);
+			r->detail = d;
+		}
+	}
+	const char *rel_ = c->facts->loader.uname_r;
+	if (rel_ && !r->release)
+		r->release = strdup(rel_);
+	result_text_safe(r);
+}
+
+/*
+ * --keep-disks: "<cell>-<pid>.img" is what the next lab start takes for a killed lab's disk
+ * (lab/virt/virt.c), so a disk kept on purpose becomes "<cell>-<pid>.kept.img".
+ */
+static void keep_disk(struct cell *c, const char *disk)
+{
+	_cleanup_free_ char *kept = NULL;
+	size_t n = strlen(disk);
+	if (n > 4 && asprintf(&kept, "%.*s.kept.img", (int)(n - 4), disk) >= 0)
+		(void)rename(disk, kept);
+}
+
+int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
+		const struct kl_images *im, struct kl_cell_result **ret_result,
+		struct kl_error **err)
+{
+	struct cell c = { .env = env, .spec = spec };
+	_cleanup_free_ char *disk = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	struct kl_vm *vm = NULL;
+	char when[32];
+	int r;
+
+	c.res = calloc(1, sizeof(*c.res));
+	c.console = kl_console_new();
+	c.facts = kl_facts_new();
+	if (!c.res || !c.console || !c.facts || kl_cell_spec_copy(&c.res->spec, spec) < 0) {
+		kl_cell_result_free(c.res);
+		cell_free(&c);
+		return kl_error_set(err, ENOMEM, "cell");
+	}
+	iso_now(when, sizeof(when));
+	c.res->started = strdup(when);
+	c.res->kvm = env->kvm;
+	c.res->release = im->release ? strdup(im->release) : NULL;
+	c.t0 = c.phase_start = now_s();
+	c.phase = KL_PHASE_PREPARE;
+	c.im = im;
+
+	r = cell_prepare(&c, &disk, &e);
+	if (r >= 0)
+		r = cell_boot(&c, im, disk, &vm, &e);
+	if (r < 0) {
+		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s",
+			    e && e->msg ? e->msg : "cell set-up failed");
+	} else {
+		c.disk = disk;
+		r = drive_guest(&c, vm);
+		kl_vm_destroy(vm);
+		if (kl_vm_destroy_note(vm))
+			c.destroy_note = strdup(kl_vm_destroy_note(vm));
+		kl_vm_free(vm);
+		vm = NULL;
+		if (r == 0 && c.saw_done) {
+			pull_and_validate(&c, im, disk);
+		} else {
+			kl_pull_abort(c.pull); /* no dump to pull */
+			c.pull = NULL;
+			if (r == 0)
+				classify_guest_failure(&c, false);
+		}
+	}
+	if (disk && !env->keep_disk)
+		unlink(disk);
+	else if (disk)
+		keep_disk(&c, disk);
+	finish_result(&c);
+	*ret_result = TAKE_PTR(c.res);
+	cell_free(&c);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run: the cells of a plan on N slots over M libvirt connections, with images prepared once
+ * per kernel, KVM probed once, results journaled per cell and reports rebuilt after each.
+ */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "base/paths.h"
+#include "plan/plan.h"
+
+struct json_object;
+
+struct kl_run_options {
+	const struct kl_plan *plan;
+	const char *out_dir;
+	const char *cache_dir;
+	const char *state_dir;
+	const char *const *uris; /* NULL-terminated; NULL or empty = the embedded driver */
+	unsigned jobs;		 /* cells at once per connection (default 1) */
+	bool rerun;		 /* ignore the journal: run every cell again */
+	bool keep_disks;
+	bool force_tcg; /* skip the KVM probe */
+	double deadline_scale;
+	unsigned retries; /* more attempts for a cell whose first kernel stalls (run.c) */
+	volatile sig_atomic_t *interrupted;
+	/* Progress for the CLI; all optional. */
+	void (*notice)(void *userdata, const char *msg);
+	void (*cell_phase)(void *userdata, const char *cell, const char *phase);
+	void (*cell_done)(void *userdata, struct json_object *cell, bool resumed);
+	void *userdata;
+};
+
+struct kl_run_summary {
+	unsigned cells, pass, fail, error, unexpected, resumed;
+	bool interrupted;
+};
+
+int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
+	   struct kl_error **err);
