@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The saver's block map as the host parses it: a guest wrote it, so every bound is checked. */
-#include <check.h>
+#include "kl-check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,9 +237,5 @@ int main(void)
 			    (int)(sizeof(bad_extents) / sizeof(bad_extents[0])));
 	tcase_add_test(t, extents_random_bytes);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(s);
 }
