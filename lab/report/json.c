@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "base/fs.h"
-#include "base/size.h"
+#include "plan/keys.h"
 #include "report.h"
 
 static struct json_object *str_or_null(const char *s)
@@ -13,29 +13,12 @@ static struct json_object *str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static void add_size(struct json_object *o, const char *key, uint64_t v)
-{
-	char h[32], k[64];
-	json_object_object_add(o, key, json_object_new_uint64(v));
-	kl_size_format(v, h, sizeof(h));
-	snprintf(k, sizeof(k), "%s_h", key);
-	json_object_object_add(o, k, json_object_new_string(h));
-}
-
 struct json_object *kl_cell_result_json(const struct kl_cell_result *r)
 {
 	struct json_object *o = json_object_new_object();
 	const struct kl_cell_spec *s = &r->spec;
 
-	json_object_object_add(o, "id", json_object_new_string(s->id));
-	json_object_object_add(o, "kernel", json_object_new_string(s->kernel));
-	json_object_object_add(o, "release", str_or_null(r->release));
-	add_size(o, "memory", s->memory);
-	json_object_object_add(o, "vcpus", json_object_new_int((int)s->vcpus));
-	add_size(o, "crashkernel", s->crashkernel);
-	json_object_object_add(o, "scenario", json_object_new_string(s->scenario));
-	json_object_object_add(o, "capture_append", str_or_null(s->capture_append));
-	json_object_object_add(o, "expect", json_object_new_string(s->expect));
+	kl_cell_keys_json(o, s, r->release);
 	json_object_object_add(o, "verdict", json_object_new_string(kl_verdict_name(r->verdict)));
 	json_object_object_add(o, "cause", str_or_null(r->cause));
 	json_object_object_add(o, "phase", json_object_new_string(kl_phase_name(r->phase)));
