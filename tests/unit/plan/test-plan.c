@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
+#include "kl-check.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -535,29 +535,22 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("plan");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, size_parse_units);
-	tcase_add_test(t, plan_capture_append);
-	tcase_add_test(t, size_parse_bad);
-	tcase_add_test(t, size_format_roundtrip);
-	tcase_add_test(t, plan_cells_and_defaults);
-	tcase_add_test(t, plan_matrix_expands);
-	tcase_add_test(t, plan_matrix_4096_cells);
-	tcase_add_test(t, plan_errors_name_line_and_value);
-	tcase_add_test(t, plan_file_missing);
-	tcase_add_test(t, plan_matrix_id_bounded);
-	tcase_add_test(t, plan_smoke_ships_and_parses);
-	tcase_add_test(t, cell_cmdline_golden);
-	tcase_add_test(t, cell_keys_table_is_consistent);
-	tcase_add_test(t, cell_keys_parse_good_refuse_bad);
-	tcase_add_test(t, cell_keys_json_roundtrip_and_resume);
-	tcase_add_test(t, cell_keys_json_golden);
-	tcase_add_test(t, cell_spec_copy_defaults);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { size_parse_units,
+				       plan_capture_append,
+				       size_parse_bad,
+				       size_format_roundtrip,
+				       plan_cells_and_defaults,
+				       plan_matrix_expands,
+				       plan_matrix_4096_cells,
+				       plan_errors_name_line_and_value,
+				       plan_file_missing,
+				       plan_matrix_id_bounded,
+				       plan_smoke_ships_and_parses,
+				       cell_cmdline_golden,
+				       cell_keys_table_is_consistent,
+				       cell_keys_parse_good_refuse_bad,
+				       cell_keys_json_roundtrip_and_resume,
+				       cell_keys_json_golden,
+				       cell_spec_copy_defaults };
+	return kl_check_main("plan", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }
