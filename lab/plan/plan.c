@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "base/size.h"
 #include "keys.h"
 #include "plan.h"
 
