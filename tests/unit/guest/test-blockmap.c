@@ -228,6 +228,7 @@ int main(void)
 {
 	Suite *s = suite_create("blockmap");
 	TCase *t = tcase_create("all");
+	tcase_set_timeout(t, 60); /* 200000 random maps: seconds on a loaded machine */
 	tcase_add_test(t, valid_maps);
 	tcase_add_loop_test(t, bad_maps_name_the_line, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(t, random_bytes);
