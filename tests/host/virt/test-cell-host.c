@@ -19,7 +19,7 @@
 #include "images.h"
 #include "run/cell.h"
 #include "virt/caplog.h"
-#include "virt/virt-internal.h"
+#include "virt/connection.h"
 #include "virt/virt.h"
 
 static struct kl_virt *conn;

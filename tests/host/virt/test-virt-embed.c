@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "protocol.h"
+#include "virt/connection.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
-#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 static char kernel[1024], modules[1024], initrd[256], state[64];

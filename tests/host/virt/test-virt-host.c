@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "virt/connection.h"
 #include "virt/pull.h"
-#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 #define TEST_URI "test:///default"
