@@ -24,7 +24,7 @@ void kl_embed_root_wipe(const char *root)
 	_cleanup_free_ char *needle = NULL;
 	/* The trailing '/' keeps embed-12 from matching embed-123. */
 	if (asprintf(&needle, "%s/", root) >= 0)
-		kl_kill_by_cmdline(needle, NULL);
+		kl_kill_by_cmdline(needle, NULL, true);
 	kl_rm_rf(root);
 }
 

@@ -89,14 +89,14 @@ static size_t find_pids_by_cmdline(const char *needle, const char *needle2, pid_
 	return count;
 }
 
-int kl_kill_by_cmdline(const char *needle, const char *needle2)
+int kl_kill_by_cmdline(const char *needle, const char *needle2, bool wait)
 {
 	pid_t pids[256];
 	size_t n = find_pids_by_cmdline(needle, needle2, pids, ELEMENTSOF(pids));
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
 	/* Wait for them so the caller can delete their files and trust that they are gone. */
-	for (int tries = 0; tries < 200; tries++) {
+	for (int tries = 0; wait && tries < 200; tries++) {
 		bool all = true;
 		for (size_t i = 0; i < n; i++)
 			all = all && kl_proc_gone(pids[i]);

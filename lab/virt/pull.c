@@ -31,6 +31,7 @@
 
 #include "base/fs.h"
 #include "guest/blockmap.h"
+#include "proc.h"
 #include "protocol.h"
 #include "pull.h"
 
@@ -353,33 +354,10 @@ static void in_200ms(struct timespec *ts)
 	}
 }
 
-static bool cmdline_has(pid_t pid, const char *needle)
-{
-	char path[64], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
+/* Kill the appliance's QEMU (its command line names needle), without waiting for it. */
 static void kill_appliance(const char *needle)
 {
-	_cleanup_closedir_ DIR *d = opendir("/proc");
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") &&
-		    cmdline_has(pid, needle))
-			kill(pid, SIGKILL);
-	}
+	kl_kill_by_cmdline(needle, "qemu-system", false);
 }
 
 static void *watchdog_main(void *arg)
