@@ -8,7 +8,7 @@
  * its owner dies however it dies, so no pid guessing is involved.
  *
  * Files of every lab, whatever its connection (dump disks; the pull's own directories are
- * reaped by pull.c's kl_pull_reap with the same idea):
+ * reaped by pull-dir.c's kl_pull_reap with the same idea):
  *
  *   <state_dir>/lab-<pid>.lock         flock(LOCK_EX) held by a lab process from its first
  *                                      kl_virt_open() with this state directory until it exits

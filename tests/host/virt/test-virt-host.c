@@ -531,7 +531,7 @@ static bool exists(const char *fmt, ...)
 }
 
 /*
- * A pull directory as pull.c makes it for process pid: owner.lock (flocked when lock_fd is
+ * A pull directory as pull-dir.c makes it for process pid: owner.lock (flocked when lock_fd is
  * given), an "output" record naming out, and (when appliance) a fake appliance QEMU whose
  * command line names the directory, like libguestfs' overlay does. Returns the fake QEMU's pid.
  */
