@@ -9,8 +9,7 @@
  * VIR_DOMAIN_START_AUTODESTROY for it), so:
  *   - kl_vm_free() and kl_virt_close() destroy what this process started;
  *   - kl_virt_emergency_stop() SIGKILLs the recorded QEMU pids from a signal handler;
- *   - kl_virt_open() removes what dead labs left: see leftovers.c and embed-root.c for the on-disk
- * layout.
+ *   - kl_virt_open() removes what dead labs left: see leftovers.c for the on-disk layout.
  */
 #pragma once
 
