@@ -6,7 +6,7 @@
 #include "base/fs.h"
 #include "debian.h"
 #include "debversion.h"
-#include "sha256.h"
+#include "hash.h"
 #include "spawn.h"
 
 #define KEYRING	      "/usr/share/keyrings/debian-archive-keyring.gpg"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The cpio newc writer, read back with GNU cpio; SHA-256 vectors for the cache ids. */
 #include "cpio.h"
+#include "hash.h"
 #include "helpers.h"
-#include "sha256.h"
 
 static char *big_file(const char *dir, size_t size)
 {
