@@ -5,7 +5,7 @@
 #include "base/fs.h"
 #include "deb.h"
 #include "debian.h"
-#include "kernel.h"
+#include "kernel-source.h"
 #include "spawn.h"
 
 #define KERNEL_INFO "kernel.info"

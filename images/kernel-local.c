@@ -6,7 +6,7 @@
 #include "base/fs.h"
 #include "bzimage.h"
 #include "hash.h"
-#include "kernel.h"
+#include "kernel-source.h"
 
 /* Where a config for this kernel may be, in order. */
 static int find_config(const char *vmlinuz, const char *modules_dir, const char *release,
