@@ -4,10 +4,10 @@
 #include <time.h>
 
 #include "base/fs.h"
+#include "base/spawn.h"
 #include "debian.h"
 #include "debversion.h"
 #include "hash.h"
-#include "spawn.h"
 
 #define KEYRING	      "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define LISTS_MAX_AGE (24 * 60 * 60)
