@@ -173,6 +173,23 @@ int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t
 	return finish_tmp(fd, tmp, path, err);
 }
 
+int kl_write_file_atomic_with(const char *path, mode_t mode,
+			      int (*fill)(int fd, void *userdata, struct kl_error **err),
+			      void *userdata, struct kl_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd = open_tmp(path, mode, &tmp, err);
+	if (fd < 0)
+		return fd;
+	int r = fill(fd, userdata, err);
+	if (r < 0) {
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	return finish_tmp(fd, tmp, path, err);
+}
+
 int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct kl_error **err)
 {
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);

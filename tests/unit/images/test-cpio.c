@@ -161,6 +161,77 @@ START_TEST(bad_entries)
 }
 END_TEST
 
+/*
+ * The bytes the kernel reads (init/initramfs.c parse_header): a device node's header field by
+ * field (inode numbers in name order from 1, mtime/uid/gid 0, rdev 5:1, hex digits as
+ * libarchive writes them), a directory's nlink 2, and the archive ending right after the
+ * trailer's padding (no block padding).
+ */
+START_TEST(header_bytes)
+{
+	_cleanup_free_ char *dir = t_tmpdir();
+	_cleanup_free_ char *src = big_file(dir, 10);
+	_cleanup_free_ char *img = kl_path_join(dir, "a.cpio");
+	struct kl_cpio *c = sample(src, 0);
+	ck_assert_int_eq(kl_cpio_write(c, img, NULL), 0);
+	kl_cpio_free(c);
+	_cleanup_free_ char *data = NULL;
+	size_t size = 0;
+	ck_assert_int_eq(kl_read_file(img, &data, &size, NULL), 0);
+	const char console[] = "070701"
+			       "00000004" /* ino: bin, bin/sh, dev, dev/console */
+			       "00002180" /* S_IFCHR | 0600 */
+			       "00000000"
+			       "00000000" /* uid, gid */
+			       "00000001" /* nlink */
+			       "00000000" /* mtime */
+			       "00000000" /* filesize */
+			       "00000000"
+			       "00000000" /* dev */
+			       "00000005"
+			       "00000001" /* rdev 5:1 */
+			       "0000000c" /* namesize: "dev/console" and its NUL */
+			       "00000000" /* check */
+			       "dev/console";
+	ck_assert_ptr_nonnull(memmem(data, size, console, sizeof(console)));
+	const char proc[] = "070701"
+			    "0000000a" /* ino 10: the last entry */
+			    "000041ed" /* S_IFDIR | 0755 */
+			    "00000000"
+			    "00000000"
+			    "00000002" /* nlink of a directory */
+			    "00000000"
+			    "00000000"
+			    "00000000"
+			    "00000000"
+			    "00000000"
+			    "00000000"
+			    "00000005"
+			    "00000000"
+			    "proc";
+	ck_assert_ptr_nonnull(memmem(data, size, proc, sizeof(proc)));
+	/* trailer: 110 + 11 name bytes, padded to 124 */
+	const char trailer[] = "070701"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "00000001"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "00000000"
+			       "0000000b"
+			       "00000000"
+			       "TRAILER!!!\0\0\0";
+	ck_assert_int_ge(size, sizeof(trailer));
+	ck_assert_int_eq(memcmp(data + size - sizeof(trailer), trailer, sizeof(trailer)), 0);
+	kl_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(sha256_vectors)
 {
 	static const char *const v[][2] = {
@@ -202,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, read_back_with_cpio);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, bad_entries);
+	tcase_add_test(tc, header_bytes);
 	tcase_add_test(tc, sha256_vectors);
 	suite_add_tcase(s, tc);
 	return t_run_suite(s);
