@@ -181,7 +181,8 @@ START_TEST(deadline_kills_group)
 	const struct kl_spawn_options o = {
 		.out = KL_SPAWN_ALL,
 		.own_group = true,
-		.timeout_s = 0.5,
+		.timeout_s =
+			3, /* ample for the shell to start and print, even on a loaded machine */
 	};
 	struct kl_spawn_result res = run_sh(script, &o);
 	ck_assert(res.timed_out);

@@ -13,6 +13,7 @@
 
 #include "base/fs.h"
 #include "base/spawn.h"
+#include "kl-check.h"
 
 static inline char *t_tmpdir(void)
 {
@@ -54,15 +55,6 @@ static inline char *t_sh(const char *cmd)
 	return out;
 }
 
-static inline int t_run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
-
 /* data (len bytes) to path, through a libarchive filter (ARCHIVE_FILTER_XZ, _ZSTD, ...). */
 static inline void t_write_filtered(const char *path, int filter, const void *data, size_t len)
 {
@@ -99,9 +91,9 @@ static inline void t_run(const char *const *argv)
 }
 
 /* Each module exports kl_sym_<name> and calls the symbols of the modules it uses. */
-static inline void t_module_object(const char *root, const struct t_module *m, const char *obj)
+static inline void t_module_source(const struct t_module *m, const char *src)
 {
-	_cleanup_free_ char *name = strdup(strrchr(m->path, '/') + 1), *src = NULL, *text = NULL;
+	_cleanup_free_ char *name = strdup(strrchr(m->path, '/') + 1), *text = NULL;
 	*strstr(name, ".ko") = '\0';
 	for (char *p = name; *p; p++)
 		if (*p == '-')
@@ -131,11 +123,7 @@ static inline void t_module_object(const char *root, const struct t_module *m, c
 	}
 	fprintf(f, "int kl_sym_%s(void) { return %s; }\n", name, body);
 	fclose(f);
-	ck_assert_int_ge(asprintf(&src, "%s.c", obj), 0);
 	ck_assert_int_eq(kl_write_file_atomic(src, text, len, 0644, NULL), 0);
-	const char *argv[] = { "cc", "-c", "-O0", "-o", obj, src, NULL };
-	t_run(argv);
-	unlink(src);
 }
 
 /*
@@ -148,11 +136,26 @@ static inline char *t_depmod_tree(const char *root, const char *release,
 {
 	char *dir = NULL;
 	ck_assert_int_ge(asprintf(&dir, "%s/lib/modules/%s", root, release), 0);
+	_cleanup_free_ char *src = kl_path_join(root, "src");
+	ck_assert_int_eq(kl_mkdir_p(src, 0755, NULL), 0);
+	/* One compiler run for all: "cc -c 0.c 1.c ..." leaves 0.o 1.o ... in src. */
+	const char *argv[64] = { "cc", "-c", "-O0" };
+	size_t k = 3;
+	char names[32][16];
+	ck_assert_uint_le(n, 32);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "%zu.c", i);
+		_cleanup_free_ char *c = kl_path_join(src, names[i]);
+		t_module_source(&mods[i], c);
+		argv[k++] = names[i];
+	}
+	argv[k] = NULL;
+	struct kl_error *e = NULL;
+	ck_assert_msg(kl_spawn(argv, NULL, src, NULL, &e) == 0, "%s", e ? e->msg : "?");
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = kl_path_join(dir, mods[i].path), *obj = NULL;
-		ck_assert_int_ge(asprintf(&obj, "%s.o", path), 0);
+		ck_assert_int_ge(asprintf(&obj, "%s/%zu.o", src, i), 0);
 		free(t_write(dir, mods[i].path, ""));
-		t_module_object(root, &mods[i], obj);
 		_cleanup_free_ char *data = NULL;
 		size_t len = 0;
 		ck_assert_int_eq(kl_read_file(obj, &data, &len, NULL), 0);
@@ -162,14 +165,14 @@ static inline char *t_depmod_tree(const char *root, const char *release,
 								      : ARCHIVE_FILTER_NONE;
 		unlink(path);
 		t_write_filtered(path, filter, data, len);
-		unlink(obj);
 	}
+	kl_rm_rf(src);
 	if (builtin)
 		free(t_write(dir, "modules.builtin", builtin));
 	const char *depmod = access("/usr/sbin/depmod", X_OK) == 0 ? "/usr/sbin/depmod"
 			     : access("/sbin/depmod", X_OK) == 0   ? "/sbin/depmod"
 								   : "depmod";
-	const char *argv[] = { depmod, "-b", root, release, NULL };
-	t_run(argv);
+	const char *dargv[] = { depmod, "-b", root, release, NULL };
+	t_run(dargv);
 	return dir;
 }

@@ -276,5 +276,5 @@ int main(void)
 	tcase_add_test(tc, header_bytes);
 	tcase_add_test(tc, sha256_vectors);
 	suite_add_tcase(s, tc);
-	return t_run_suite(s);
+	return kl_check_run(s);
 }
