@@ -282,7 +282,7 @@ static int put_entry(struct archive *a, unsigned ino, const struct entry *e, str
 }
 
 /* Entries in order, inode numbers from 1, then the trailer; no padding to a block size. */
-static int write_archive(int fd, void *userdata, struct kl_error **err)
+static int write_archive(int fd, const char *tmp, void *userdata, struct kl_error **err)
 {
 	const struct kl_cpio *c = userdata;
 	_cleanup_(archive_write_freep) struct archive *a = archive_write_new();
