@@ -161,11 +161,21 @@ START_TEST(bad_entries)
 }
 END_TEST
 
+/* A newc header as bytes: the fields not given are 0 (uid, gid, mtime, dev, check). */
+static size_t header(char *buf, unsigned ino, unsigned mode, unsigned nlink, unsigned size,
+		     unsigned rmaj, unsigned rmin, const char *name)
+{
+	int n = sprintf(buf, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%s", ino,
+			mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, (unsigned)strlen(name) + 1, 0,
+			name);
+	return (size_t)n + 1; /* with the name's NUL */
+}
+
 /*
- * The bytes the kernel reads (init/initramfs.c parse_header): a device node's header field by
- * field (inode numbers in name order from 1, mtime/uid/gid 0, rdev 5:1, hex digits as
- * libarchive writes them), a directory's nlink 2, and the archive ending right after the
- * trailer's padding (no block padding).
+ * The bytes the kernel reads (init/initramfs.c parse_header): a device node's header (inode
+ * numbers in name order from 1: bin, bin/sh, dev, dev/console; mtime/uid/gid 0; rdev 5:1;
+ * hex digits in lower case as libarchive writes them), a directory's nlink 2 (proc, the last
+ * of ten entries), and the archive ending right after the trailer's padding (no block padding).
  */
 START_TEST(header_bytes)
 {
@@ -178,56 +188,19 @@ START_TEST(header_bytes)
 	_cleanup_free_ char *data = NULL;
 	size_t size = 0;
 	ck_assert_int_eq(kl_read_file(img, &data, &size, NULL), 0);
-	const char console[] = "070701"
-			       "00000004" /* ino: bin, bin/sh, dev, dev/console */
-			       "00002180" /* S_IFCHR | 0600 */
-			       "00000000"
-			       "00000000" /* uid, gid */
-			       "00000001" /* nlink */
-			       "00000000" /* mtime */
-			       "00000000" /* filesize */
-			       "00000000"
-			       "00000000" /* dev */
-			       "00000005"
-			       "00000001" /* rdev 5:1 */
-			       "0000000c" /* namesize: "dev/console" and its NUL */
-			       "00000000" /* check */
-			       "dev/console";
-	ck_assert_ptr_nonnull(memmem(data, size, console, sizeof(console)));
-	const char proc[] = "070701"
-			    "0000000a" /* ino 10: the last entry */
-			    "000041ed" /* S_IFDIR | 0755 */
-			    "00000000"
-			    "00000000"
-			    "00000002" /* nlink of a directory */
-			    "00000000"
-			    "00000000"
-			    "00000000"
-			    "00000000"
-			    "00000000"
-			    "00000000"
-			    "00000005"
-			    "00000000"
-			    "proc";
-	ck_assert_ptr_nonnull(memmem(data, size, proc, sizeof(proc)));
-	/* trailer: 110 + 11 name bytes, padded to 124 */
-	const char trailer[] = "070701"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "00000001"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "00000000"
-			       "0000000b"
-			       "00000000"
-			       "TRAILER!!!\0\0\0";
-	ck_assert_int_ge(size, sizeof(trailer));
-	ck_assert_int_eq(memcmp(data + size - sizeof(trailer), trailer, sizeof(trailer)), 0);
+	char want[256];
+	size_t n = header(want, 4, S_IFCHR | 0600, 1, 0, 5, 1, "dev/console");
+	/* spelled out once: "00002180" is the mode, "0000000c" the name size */
+	ck_assert_str_eq(want, "07070100000004000021800000000000000000000000010000000000000000"
+			       "000000000000000000000005000000010000000c00000000dev/console");
+	ck_assert_ptr_nonnull(memmem(data, size, want, n));
+	n = header(want, 10, S_IFDIR | 0755, 2, 0, 0, 0, "proc");
+	ck_assert_ptr_nonnull(memmem(data, size, want, n));
+	n = header(want, 0, 0, 1, 0, 0, 0, "TRAILER!!!");
+	memset(want + n, 0, 3); /* 110 + 11 bytes, padded to 124 */
+	n += 3;
+	ck_assert_int_ge(size, n);
+	ck_assert_int_eq(memcmp(data + size - n, want, n), 0);
 	kl_rm_rf(dir);
 }
 END_TEST
