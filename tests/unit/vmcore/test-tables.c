@@ -14,97 +14,37 @@
 #include "vmcore/format.h"
 #include "vmcore/kdump.h"
 
+/* clang-format off */
+/* The ids every dump format ends with: the kernel behind the memory, then the manifest. */
+#define KERNEL_IDS "dmesg.parse", "crash.trigger-pid", "crash.uts", "crash.nonce", \
+	"crash.signature", "crash.cpu-pid", "manifest.size", "manifest.hash", NULL
+
 /* The ids a raw ELF dump has always had, in order (kl_vmcore_validate(): no format.detect). */
-static const char *const elf_ids[] = { "elf.ident",
-				       "elf.type",
-				       "elf.machine",
-				       "elf.header",
-				       "elf.flags",
-				       "elf.sections",
-				       "phdr.count",
-				       "phdr.note-first",
-				       "phdr.types",
-				       "phdr.note-bounds",
-				       "phdr.note-layout",
-				       "phdr.note-align",
-				       "phdr.load-bounds",
-				       "phdr.load-align",
-				       "phdr.load-filesz",
-				       "phdr.load-order",
-				       "phdr.file-size",
-				       "notes.parse",
-				       "notes.vmcoreinfo",
-				       "notes.prstatus-size",
-				       "notes.prstatus-count",
-				       "vmcoreinfo.parse",
-				       "vmcoreinfo.osrelease",
-				       "vmcoreinfo.pagesize",
-				       "vmcoreinfo.crashtime",
-				       "vmcoreinfo.crashtime-window",
-				       "vmcoreinfo.build-id",
-				       "vmcoreinfo.keys",
-				       "vmcoreinfo.symbols",
-				       "load.kernel-text",
-				       "load.ram",
-				       "load.direct-map",
-				       "load.ram-count",
-				       "mem.translate",
-				       "dmesg.parse",
-				       "crash.trigger-pid",
-				       "crash.uts",
-				       "crash.nonce",
-				       "crash.signature",
-				       "crash.cpu-pid",
-				       "manifest.size",
-				       "manifest.hash",
-				       NULL };
+static const char *const elf_ids[] = {
+	"elf.ident", "elf.type", "elf.machine", "elf.header", "elf.flags", "elf.sections",
+	"phdr.count", "phdr.note-first", "phdr.types", "phdr.note-bounds", "phdr.note-layout",
+	"phdr.note-align", "phdr.load-bounds", "phdr.load-align", "phdr.load-filesz",
+	"phdr.load-order", "phdr.file-size", "notes.parse", "notes.vmcoreinfo",
+	"notes.prstatus-size", "notes.prstatus-count", "vmcoreinfo.parse", "vmcoreinfo.osrelease",
+	"vmcoreinfo.pagesize", "vmcoreinfo.crashtime", "vmcoreinfo.crashtime-window",
+	"vmcoreinfo.build-id", "vmcoreinfo.keys", "vmcoreinfo.symbols", "load.kernel-text",
+	"load.ram", "load.direct-map", "load.ram-count", "mem.translate", KERNEL_IDS
+};
 
 /* ... and a kdump-compressed one. */
-static const char *const kdump_ids[] = { "kdump.signature",
-					 "kdump.header",
-					 "kdump.block-size",
-					 "kdump.compression",
-					 "kdump.incomplete",
-					 "kdump.decompressor",
-					 "kdump.sub-header",
-					 "kdump.split",
-					 "kdump.notes",
-					 "notes.parse",
-					 "notes.vmcoreinfo",
-					 "notes.prstatus-size",
-					 "notes.prstatus-count",
-					 "kdump.nr-cpus",
-					 "kdump.vmcoreinfo",
-					 "vmcoreinfo.parse",
-					 "vmcoreinfo.osrelease",
-					 "vmcoreinfo.pagesize",
-					 "vmcoreinfo.crashtime",
-					 "vmcoreinfo.crashtime-window",
-					 "kdump.timestamp",
-					 "kdump.utsname",
-					 "kdump.bitmap-size",
-					 "kdump.bitmap-subset",
-					 "kdump.descs",
-					 "kdump.desc-order",
-					 "kdump.pages",
-					 "kdump.eraseinfo",
-					 "dmesg.parse",
-					 "crash.trigger-pid",
-					 "crash.uts",
-					 "crash.nonce",
-					 "crash.signature",
-					 "crash.cpu-pid",
-					 "manifest.size",
-					 "manifest.hash",
-					 NULL };
+static const char *const kdump_ids[] = {
+	"kdump.signature", "kdump.header", "kdump.block-size", "kdump.compression",
+	"kdump.incomplete", "kdump.decompressor", "kdump.sub-header", "kdump.split", "kdump.notes",
+	"notes.parse", "notes.vmcoreinfo", "notes.prstatus-size", "notes.prstatus-count",
+	"kdump.nr-cpus", "kdump.vmcoreinfo", "vmcoreinfo.parse", "vmcoreinfo.osrelease",
+	"vmcoreinfo.pagesize", "vmcoreinfo.crashtime", "vmcoreinfo.crashtime-window",
+	"kdump.timestamp", "kdump.utsname", "kdump.bitmap-size", "kdump.bitmap-subset",
+	"kdump.descs", "kdump.desc-order", "kdump.pages", "kdump.eraseinfo", KERNEL_IDS
+};
 
-static const char *const warnings[] = { "phdr.note-align",
-					"vmcoreinfo.crashtime-window",
-					"load.direct-map",
-					"load.ram-count",
-					"kdump.decompressor",
-					"kdump.desc-order",
-					NULL };
+static const char *const warnings[] = { "phdr.note-align", "vmcoreinfo.crashtime-window",
+	"load.direct-map", "load.ram-count", "kdump.decompressor", "kdump.desc-order", NULL };
+/* clang-format on */
 
 /* The rows a validation made of `formats` runs, in order, against prefix + want. */
 static void assert_ids(unsigned formats, const char *const *prefix, const char *const *want)
