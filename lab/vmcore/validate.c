@@ -346,16 +346,18 @@ static int validate(const char *path, const struct kl_validate_input *in,
 		    struct kl_error **err)
 {
 	_cleanup_(kl_validation_freep) struct kl_validation *v = calloc(1, sizeof(*v));
-	struct kl_check_ctx c = { .formats = formats,
-				  .format = f->id == KL_DUMP_FORMAT_UNKNOWN ? NULL : f,
-				  .fd = -1,
-				  .pulled_fd = -1,
-				  .pulled_what = "pulled file",
-				  .in = in,
-				  .expected_cpus = kl_validate_expected_cpus(in),
-				  .err = err,
-				  .stop = kl_stop_from(in),
-				  .nonce_idx = -1 };
+	_cleanup_(ctx_done) struct kl_check_ctx c = {
+		.formats = formats,
+		.format = f->id == KL_DUMP_FORMAT_UNKNOWN ? NULL : f,
+		.fd = -1,
+		.pulled_fd = -1,
+		.pulled_what = "pulled file",
+		.in = in,
+		.expected_cpus = kl_validate_expected_cpus(in),
+		.err = err,
+		.stop = kl_stop_from(in),
+		.nonce_idx = -1
+	};
 	int r;
 	if (!v)
 		return kl_error_set(err, ENOMEM, "validating \"%s\"", path);
@@ -372,7 +374,6 @@ static int validate(const char *path, const struct kl_validate_input *in,
 		r = check_dump(&c, f, path, v);
 	if (r == 0 && summarise(&c, v) < 0)
 		r = kl_error_set(err, ENOMEM, "validating \"%s\"", path);
-	ctx_done(&c);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(v);
