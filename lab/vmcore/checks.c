@@ -21,24 +21,6 @@
 #include "guest/manifest.h"
 #include "mem.h"
 
-enum need {
-	NEED_EHDR = 1 << 0,
-	NEED_PHDRS = 1 << 1,
-	NEED_NOTE_SEG = 1 << 2,
-	NEED_NOTES = 1 << 3,
-	NEED_VMCOREINFO_NOTE = 1 << 4,
-	NEED_VMCOREINFO = 1 << 5,
-	NEED_MEM = 1 << 6, /* VMCOREINFO and a kl_mem over the PT_LOADs */
-	NEED_LOG = 1 << 7, /* the kernel log extracted */
-};
-
-struct check {
-	const char *id;
-	enum kl_severity severity;
-	unsigned needs;
-	int (*run)(struct ctx *c, struct kl_check_result *r);
-};
-
 /*
  * Messages quote strings read out of the dump (uts names, VMCOREINFO values, log text): a
  * corrupt or hostile dump must not put control characters or invalid UTF-8 into terminals
@@ -63,7 +45,7 @@ int kl_check_set(struct kl_check_result *r, enum kl_check_status st, const char 
 
 /* ---- ELF header (invariants 6, 9) ---- */
 
-static int check_ident(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_ident(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_ehdr)
@@ -71,19 +53,19 @@ static int check_ident(struct ctx *c, struct kl_check_result *r)
 	return PASS(r, "ELF64, little-endian, version 1, %" PRIu64 " bytes", d->size);
 }
 
-static int check_type(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_type(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	unsigned t = c->d->ehdr.e_type;
 	return CHECK(r, t == ET_CORE, "e_type is %u, expected %u (ET_CORE)", t, ET_CORE);
 }
 
-static int check_machine(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_machine(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	unsigned m = c->d->ehdr.e_machine;
 	return CHECK(r, m == EM_X86_64, "e_machine is %u, expected %u (EM_X86_64)", m, EM_X86_64);
 }
 
-static int check_header(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_header(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const GElf_Ehdr *e = &c->d->ehdr;
 	bool ok = e->e_version == EV_CURRENT && e->e_ehsize == sizeof(Elf64_Ehdr) &&
@@ -95,7 +77,7 @@ static int check_header(struct ctx *c, struct kl_check_result *r)
 		(unsigned)e->e_version, e->e_ehsize, e->e_phentsize, (uint64_t)e->e_phoff);
 }
 
-static int check_flags(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_flags(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	/* makedumpfile sets DUMP_ELF_INCOMPLETE (0x1) when it could not finish. */
 	unsigned f = c->d->ehdr.e_flags;
@@ -104,7 +86,7 @@ static int check_flags(struct ctx *c, struct kl_check_result *r)
 
 /* A vmcore has no sections (fs/proc/vmcore.c, makedumpfile -E); elf.c read at most
  * section 0, to resolve extended numbering, and gave libelf none of them. */
-static int check_sections(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_sections(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const GElf_Ehdr *e = &d->ehdr;
@@ -120,7 +102,7 @@ static int check_sections(struct ctx *c, struct kl_check_result *r)
 
 /* ---- program headers (invariants 6, 7, 11, 12) ---- */
 
-static int check_phdr_count(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_phdr_count(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_phdrs)
@@ -130,7 +112,7 @@ static int check_phdr_count(struct ctx *c, struct kl_check_result *r)
 		     d->n_phdrs);
 }
 
-static int check_note_first(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_note_first(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	size_t n_note = 0, first = SIZE_MAX;
@@ -149,7 +131,7 @@ static int check_note_first(struct ctx *c, struct kl_check_result *r)
 		n_note, first);
 }
 
-static int check_types(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_types(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	size_t bad = 0, first = 0;
@@ -166,7 +148,7 @@ static int check_types(struct ctx *c, struct kl_check_result *r)
 	return PASS(r, "1 PT_NOTE and %zu PT_LOAD headers", d->n_phdrs ? d->n_phdrs - 1 : 0);
 }
 
-static int check_note_bounds(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_note_bounds(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_note_seg)
@@ -178,7 +160,7 @@ static int check_note_bounds(struct ctx *c, struct kl_check_result *r)
 		    d->note_off, d->note_len, d->size);
 }
 
-static int check_load_bounds(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_load_bounds(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	uint64_t last_end = 0;
@@ -208,7 +190,7 @@ static int check_load_bounds(struct ctx *c, struct kl_check_result *r)
 		    last_end, d->size);
 }
 
-static int check_load_align(struct ctx *c, struct kl_check_result *r)
+int kl_check_elf_load_align(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	/* makedumpfile -E packs segments back to back: nothing to align (layout.c). */
@@ -227,7 +209,7 @@ static int check_load_align(struct ctx *c, struct kl_check_result *r)
 
 /* ---- notes (invariants 18-21) ---- */
 
-int kl_check_notes_parse(struct ctx *c, struct kl_check_result *r)
+int kl_check_notes_parse(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_notes)
@@ -236,7 +218,7 @@ int kl_check_notes_parse(struct ctx *c, struct kl_check_result *r)
 		    d->note_len);
 }
 
-int kl_check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
+int kl_check_vmcoreinfo_note(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const struct kl_note *n = d->vmcoreinfo_note;
@@ -249,7 +231,7 @@ int kl_check_vmcoreinfo_note(struct ctx *c, struct kl_check_result *r)
 		     n->type, n->descsz, KL_VMCOREINFO_MAX);
 }
 
-int kl_check_prstatus_size(struct ctx *c, struct kl_check_result *r)
+int kl_check_prstatus_size(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	size_t n = 0;
@@ -275,7 +257,7 @@ size_t kl_dump_count_prstatus(const struct kl_dump *d)
 	return n;
 }
 
-int kl_check_prstatus_count(struct ctx *c, struct kl_check_result *r)
+int kl_check_prstatus_count(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	size_t n = kl_dump_count_prstatus(c->d);
 	if (c->expected_cpus <= 0)
@@ -288,7 +270,7 @@ int kl_check_prstatus_count(struct ctx *c, struct kl_check_result *r)
 
 /* ---- VMCOREINFO (invariants 25-28) ---- */
 
-int kl_check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r)
+int kl_check_vmcoreinfo_parse(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	if (!d->have_vmcoreinfo)
@@ -297,12 +279,12 @@ int kl_check_vmcoreinfo_parse(struct ctx *c, struct kl_check_result *r)
 		    d->vmcoreinfo_note->descsz);
 }
 
-const struct kl_loader_facts *kl_check_facts(const struct ctx *c)
+const struct kl_loader_facts *kl_check_facts(const struct kl_check_ctx *c)
 {
 	return c->in && c->in->facts ? &c->in->facts->loader : NULL;
 }
 
-int kl_check_osrelease(struct ctx *c, struct kl_check_result *r)
+int kl_check_osrelease(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "OSRELEASE");
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -322,7 +304,7 @@ int kl_check_parse_dec(const char *s, uint64_t *ret)
 	return 0;
 }
 
-int kl_check_pagesize(struct ctx *c, struct kl_check_result *r)
+int kl_check_pagesize(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "PAGESIZE");
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -337,7 +319,7 @@ int kl_check_pagesize(struct ctx *c, struct kl_check_result *r)
 		     "PAGESIZE=%s, the first kernel's page size is %" PRId64, v, l->page_size);
 }
 
-int kl_check_crashtime(struct ctx *c, struct kl_check_result *r)
+int kl_check_crashtime(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
 	uint64_t t;
@@ -350,7 +332,7 @@ int kl_check_crashtime(struct ctx *c, struct kl_check_result *r)
 	return PASS(r, "CRASHTIME=%s", v);
 }
 
-int kl_check_crashtime_window(struct ctx *c, struct kl_check_result *r)
+int kl_check_crashtime_window(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "CRASHTIME");
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -368,7 +350,7 @@ int kl_check_crashtime_window(struct ctx *c, struct kl_check_result *r)
 		     v, delta, l->trigger_time, before, after);
 }
 
-int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret)
+int kl_check_vi_dec(const struct kl_check_ctx *c, const char *key, uint64_t *ret)
 {
 	return kl_check_parse_dec(kl_vmcoreinfo_get(c->d->vmcoreinfo, key), ret);
 }
@@ -378,7 +360,7 @@ int kl_check_vi_dec(const struct ctx *c, const char *key, uint64_t *ret)
  * phys_base is negative whenever KASLR puts the kernel below its link address (seen here:
  * NUMBER(phys_base)=-190840832). Returned as the two's complement.
  */
-int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret)
+int kl_check_vi_number(const struct kl_check_ctx *c, const char *key, uint64_t *ret)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, key);
 	uint64_t mag;
@@ -391,7 +373,7 @@ int kl_check_vi_number(const struct ctx *c, const char *key, uint64_t *ret)
 	return 0;
 }
 
-int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret)
+int kl_check_vi_hex(const struct kl_check_ctx *c, const char *key, uint64_t *ret)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, key);
 	if (!v || !*v || strlen(v) > 16 || strspn(v, "0123456789abcdefABCDEF") != strlen(v))
@@ -402,7 +384,7 @@ int kl_check_vi_hex(const struct ctx *c, const char *key, uint64_t *ret)
 
 /* ---- VMCOREINFO keys and symbols (invariants 29-31) ---- */
 
-static int check_build_id(struct ctx *c, struct kl_check_result *r)
+int kl_check_build_id(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(c->d->vmcoreinfo, "BUILD-ID");
 	/* BUILD-ID exists since "kdump: append kernel build-id string to VMCOREINFO" (in
@@ -414,7 +396,7 @@ static int check_build_id(struct ctx *c, struct kl_check_result *r)
 		     "BUILD-ID=%s: %zu characters, expected 40 lower-case hex digits", v, n);
 }
 
-static int check_keys(struct ctx *c, struct kl_check_result *r)
+int kl_check_keys(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	/* What translation needs without debuginfo (invariant 30); OSRELEASE, PAGESIZE and
 	 * CRASHTIME have their own checks, the printk keys dmesg.parse. */
@@ -441,7 +423,7 @@ static int check_keys(struct ctx *c, struct kl_check_result *r)
 		    ELEMENTSOF(keys));
 }
 
-static int check_symbols(struct ctx *c, struct kl_check_result *r)
+int kl_check_symbols(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	static const char *const keys[] = { "SYMBOL(_stext)", "SYMBOL(init_uts_ns)",
@@ -476,128 +458,29 @@ static int check_symbols(struct ctx *c, struct kl_check_result *r)
 
 /* ---- the saver's manifest (invariant 4) ---- */
 
-int kl_check_manifest_size(const struct kl_validate_input *in, uint64_t file_size, const char *what,
-			   struct kl_check_result *r)
+/* The manifest describes the pulled file: for a flattened dump the file before reassembly. */
+int kl_check_manifest_size(struct kl_check_ctx *c, struct kl_check_result *r)
 {
-	const struct kl_manifest *m = in ? in->manifest : NULL;
+	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
 	if (!m)
 		return SKIP(r, "no manifest given");
-	return CHECK(r, m->size == file_size,
-		     "manifest size=%" PRIu64 ", the %s has %" PRIu64 " bytes", m->size, what,
-		     file_size);
+	return CHECK(r, m->size == c->pulled_size,
+		     "manifest size=%" PRIu64 ", the %s has %" PRIu64 " bytes", m->size,
+		     c->pulled_what, c->pulled_size);
 }
 
-int kl_check_manifest_hash(const struct kl_validate_input *in, int fd, const char *path,
-			   const char *what, struct kl_check_result *r, struct kl_error **err)
+int kl_check_manifest_hash(struct kl_check_ctx *c, struct kl_check_result *r)
 {
-	const struct kl_manifest *m = in ? in->manifest : NULL;
+	const struct kl_manifest *m = c->in ? c->in->manifest : NULL;
 	uint64_t size, hash;
 	if (!m)
 		return SKIP(r, "no manifest given");
-	struct kl_stop stop = kl_stop_from(in);
-	int k = kl_dump_hash_fd(fd, path, &size, &hash, NULL, &stop, err);
+	int k = kl_dump_hash_fd(c->pulled_fd, c->pulled_path, &size, &hash, NULL, &c->stop, c->err);
 	if (k < 0)
 		return k;
 	return CHECK(r, hash == m->hash,
-		     "manifest hash=%016" PRIx64 ", the %s hashes to %016" PRIx64, m->hash, what,
-		     hash);
-}
-
-static int check_manifest_size(struct ctx *c, struct kl_check_result *r)
-{
-	return kl_check_manifest_size(c->in, c->d->size, "pulled file", r);
-}
-
-static int check_manifest_hash(struct ctx *c, struct kl_check_result *r)
-{
-	return kl_check_manifest_hash(c->in, c->d->fd, c->d->path, "pulled file", r, c->err);
-}
-
-#define E KL_SEVERITY_ERROR
-#define W KL_SEVERITY_WARNING
-static const struct check checks[] = {
-	{ "elf.ident", E, 0, check_ident },
-	{ "elf.type", E, NEED_EHDR, check_type },
-	{ "elf.machine", E, NEED_EHDR, check_machine },
-	{ "elf.header", E, NEED_EHDR, check_header },
-	{ "elf.flags", E, NEED_EHDR, check_flags },
-	{ "elf.sections", E, NEED_EHDR, check_sections },
-	{ "phdr.count", E, NEED_EHDR, check_phdr_count },
-	{ "phdr.note-first", E, NEED_PHDRS, check_note_first },
-	{ "phdr.types", E, NEED_PHDRS, check_types },
-	{ "phdr.note-bounds", E, NEED_PHDRS, check_note_bounds },
-	{ "phdr.note-layout", E, NEED_NOTE_SEG, kl_check_note_layout },
-	{ "phdr.note-align", W, NEED_NOTE_SEG, kl_check_note_align },
-	{ "phdr.load-bounds", E, NEED_PHDRS, check_load_bounds },
-	{ "phdr.load-align", E, NEED_PHDRS, check_load_align },
-	{ "phdr.load-filesz", E, NEED_PHDRS, kl_check_load_filesz },
-	{ "phdr.load-order", E, NEED_NOTE_SEG, kl_check_load_order },
-	{ "phdr.file-size", E, NEED_NOTE_SEG, kl_check_file_size },
-	{ "notes.parse", E, NEED_NOTE_SEG, kl_check_notes_parse },
-	{ "notes.vmcoreinfo", E, NEED_NOTES, kl_check_vmcoreinfo_note },
-	{ "notes.prstatus-size", E, NEED_NOTES, kl_check_prstatus_size },
-	{ "notes.prstatus-count", E, NEED_NOTES, kl_check_prstatus_count },
-	{ "vmcoreinfo.parse", E, NEED_VMCOREINFO_NOTE, kl_check_vmcoreinfo_parse },
-	{ "vmcoreinfo.osrelease", E, NEED_VMCOREINFO, kl_check_osrelease },
-	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, kl_check_pagesize },
-	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, kl_check_crashtime },
-	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, kl_check_crashtime_window },
-	{ "vmcoreinfo.build-id", E, NEED_VMCOREINFO, check_build_id },
-	{ "vmcoreinfo.keys", E, NEED_VMCOREINFO, check_keys },
-	{ "vmcoreinfo.symbols", E, NEED_VMCOREINFO, check_symbols },
-	{ "load.kernel-text", E, NEED_VMCOREINFO, kl_check_kernel_text },
-	{ "load.ram", E, NEED_PHDRS, kl_check_ram },
-	{ "load.direct-map", W, NEED_PHDRS, kl_check_direct_map },
-	{ "load.ram-count", W, NEED_PHDRS, kl_check_ram_count },
-	{ "mem.translate", E, NEED_MEM, kl_check_translate },
-	{ "dmesg.parse", E, NEED_MEM, kl_check_dmesg_parse },
-	{ "crash.trigger-pid", E, NEED_NOTES, kl_check_trigger_pid },
-	{ "crash.uts", E, NEED_MEM, kl_check_uts },
-	{ "crash.nonce", E, NEED_LOG, kl_check_nonce },
-	{ "crash.signature", E, NEED_LOG, kl_check_signature },
-	{ "crash.cpu-pid", E, NEED_LOG, kl_check_cpu_pid },
-	{ "manifest.size", E, 0, check_manifest_size },
-	{ "manifest.hash", E, 0, check_manifest_hash },
-};
-#undef E
-#undef W
-
-const char *const *kl_vmcore_check_ids(void)
-{
-	static const char *ids[ELEMENTSOF(checks) + 1];
-	for (size_t i = 0; i < ELEMENTSOF(checks); i++)
-		ids[i] = checks[i].id;
-	return ids;
-}
-
-/* Which stage is missing, and which check tells why. */
-static const char *missing_stage(const struct kl_dump *d, unsigned needs)
-{
-	if ((needs & NEED_EHDR) && !d->have_ehdr)
-		return "no usable ELF header (see elf.ident)";
-	if ((needs & NEED_PHDRS) && !d->have_phdrs)
-		return "no program headers (see phdr.count)";
-	if ((needs & NEED_NOTE_SEG) && !d->have_note_seg)
-		return "no readable PT_NOTE (see phdr.note-bounds)";
-	if ((needs & NEED_NOTES) && !d->have_notes)
-		return "notes do not parse (see notes.parse)";
-	if ((needs & NEED_VMCOREINFO_NOTE) &&
-	    (d->n_vmcoreinfo_notes != 1 || (!d->have_vmcoreinfo && !d->vmcoreinfo_error)))
-		return "no single usable VMCOREINFO note (see notes.vmcoreinfo)";
-	if ((needs & NEED_VMCOREINFO) && !d->have_vmcoreinfo)
-		return "VMCOREINFO unusable (see notes.vmcoreinfo, vmcoreinfo.parse)";
-	return NULL;
-}
-
-static const char *missing_derived(const struct ctx *c, unsigned needs)
-{
-	if ((needs & (NEED_MEM | NEED_LOG)) && !c->mem)
-		return c->mem_error ? c->mem_error : "the dump's memory is not readable";
-	if ((needs & NEED_LOG) && !c->log)
-		return c->log_unsupported
-			       ? "no lockless printk ring (see dmesg.parse)"
-			       : "the kernel log could not be extracted (see dmesg.parse)";
-	return NULL;
+		     "manifest hash=%016" PRIx64 ", the %s hashes to %016" PRIx64, m->hash,
+		     c->pulled_what, hash);
 }
 
 const char *kl_severity_name(enum kl_severity s)
@@ -666,7 +549,7 @@ int kl_validate_expected_cpus(const struct kl_validate_input *in)
 	return 0;
 }
 
-void kl_check_ctx_done(struct ctx *c)
+void kl_check_ctx_done(struct kl_check_ctx *c)
 {
 	kl_mem_free(c->mem);
 	free(c->mem_error);
@@ -682,50 +565,8 @@ char *kl_check_error_text(struct kl_error *e, const char *fallback)
 	return strdup(e && e->msg ? e->msg : fallback);
 }
 
-/* What the kernel-level checks read: memory, the log, the uts name. Failures are recorded
- * for the checks to report; only ENOMEM fails. */
-static int derive(struct ctx *c)
-{
-	_cleanup_error_ struct kl_error *e = NULL;
-	int r;
-
-	c->makedumpfile_elf = kl_layout_is_makedumpfile_elf(c->d);
-	if (!c->d->have_vmcoreinfo)
-		return 0;
-	r = kl_dump_mem_new(c->d, false, &c->mem, &e);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		c->mem_error = kl_check_error_text(e, "cannot map the dump's memory");
-		return c->mem_error ? 0 : -ENOMEM;
-	}
-	c->mem->stop = &c->stop;
-	r = kl_printk_extract(c->mem, c->d->vmcoreinfo, &c->log, &e);
-	if (r == -ENOMEM)
-		return r;
-	if (kl_stop_code(r)) {
-		if (c->err && !*c->err)
-			*c->err = TAKE_PTR(e);
-		return r;
-	}
-	if (r < 0) {
-		c->log_unsupported = r == -EOPNOTSUPP;
-		c->log_error = kl_check_error_text(e, "cannot extract the kernel log");
-		if (!c->log_error)
-			return -ENOMEM;
-		kl_error_freep(&e);
-	}
-	r = kl_uts_read(c->mem, c->d->vmcoreinfo, &c->uts, &e);
-	if (r == -ENOMEM)
-		return r;
-	c->have_uts = r == 0;
-	if (r < 0 && !(c->uts_error = kl_check_error_text(e, "cannot read init_uts_ns")))
-		return -ENOMEM;
-	return 0;
-}
-
 /* The expected crash: --expect-panic, else the facts' scenario from the catalogue. */
-int kl_check_setup_expect(struct ctx *c, struct kl_error **err)
+int kl_check_setup_expect(struct kl_check_ctx *c, struct kl_error **err)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	if (c->in && c->in->expect_panic) {
@@ -773,83 +614,6 @@ bool kl_validation_only_crash_failed(const struct kl_validation *v)
 		any = true;
 	}
 	return any;
-}
-
-static int run_checks(struct ctx *c, struct kl_validation *v, const char *dump_path,
-		      struct kl_error **err)
-{
-	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
-		struct kl_check_result *res = &v->results[v->n_results++];
-		const char *missing = missing_stage(c->d, checks[i].needs);
-		if (!missing)
-			missing = missing_derived(c, checks[i].needs);
-		res->id = checks[i].id;
-		res->severity = checks[i].severity;
-		int r = kl_stop_poll(&c->stop, "starting the checks", err);
-		if (r < 0) {
-			v->n_results--;
-			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
-		}
-		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
-		if (r == -ENOMEM)
-			return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-		if (r < 0)
-			return kl_error_wrap(err, "validating \"%s\" (%s)", dump_path, res->id);
-		kl_validation_count(v, res, +1);
-	}
-	return 0;
-}
-
-int kl_vmcore_validate(const char *dump_path, const struct kl_validate_input *in,
-		       struct kl_validation **ret, struct kl_error **err)
-{
-	_cleanup_(kl_dump_freep) struct kl_dump *d = NULL;
-	_cleanup_(kl_validation_freep) struct kl_validation *v = calloc(1, sizeof(*v));
-	int r;
-
-	if (!v)
-		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	r = kl_dump_open(dump_path, &d, err);
-	if (r < 0)
-		return r;
-	r = kl_dump_load_notes(d, err);
-	if (r < 0)
-		return r;
-	kl_dump_load_vmcoreinfo(d);
-
-	v->results = calloc(ELEMENTSOF(checks), sizeof(*v->results));
-	if (!v->results)
-		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	struct ctx c = { .d = d,
-			 .in = in,
-			 .expected_cpus = kl_validate_expected_cpus(in),
-			 .err = err,
-			 .stop = kl_stop_from(in),
-			 .nonce_idx = -1 };
-	r = kl_check_setup_expect(&c, err);
-	if (r == 0 && (r = derive(&c)) == -ENOMEM)
-		r = kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	else if (r < 0)
-		r = kl_error_wrap(err, "validating \"%s\"", dump_path);
-	if (r == 0)
-		r = run_checks(&c, v, dump_path, err);
-	if (r < 0) {
-		kl_check_ctx_done(&c);
-		return r;
-	}
-
-	v->file_size = d->size;
-	for (size_t i = 0; i < d->n_phdrs; i++)
-		v->n_load += d->phdrs[i].p_type == PT_LOAD;
-	v->layout = c.makedumpfile_elf ? "makedumpfile-elf" : "proc-vmcore";
-	v->wrong_crash = kl_validation_only_crash_failed(v);
-	v->log = TAKE_PTR(c.log);
-	kl_check_ctx_done(&c);
-	if (kl_validation_collect_prstatus(v, d) < 0)
-		return kl_error_set(err, ENOMEM, "validating \"%s\"", dump_path);
-	v->vmcoreinfo = TAKE_PTR(d->vmcoreinfo);
-	*ret = TAKE_PTR(v);
-	return 0;
 }
 
 const struct kl_check_result *kl_validation_wrong_crash(const struct kl_validation *v)

@@ -17,7 +17,7 @@
 /* x86_64 struct elf_prstatus: pr_reg (user_regs_struct) at 112, rip is its 17th word. */
 #define PRSTATUS_RIP_OFFSET (112 + 16 * 8)
 
-int kl_check_dmesg_parse(struct ctx *c, struct kl_check_result *r)
+int kl_check_dmesg_parse(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_printk_log *log = c->log;
 	if (c->log_unsupported)
@@ -95,7 +95,7 @@ static long cpu_note_index(const char *list, long cpu)
 
 #define MAX_CPUS 8192
 
-int kl_check_trigger_pid(struct ctx *c, struct kl_check_result *r)
+int kl_check_trigger_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	_cleanup_free_ int32_t *pids = calloc(MAX_CPUS, sizeof(*pids));
@@ -135,11 +135,14 @@ int kl_check_trigger_pid(struct ctx *c, struct kl_check_result *r)
 		    at, l->trigger_cpu, l->trigger_pid, rips[at]);
 }
 
-int kl_check_uts(struct ctx *c, struct kl_check_result *r)
+int kl_check_uts(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	const struct kl_utsname *u = &c->uts;
 	const char *osr = kl_vmcoreinfo_get(c->d->vmcoreinfo, "OSRELEASE");
+	/* ELF dumps have mem.translate, which says why; other formats have no such check. */
+	if (!c->have_uts && !(c->formats & KL_CHECK_ELF))
+		return FAIL(r, "%s", c->uts_error ? c->uts_error : "cannot read init_uts_ns");
 	if (!c->have_uts)
 		return SKIP(r, "init_uts_ns is unreadable (see mem.translate)");
 	if (osr && !streq(u->release, osr))
@@ -166,7 +169,7 @@ int kl_check_uts(struct ctx *c, struct kl_check_result *r)
 		u->release, u->nodename, u->version);
 }
 
-int kl_check_nonce(struct ctx *c, struct kl_check_result *r)
+int kl_check_nonce(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
 	char needle[128];
@@ -198,7 +201,7 @@ static long find_from(const struct kl_printk_log *log, size_t from, const char *
 	return -1;
 }
 
-int kl_check_signature(struct ctx *c, struct kl_check_result *r)
+int kl_check_signature(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_printk_log *log = c->log;
 	size_t n = log->n_records;
@@ -259,7 +262,7 @@ static bool parse_cpu_pid(const char *text, long *cpu, long *pid)
 	return end != p + 6 && *pid >= 0 && startswith(end, " Comm: ");
 }
 
-int kl_check_cpu_pid(struct ctx *c, struct kl_check_result *r)
+int kl_check_cpu_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_printk_log *log = c->log;
 	const struct kl_loader_facts *l = kl_check_facts(c);

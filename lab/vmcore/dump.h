@@ -110,3 +110,7 @@ char *kl_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 struct kl_mem;
 int kl_dump_mem_new(struct kl_dump *d, bool own, struct kl_mem **ret, struct kl_error **err);
+/* mem-elf.c: the ELF formats' memory reader (kl_dump_formats[]): a kl_mem over path and its
+ * VMCOREINFO; -EBADMSG with a message when the dump has no usable VMCOREINFO. */
+int kl_dump_open_mem(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
+		     struct kl_error **err);

@@ -13,9 +13,6 @@
 #include "base/stop.h"
 #include "dump.h"
 #include "flat.h"
-#include "format.h"
-#include "kdump.h"
-#include "mem.h"
 
 #define COPY_CHUNK (1u << 20)
 #define ZERO_BLOCK 4096u /* all-zero blocks of this size are not written */
@@ -319,50 +316,3 @@ int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *re
 	*ret_fd = TAKE_FD(out_fd);
 	return 0;
 }
-
-/* ---- kl_mem backend ---- */
-
-static bool flat_probe(const unsigned char *head, size_t len)
-{
-	return kl_flat_probe(head, len);
-}
-
-static int flat_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
-		     struct kl_error **err)
-{
-	_cleanup_(kl_flat_info_done) struct kl_flat_info info = { 0 };
-	_cleanup_close_ int fd = -1;
-	char inner[64];
-	unsigned char head[KL_MEM_PROBE_BYTES];
-
-	int r = kl_flat_reassemble_tmp(path, NULL, &fd, &info, err);
-	if (r < 0)
-		return r;
-	if (info.header_error || info.records_error || !info.ended)
-		return kl_error_set(err, EBADMSG, "flattened stream unusable: %s",
-				    info.header_error	 ? info.header_error
-				    : info.records_error ? info.records_error
-							 : "no end record");
-	ssize_t n = kl_pread_full(fd, head, sizeof(head), 0);
-	if (n < 0)
-		return kl_error_set(err, (int)-n, "reading the reassembled dump");
-	/* The backend opens its own descriptor of the unlinked file; ours closes after. */
-	snprintf(inner, sizeof(inner), "/proc/self/fd/%d", fd);
-	switch (kl_dump_format_probe(head, (size_t)n)) {
-	case KL_DUMP_FORMAT_KDUMP:
-		return kl_mem_format_kdump.open(inner, ret, ret_vi, err);
-	case KL_DUMP_FORMAT_ELF:
-	case KL_DUMP_FORMAT_MAKEDUMPFILE_ELF:
-		return kl_mem_format_elf.open(inner, ret, ret_vi, err);
-	default:
-		return kl_error_set(
-			err, EBADMSG,
-			"the reassembled flattened stream is neither kdump-compressed nor ELF");
-	}
-}
-
-const struct kl_mem_format kl_mem_format_flat = {
-	.name = "flat",
-	.probe = flat_probe,
-	.open = flat_open,
-};

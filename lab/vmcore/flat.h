@@ -64,7 +64,3 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, const struct kl_
  */
 int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *ret_fd,
 			   struct kl_flat_info *ret_info, struct kl_error **err);
-
-/* A kl_mem_format for flattened files of either kdump-compressed or ELF content. */
-struct kl_mem_format;
-extern const struct kl_mem_format kl_mem_format_flat;

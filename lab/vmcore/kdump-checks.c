@@ -1,66 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The checks of a kdump-compressed file (invariants 40-48 of
- * shared/reference/vmcore-invariants.md), then the format-independent ones under the same
- * ids as the ELF path (notes.*, vmcoreinfo.*, dmesg.parse, crash.uts, manifest.*) so reports
- * compare across formats. As in checks.c, a check whose loading stage is missing is skipped
- * and the check owning that stage says why. The kernel-level checks (dmesg.parse, crash.*)
- * are crash.c's own, run over this format's kl_mem.
+ * The kdump.* checks of a kdump-compressed file (invariants 40-48 of
+ * shared/reference/vmcore-invariants.md). The format-independent ones (notes.*,
+ * vmcoreinfo.*, dmesg.parse, crash.*, manifest.*) run over this format's notes and kl_mem
+ * under the same ids as for ELF, from the same rows of the one table (checks-table.c).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <string.h>
 
 #include "base/macro.h"
-#include "catalogue.h"
 #include "checks.h"
 #include "codecs.h"
 #include "dump.h"
-#include "guest/facts.h"
-#include "guest/manifest.h"
 #include "kdump.h"
 #include "mem.h"
-#include "printk.h"
-#include "uts.h"
 #include "vmcore.h"
 
 #define STREAM_CHUNK (1u << 20)
 
-enum need {
-	NEED_HEADER = 1 << 0, /* the 464 header bytes were read */
-	NEED_BLOCK = 1 << 1,  /* ... and block_size is usable */
-	NEED_SUB = 1 << 2,
-	NEED_NOTE_AREA = 1 << 3, /* the notes lie in bounds and were read */
-	NEED_NOTES = 1 << 4,
-	NEED_VMCOREINFO_NOTE = 1 << 5,
-	NEED_VMCOREINFO = 1 << 6,
-	NEED_LAYOUT = 1 << 7,
-	NEED_INDEX = 1 << 8,
-	NEED_MEM = 1 << 9,
-	NEED_LOG = 1 << 10,
-};
-
-struct kctx {
-	/* crash.c's context: d is the notes' struct kl_dump; mem, log, uts, expect as there */
-	struct ctx base; /* base.in, base.expected_cpus, base.err: the run's input and error */
-	struct kl_kdump *k;
-};
-
-struct kcheck {
-	const char *id;
-	enum kl_severity severity;
-	unsigned needs;
-	int (*run)(struct kctx *c, struct kl_check_result *r);
-};
-
 /* Every KL_STOP_EVERY items of a loop over the dump: the deadline or interrupt, passed up. */
-static int poll_every(struct kctx *c, uint64_t i, const char *step)
+static int poll_every(struct kl_check_ctx *c, uint64_t i, const char *step)
 {
-	return i % KL_STOP_EVERY ? 0 : kl_stop_poll(&c->base.stop, step, c->base.err);
+	return i % KL_STOP_EVERY ? 0 : kl_stop_poll(&c->stop, step, c->err);
 }
 
-static const struct kl_vmcoreinfo *vmcoreinfo(const struct kctx *c)
+static const struct kl_vmcoreinfo *vmcoreinfo(const struct kl_check_ctx *c)
 {
 	return c->k->notes && c->k->notes->have_vmcoreinfo ? c->k->notes->vmcoreinfo : NULL;
 }
@@ -72,7 +37,7 @@ static uint64_t divideup(uint64_t x, uint64_t y)
 
 /* ---- disk_dump_header (invariants 40, 41, 43, 44) ---- */
 
-static int check_signature(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_signature(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *s = c->k->h.signature;
 	if (!memcmp(s, KL_KDUMP_SIGNATURE, KL_KDUMP_SIG_LEN))
@@ -85,7 +50,7 @@ static int check_signature(struct kctx *c, struct kl_check_result *r)
 	return FAIL(r, "signature is not \"%s\"", KL_KDUMP_SIGNATURE);
 }
 
-static int check_header(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_header(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	if (!k->have_header)
@@ -106,7 +71,7 @@ static int check_header(struct kctx *c, struct kl_check_result *r)
 		     v, KL_KDUMP_HEADER_VERSION);
 }
 
-static int check_block_size(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_block_size(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	uint64_t ps = 4096;
@@ -120,7 +85,7 @@ static int check_block_size(struct kctx *c, struct kl_check_result *r)
 		     k->h.block_size, src, ps);
 }
 
-static int check_sub_header(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_sub_header(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	const struct kl_kdump_sub_header *s = &k->sub;
@@ -141,7 +106,7 @@ static int check_sub_header(struct kctx *c, struct kl_check_result *r)
 		     want_blocks, want_note);
 }
 
-static int check_split(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_split(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump_sub_header *s = &c->k->sub;
 	if (c->k->h.header_version < 2)
@@ -155,7 +120,7 @@ static int check_split(struct kctx *c, struct kl_check_result *r)
 		s->end_pfn_64 ? s->end_pfn_64 : s->end_pfn);
 }
 
-static int check_compression(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_compression(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	uint32_t st = c->k->h.status, comp = st & KL_KDUMP_COMPRESSION;
 	/* makedumpfile without -c/-l/-p/-z (or -z where built without zstd) writes none. */
@@ -166,7 +131,7 @@ static int check_compression(struct kctx *c, struct kl_check_result *r)
 		st, kl_kdump_compression_name(comp));
 }
 
-static int check_incomplete(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_incomplete(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	uint32_t st = c->k->h.status;
 	return CHECK(
@@ -176,7 +141,7 @@ static int check_incomplete(struct kctx *c, struct kl_check_result *r)
 		st);
 }
 
-static int check_decompressor(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_decompressor(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	uint32_t comp = c->k->h.status & KL_KDUMP_COMPRESSION;
 	if (comp & (comp - 1))
@@ -191,7 +156,7 @@ static int check_decompressor(struct kctx *c, struct kl_check_result *r)
 
 /* ---- notes and VMCOREINFO (invariants 18-21, 25-28, 42, 43) ---- */
 
-static int check_note_area(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_notes(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	if (!k->notes)
@@ -200,27 +165,7 @@ static int check_note_area(struct kctx *c, struct kl_check_result *r)
 		    k->sub.offset_note, k->sub.size_note);
 }
 
-static int check_notes_parse(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_notes_parse(&c->base, r);
-}
-
-static int check_vmcoreinfo_note(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_vmcoreinfo_note(&c->base, r);
-}
-
-static int check_prstatus_size(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_prstatus_size(&c->base, r);
-}
-
-static int check_prstatus_count(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_prstatus_count(&c->base, r);
-}
-
-static int check_nr_cpus(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_nr_cpus(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	size_t n = kl_dump_count_prstatus(c->k->notes);
 	int32_t nr = c->k->h.nr_cpus;
@@ -229,7 +174,7 @@ static int check_nr_cpus(struct kctx *c, struct kl_check_result *r)
 }
 
 /* VMCOREINFO at (offset_vmcoreinfo, size_vmcoreinfo) must be the note's descriptor itself. */
-static int check_kdump_vmcoreinfo(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_vmcoreinfo(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	const struct kl_kdump_sub_header *s = &k->sub;
@@ -250,32 +195,7 @@ static int check_kdump_vmcoreinfo(struct kctx *c, struct kl_check_result *r)
 		     s->offset_vmcoreinfo, s->size_vmcoreinfo, desc_off, n->descsz);
 }
 
-static int check_vmcoreinfo_parse(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_vmcoreinfo_parse(&c->base, r);
-}
-
-static int check_osrelease(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_osrelease(&c->base, r);
-}
-
-static int check_pagesize(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_pagesize(&c->base, r);
-}
-
-static int check_crashtime(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_crashtime(&c->base, r);
-}
-
-static int check_crashtime_window(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_crashtime_window(&c->base, r);
-}
-
-static int check_timestamp(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_timestamp(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "CRASHTIME");
 	uint64_t t;
@@ -287,7 +207,7 @@ static int check_timestamp(struct kctx *c, struct kl_check_result *r)
 		     "timestamp.tv_sec %" PRId64 ", VMCOREINFO CRASHTIME=%s", c->k->h.tv_sec, v);
 }
 
-static int check_utsname(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_utsname(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump_header *h = &c->k->h;
 	const char *v = kl_vmcoreinfo_get(vmcoreinfo(c), "OSRELEASE");
@@ -301,7 +221,7 @@ static int check_utsname(struct kctx *c, struct kl_check_result *r)
 
 /* ---- bitmaps and page descriptors (invariants 45-48) ---- */
 
-static int check_bitmap_size(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_bitmap_size(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	if (!k->have_layout)
@@ -314,7 +234,7 @@ static int check_bitmap_size(struct kctx *c, struct kl_check_result *r)
 		    k->h.bitmap_blocks, k->bitmap_len, k->max_mapnr);
 }
 
-static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_bitmap_subset(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	_cleanup_free_ unsigned char *b1 = malloc(STREAM_CHUNK), *b2 = malloc(STREAM_CHUNK);
@@ -324,14 +244,13 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 	for (uint64_t pos = 0; pos < k->bitmap_len; pos += STREAM_CHUNK) {
 		size_t n = k->bitmap_len - pos > STREAM_CHUNK ? STREAM_CHUNK
 							      : (size_t)(k->bitmap_len - pos);
-		int q = kl_stop_poll(&c->base.stop, "comparing the kdump bitmaps", c->base.err);
+		int q = kl_stop_poll(&c->stop, "comparing the kdump bitmaps", c->err);
 		if (q < 0)
 			return q;
 		int x = kl_kdump_pread_or_hole(k, b1, n, k->bitmap_off + pos);
 		int y = kl_kdump_pread_or_hole(k, b2, n, k->bitmap_off + k->bitmap_len + pos);
 		if (x < 0 || y < 0)
-			return kl_error_set(c->base.err, EIO, "reading the bitmaps of \"%s\"",
-					    k->path);
+			return kl_error_set(c->err, EIO, "reading the bitmaps of \"%s\"", k->path);
 		if (x == 1 && y == 1)
 			continue; /* both all zero: no bit to count or compare */
 		if (x == 1)
@@ -371,7 +290,7 @@ static int check_bitmap_subset(struct kctx *c, struct kl_check_result *r)
 
 /* Streams the descriptors in chunks; each loop is bounded by n_descs, itself bounded by the
  * file size (the table must fit). */
-static int check_descs(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_descs(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	struct kl_kdump *k = c->k;
 	uint64_t bs = (uint64_t)k->h.block_size, n = k->n_descs;
@@ -388,7 +307,7 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 		if (q < 0)
 			return q;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
 		uint32_t how = d.flags & KL_KDUMP_COMPRESSION;
 		const char *why = NULL;
 		if (d.offset < data_start || d.offset > k->size || d.size > k->size - d.offset)
@@ -415,7 +334,7 @@ static int check_descs(struct kctx *c, struct kl_check_result *r)
 }
 
 /* makedumpfile writes pages in pfn order after one shared zero page at the data start. */
-static int check_desc_order(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_desc_order(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	struct kl_kdump *k = c->k;
 	uint64_t n = k->n_descs, zero = k->desc_off + n * KL_KDUMP_DESC_SIZE, end = zero,
@@ -428,7 +347,7 @@ static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 		if (q < 0)
 			return q;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
 		if (d.offset == zero) {
 			shared++;
 			end = end > zero + d.size ? end : zero + d.size;
@@ -449,7 +368,7 @@ static int check_desc_order(struct kctx *c, struct kl_check_result *r)
 		    shared, zero);
 }
 
-static int check_pages(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_pages(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	struct kl_kdump *k = c->k;
 	uint64_t n = k->n_descs, bs = (uint64_t)k->h.block_size;
@@ -470,7 +389,7 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		if (p < 0)
 			return p;
 		if (kl_kdump_read_desc(k, i, &d) < 0)
-			return kl_error_set(c->base.err, EIO, "reading page_desc %" PRIu64, i);
+			return kl_error_set(c->err, EIO, "reading page_desc %" PRIu64, i);
 		/* Data read before (the shared zero page, or overlaps kdump.desc-order reports) is
 		 * not decompressed again: the work stays bounded by the file size, whatever
 		 * number of descriptors point at one small, highly compressible block. */
@@ -481,7 +400,7 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		end = d.offset + d.size;
 		int q = kl_kdump_read_page_desc(k, &d, page, &e);
 		if (q == -EIO || q == -ENOMEM)
-			return kl_error_set(c->base.err, -q, "%s",
+			return kl_error_set(c->err, -q, "%s",
 					    e && e->msg ? e->msg : "reading a page");
 		if (q < 0)
 			return FAIL(r, "page_desc %" PRIu64 ": %s", i,
@@ -494,7 +413,7 @@ static int check_pages(struct kctx *c, struct kl_check_result *r)
 		    n, bs, compressed, shared);
 }
 
-static int check_eraseinfo(struct kctx *c, struct kl_check_result *r)
+int kl_check_kdump_eraseinfo(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_kdump *k = c->k;
 	const struct kl_kdump_sub_header *s = &k->sub;
@@ -507,244 +426,4 @@ static int check_eraseinfo(struct kctx *c, struct kl_check_result *r)
 		     s->offset_eraseinfo, s->size_eraseinfo, k->size);
 }
 
-/* ---- the kernel behind the pages: crash.c's checks over this format's memory ---- */
-
-static int check_dmesg_parse(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_dmesg_parse(&c->base, r);
-}
-
-static int check_trigger_pid(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_trigger_pid(&c->base, r);
-}
-
-static int check_uts(struct kctx *c, struct kl_check_result *r)
-{
-	if (!c->base.have_uts)
-		return FAIL(r, "%s",
-			    c->base.uts_error ? c->base.uts_error : "cannot read init_uts_ns");
-	return kl_check_uts(&c->base, r);
-}
-
-static int check_nonce(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_nonce(&c->base, r);
-}
-
-static int check_panic_signature(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_signature(&c->base, r);
-}
-
-static int check_cpu_pid(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_cpu_pid(&c->base, r);
-}
-
 /* ---- the saver's manifest (invariant 4) ---- */
-
-static int check_manifest_size(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_manifest_size(c->base.in, c->k->size, "pulled file", r);
-}
-
-static int check_manifest_hash(struct kctx *c, struct kl_check_result *r)
-{
-	return kl_check_manifest_hash(c->base.in, c->k->fd, c->k->path, "pulled file", r,
-				      c->base.err);
-}
-
-#define E KL_SEVERITY_ERROR
-#define W KL_SEVERITY_WARNING
-static const struct kcheck checks[] = {
-	{ "kdump.signature", E, 0, check_signature },
-	{ "kdump.header", E, 0, check_header },
-	{ "kdump.block-size", E, NEED_HEADER, check_block_size },
-	{ "kdump.compression", E, NEED_HEADER, check_compression },
-	{ "kdump.incomplete", E, NEED_HEADER, check_incomplete },
-	{ "kdump.decompressor", W, NEED_HEADER, check_decompressor },
-	{ "kdump.sub-header", E, NEED_BLOCK, check_sub_header },
-	{ "kdump.split", E, NEED_SUB, check_split },
-	{ "kdump.notes", E, NEED_SUB, check_note_area },
-	{ "notes.parse", E, NEED_NOTE_AREA, check_notes_parse },
-	{ "notes.vmcoreinfo", E, NEED_NOTES, check_vmcoreinfo_note },
-	{ "notes.prstatus-size", E, NEED_NOTES, check_prstatus_size },
-	{ "notes.prstatus-count", E, NEED_NOTES, check_prstatus_count },
-	{ "kdump.nr-cpus", E, NEED_NOTES, check_nr_cpus },
-	{ "kdump.vmcoreinfo", E, NEED_VMCOREINFO_NOTE, check_kdump_vmcoreinfo },
-	{ "vmcoreinfo.parse", E, NEED_VMCOREINFO_NOTE, check_vmcoreinfo_parse },
-	{ "vmcoreinfo.osrelease", E, NEED_VMCOREINFO, check_osrelease },
-	{ "vmcoreinfo.pagesize", E, NEED_VMCOREINFO, check_pagesize },
-	{ "vmcoreinfo.crashtime", E, NEED_VMCOREINFO, check_crashtime },
-	{ "vmcoreinfo.crashtime-window", W, NEED_VMCOREINFO, check_crashtime_window },
-	{ "kdump.timestamp", E, NEED_VMCOREINFO, check_timestamp },
-	{ "kdump.utsname", E, NEED_VMCOREINFO, check_utsname },
-	{ "kdump.bitmap-size", E, NEED_SUB, check_bitmap_size },
-	{ "kdump.bitmap-subset", E, NEED_LAYOUT, check_bitmap_subset },
-	{ "kdump.descs", E, NEED_INDEX, check_descs },
-	{ "kdump.desc-order", W, NEED_INDEX, check_desc_order },
-	{ "kdump.pages", E, NEED_INDEX, check_pages },
-	{ "kdump.eraseinfo", E, NEED_SUB, check_eraseinfo },
-	{ "dmesg.parse", E, NEED_MEM, check_dmesg_parse },
-	{ "crash.trigger-pid", E, NEED_NOTES, check_trigger_pid },
-	{ "crash.uts", E, NEED_MEM, check_uts },
-	{ "crash.nonce", E, NEED_LOG, check_nonce },
-	{ "crash.signature", E, NEED_LOG, check_panic_signature },
-	{ "crash.cpu-pid", E, NEED_LOG, check_cpu_pid },
-	{ "manifest.size", E, 0, check_manifest_size },
-	{ "manifest.hash", E, 0, check_manifest_hash },
-};
-#undef E
-#undef W
-
-const char *const *kl_kdump_check_ids(void)
-{
-	static const char *ids[ELEMENTSOF(checks) + 1];
-	for (size_t i = 0; i < ELEMENTSOF(checks); i++)
-		ids[i] = checks[i].id;
-	return ids;
-}
-
-static const char *missing_stage(const struct kctx *c, unsigned needs)
-{
-	const struct kl_kdump *k = c->k;
-	const struct kl_dump *d = k->notes;
-	if ((needs & NEED_HEADER) && !k->have_header)
-		return "no disk_dump_header (see kdump.header)";
-	if ((needs & NEED_BLOCK) && (!k->have_header || k->header_error))
-		return "no usable block_size (see kdump.block-size)";
-	if ((needs & NEED_SUB) && !k->have_sub)
-		return "no usable sub-header (see kdump.sub-header)";
-	if ((needs & NEED_NOTE_AREA) && !d)
-		return "notes out of bounds (see kdump.notes)";
-	if ((needs & NEED_NOTES) && (!d || !d->have_notes))
-		return "notes do not parse (see notes.parse)";
-	if ((needs & NEED_VMCOREINFO_NOTE) && (!d || !d->have_notes || d->n_vmcoreinfo_notes != 1 ||
-					       (!d->have_vmcoreinfo && !d->vmcoreinfo_error)))
-		return "no single usable VMCOREINFO note (see notes.vmcoreinfo)";
-	if ((needs & NEED_VMCOREINFO) && (!d || !d->have_vmcoreinfo))
-		return "VMCOREINFO unusable (see notes.vmcoreinfo, vmcoreinfo.parse)";
-	if ((needs & NEED_LAYOUT) && !k->have_layout)
-		return "bitmaps unusable (see kdump.bitmap-size)";
-	if ((needs & NEED_INDEX) && !k->have_index)
-		return k->index_error ? k->index_error : "bitmaps unusable (see kdump.bitmap-size)";
-	if ((needs & (NEED_MEM | NEED_LOG)) && !c->base.mem)
-		return c->base.mem_error ? c->base.mem_error : "the dump's memory is not readable";
-	if ((needs & NEED_LOG) && !c->base.log)
-		return c->base.log_unsupported
-			       ? "no lockless printk ring (see dmesg.parse)"
-			       : "the kernel log could not be extracted (see dmesg.parse)";
-	return NULL;
-}
-
-/* Memory, the log and the uts name for the kernel-level checks, as checks.c derive()s
- * them for ELF; failures are recorded for the checks to report, only ENOMEM fails. */
-static int load_kernel(struct kctx *c)
-{
-	_cleanup_error_ struct kl_error *e = NULL;
-	struct ctx *b = &c->base;
-	const struct kl_vmcoreinfo *vi = vmcoreinfo(c);
-	if (!vi || !c->k->have_index)
-		return 0; /* missing_stage() names the cause */
-	int r = kl_kdump_mem_new(c->k, false, &b->mem, &e);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return (b->mem_error = kl_check_error_text(e, "the dump's memory is not readable"))
-			       ? 0
-			       : -ENOMEM;
-	b->mem->stop = &b->stop;
-	r = kl_printk_extract(b->mem, vi, &b->log, &e);
-	if (r == -ENOMEM)
-		return r;
-	if (kl_stop_code(r)) {
-		if (b->err && !*b->err)
-			*b->err = TAKE_PTR(e);
-		return r;
-	}
-	b->log_unsupported = r == -EOPNOTSUPP;
-	if (r < 0 && !(b->log_error = kl_check_error_text(e, "cannot extract the kernel log")))
-		return -ENOMEM;
-	kl_error_freep(&e);
-	r = kl_uts_read(b->mem, vi, &b->uts, &e);
-	if (r == -ENOMEM)
-		return r;
-	b->have_uts = r == 0;
-	if (r < 0 && !(b->uts_error = kl_check_error_text(e, "cannot read init_uts_ns")))
-		return -ENOMEM;
-	return 0;
-}
-
-static int grow_results(struct kl_validation *v, size_t more)
-{
-	struct kl_check_result *nr = reallocarray(v->results, v->n_results + more, sizeof(*nr));
-	if (!nr)
-		return -ENOMEM;
-	memset(nr + v->n_results, 0, more * sizeof(*nr));
-	v->results = nr;
-	return 0;
-}
-
-static int run_checks(struct kctx *c, struct kl_validation *v)
-{
-	int r = kl_check_setup_expect(&c->base, c->base.err);
-	if (r < 0)
-		return r;
-	r = load_kernel(c);
-	if (kl_stop_code(r))
-		return kl_error_wrap(c->base.err, "validating \"%s\"", c->k->path);
-	if (r < 0)
-		return kl_error_set(c->base.err, -r, "validating \"%s\"", c->k->path);
-	if (grow_results(v, ELEMENTSOF(checks)) < 0)
-		return kl_error_set(c->base.err, ENOMEM, "validating \"%s\"", c->k->path);
-	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
-		struct kl_check_result *res = &v->results[v->n_results++];
-		const char *missing = missing_stage(c, checks[i].needs);
-		res->id = checks[i].id;
-		res->severity = checks[i].severity;
-		r = kl_stop_poll(&c->base.stop, "starting the checks", c->base.err);
-		if (r < 0) {
-			v->n_results--;
-			return kl_error_wrap(c->base.err, "validating \"%s\" (%s)", c->k->path,
-					     res->id);
-		}
-		r = missing ? SKIP(res, "%s", missing) : checks[i].run(c, res);
-		if (r == -ENOMEM)
-			return kl_error_set(c->base.err, ENOMEM, "validating \"%s\"", c->k->path);
-		if (r < 0)
-			return kl_error_wrap(c->base.err, "validating \"%s\" (%s)", c->k->path,
-					     res->id);
-		kl_validation_count(v, res, +1);
-	}
-	return 0;
-}
-
-int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
-		      struct kl_validation *v, struct kl_error **err)
-{
-	struct kctx c = { .k = k,
-			  .base = { .d = k->notes,
-				    .in = in,
-				    .expected_cpus = kl_validate_expected_cpus(in),
-				    .err = err,
-				    .stop = kl_stop_from(in),
-				    .nonce_idx = -1 } };
-	int r = run_checks(&c, v);
-	if (r < 0) {
-		kl_check_ctx_done(&c.base);
-		return r;
-	}
-	v->layout = "kdump";
-	v->wrong_crash = kl_validation_only_crash_failed(v);
-	v->log = TAKE_PTR(c.base.log);
-	kl_check_ctx_done(&c.base);
-	v->file_size = k->size;
-	if (kl_validation_collect_prstatus(v, k->notes) < 0)
-		return kl_error_set(err, ENOMEM, "validating \"%s\"", k->path);
-	if (k->notes && k->notes->have_vmcoreinfo) {
-		v->vmcoreinfo = TAKE_PTR(k->notes->vmcoreinfo);
-		k->notes->have_vmcoreinfo = false;
-	}
-	return 0;
-}

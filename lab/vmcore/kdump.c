@@ -563,12 +563,7 @@ int kl_kdump_mem_new(struct kl_kdump *k, bool own, struct kl_mem **ret, struct k
 	return 0;
 }
 
-static bool kdump_probe(const unsigned char *head, size_t len)
-{
-	return len >= KL_KDUMP_SIG_LEN && !memcmp(head, KL_KDUMP_SIGNATURE, KL_KDUMP_SIG_LEN);
-}
-
-static int kdump_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
+int kl_kdump_open_mem(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
 		      struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = NULL;
@@ -596,9 +591,3 @@ static int kdump_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinf
 	*ret = TAKE_PTR(m);
 	return 0;
 }
-
-const struct kl_mem_format kl_mem_format_kdump = {
-	.name = "kdump",
-	.probe = kdump_probe,
-	.open = kdump_open,
-};

@@ -25,7 +25,6 @@
 #include "base/error.h"
 
 struct kl_dump;
-struct kl_mem_format;
 struct kl_stop;
 
 #define KL_KDUMP_SIGNATURE	"KDUMP   "
@@ -165,16 +164,11 @@ int kl_kdump_read_pfn(struct kl_kdump *k, uint64_t pfn, void *out, struct kl_err
 /* The 2nd bitmap's bit for pfn: 1, 0, or -EIO. pfn must be < max_mapnr. */
 int kl_kdump_dumped(struct kl_kdump *k, uint64_t pfn);
 
-/* kdump.c: a kl_mem_format for kdump-compressed files. */
-extern const struct kl_mem_format kl_mem_format_kdump;
-/* A kl_mem over k (translation set up from k's VMCOREINFO). With own, it frees k. */
+/* kdump.c: the format's memory reader (kl_dump_formats[]): a kl_mem over path and its
+ * VMCOREINFO; -EBADMSG with a message when the file has no usable VMCOREINFO. */
 struct kl_mem;
+struct kl_vmcoreinfo;
+int kl_kdump_open_mem(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
+		      struct kl_error **err);
+/* A kl_mem over k (translation set up from k's VMCOREINFO). With own, it frees k. */
 int kl_kdump_mem_new(struct kl_kdump *k, bool own, struct kl_mem **ret, struct kl_error **err);
-
-/* kdump-checks.c: append the kdump.* and the format-independent checks to v. */
-struct kl_validate_input;
-struct kl_validation;
-int kl_kdump_validate(struct kl_kdump *k, const struct kl_validate_input *in,
-		      struct kl_validation *v, struct kl_error **err);
-/* The ids kl_kdump_validate() appends, in order (NULL-terminated). */
-const char *const *kl_kdump_check_ids(void);

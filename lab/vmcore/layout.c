@@ -40,7 +40,7 @@ bool kl_layout_is_makedumpfile_elf(const struct kl_dump *d)
 	return off == headers_end(d) && off != roundup_page(headers_end(d));
 }
 
-static const char *layout_name(const struct ctx *c)
+static const char *layout_name(const struct kl_check_ctx *c)
 {
 	return c->makedumpfile_elf ? "makedumpfile -E" : "/proc/vmcore";
 }
@@ -52,7 +52,7 @@ static bool is_image(const GElf_Phdr *p)
 
 /* ---- PT_NOTE (invariant 8) ---- */
 
-int kl_check_note_layout(struct ctx *c, struct kl_check_result *r)
+int kl_check_note_layout(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const GElf_Phdr *p = &c->d->phdrs[c->d->note_index];
 	uint64_t want = c->makedumpfile_elf ? headers_end(c->d) : roundup_page(headers_end(c->d));
@@ -72,7 +72,7 @@ int kl_check_note_layout(struct ctx *c, struct kl_check_result *r)
 		    layout_name(c), want, (uint64_t)p->p_filesz);
 }
 
-int kl_check_note_align(struct ctx *c, struct kl_check_result *r)
+int kl_check_note_align(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	uint64_t a = c->d->phdrs[c->d->note_index].p_align;
 	/* fs/proc/vmcore.c writes 4 on recent kernels; 6.1 and makedumpfile -E write 0. */
@@ -81,7 +81,7 @@ int kl_check_note_align(struct ctx *c, struct kl_check_result *r)
 
 /* ---- PT_LOAD layout (invariants 10, 12, 13) ---- */
 
-int kl_check_load_filesz(struct ctx *c, struct kl_check_result *r)
+int kl_check_load_filesz(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	for (size_t i = 0; i < d->n_phdrs; i++) {
@@ -101,7 +101,7 @@ int kl_check_load_filesz(struct ctx *c, struct kl_check_result *r)
 		    c->makedumpfile_elf ? "<=" : "==", layout_name(c));
 }
 
-int kl_check_load_order(struct ctx *c, struct kl_check_result *r)
+int kl_check_load_order(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	uint64_t prev_end = d->note_off + d->note_len;
@@ -132,7 +132,7 @@ int kl_check_load_order(struct ctx *c, struct kl_check_result *r)
 	return PASS(r, "PT_LOAD file offsets increase without overlap, after the notes");
 }
 
-int kl_check_file_size(struct ctx *c, struct kl_check_result *r)
+int kl_check_file_size(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	uint64_t want;
@@ -186,7 +186,7 @@ static long ram_load_containing(const struct kl_dump *d, uint64_t paddr, uint64_
 	return -1;
 }
 
-int kl_check_kernel_text(struct ctx *c, struct kl_check_result *r)
+int kl_check_kernel_text(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -321,7 +321,7 @@ static size_t merge(struct span *v, size_t n)
 	return k;
 }
 
-int kl_check_ram(struct ctx *c, struct kl_check_result *r)
+int kl_check_ram(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -400,7 +400,7 @@ int kl_check_ram(struct ctx *c, struct kl_check_result *r)
 		l->n_crash, ng);
 }
 
-int kl_check_direct_map(struct ctx *c, struct kl_check_result *r)
+int kl_check_direct_map(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	uint64_t delta = 0;
@@ -424,7 +424,7 @@ int kl_check_direct_map(struct ctx *c, struct kl_check_result *r)
 		    dflt ? "the default: memory KASLR off" : "randomized: memory KASLR on");
 }
 
-int kl_check_ram_count(struct ctx *c, struct kl_check_result *r)
+int kl_check_ram_count(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const struct kl_loader_facts *l = kl_check_facts(c);
@@ -461,7 +461,7 @@ static int phdr_translate(const struct kl_dump *d, uint64_t vaddr, uint64_t *ret
 	return -ENOENT;
 }
 
-int kl_check_translate(struct ctx *c, struct kl_check_result *r)
+int kl_check_translate(struct kl_check_ctx *c, struct kl_check_result *r)
 {
 	const struct kl_dump *d = c->d;
 	const char *names[8];

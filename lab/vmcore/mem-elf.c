@@ -192,13 +192,8 @@ int kl_dump_mem_new(struct kl_dump *d, bool own, struct kl_mem **ret, struct kl_
 	return 0;
 }
 
-static bool elf_probe(const unsigned char *head, size_t len)
-{
-	return len >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG);
-}
-
-static int elf_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
-		    struct kl_error **err)
+int kl_dump_open_mem(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
+		     struct kl_error **err)
 {
 	_cleanup_(kl_dump_freep) struct kl_dump *d = NULL;
 	_cleanup_(kl_mem_freep) struct kl_mem *m = NULL;
@@ -234,9 +229,3 @@ static int elf_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo 
 	*ret_vi = TAKE_PTR(vi);
 	return 0;
 }
-
-const struct kl_mem_format kl_mem_format_elf = {
-	.name = "elf",
-	.probe = elf_probe,
-	.open = elf_open,
-};

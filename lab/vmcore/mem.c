@@ -5,15 +5,12 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "base/macro.h"
-#include "dump.h"
-#include "flat.h"
-#include "kdump.h"
 #include "mem.h"
+#include "vmcore.h"
 
 #define PAGE_SIZE_X86 4096ULL
 /* Physical address bits of a page-table entry (arch/x86/include/asm/pgtable_types.h
@@ -21,13 +18,6 @@
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define PTE_PRESENT   (1ULL << 0)
 #define PTE_PSE	      (1ULL << 7) /* a 1 GiB (PUD) or 2 MiB (PMD) page */
-
-/* The formats kl_mem_open() probes, in order. */
-static const struct kl_mem_format *const formats[] = {
-	&kl_mem_format_elf,
-	&kl_mem_format_kdump,
-	&kl_mem_format_flat,
-};
 
 static int parse_hex(const char *s, uint64_t *ret)
 {
@@ -213,30 +203,4 @@ void kl_mem_free(struct kl_mem *m)
 	if (m->free_ctx)
 		m->free_ctx(m->ctx);
 	free(m);
-}
-
-int kl_mem_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
-		const char **ret_format, struct kl_error **err)
-{
-	unsigned char head[KL_MEM_PROBE_BYTES];
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kl_error_set(err, errno, "opening dump \"%s\"", path);
-	ssize_t n = kl_pread_full(fd, head, sizeof(head), 0);
-	if (n < 0)
-		return kl_error_set(err, (int)-n, "reading dump \"%s\"", path);
-	for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
-		if (!formats[i]->probe(head, (size_t)n))
-			continue;
-		int r = formats[i]->open(path, ret, ret_vi, err);
-		if (r < 0)
-			return kl_error_wrap(err, "reading \"%s\" as %s", path, formats[i]->name);
-		if (ret_format)
-			*ret_format = formats[i]->name;
-		return 0;
-	}
-	return kl_error_set(
-		err, EPROTONOSUPPORT,
-		"\"%s\" is not a dump format kdumplab reads (ELF, kdump-compressed, flattened)",
-		path);
 }

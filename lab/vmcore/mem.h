@@ -2,8 +2,8 @@
 /*
  * Reading the crashed kernel's memory out of a dump, any format.
  *
- * A format backend (raw ELF here, kdump-compressed and flattened elsewhere) provides one
- * callback that reads physical memory; everything above it (address translation, the
+ * A format backend (mem-elf.c, kdump.c; chosen by format.c's table) provides one callback
+ * that reads physical memory; everything above it (address translation, the
  * printk ring, init_uts_ns) is format-independent and reads only through this interface.
  *
  * Virtual addresses are translated in this order (x86_64):
@@ -94,24 +94,12 @@ static inline void kl_mem_freep(struct kl_mem **m)
 	kl_mem_free(*m);
 }
 
-/*
- * A format backend: detects its format from the file's first bytes, never from the name.
- * open() returns a kl_mem (translation set up from the dump's VMCOREINFO) and the parsed
- * VMCOREINFO; -EBADMSG with a message when the file is of this format but unusable.
- */
+/* The bytes kl_mem_open() reads to tell the formats apart. */
 #define KL_MEM_PROBE_BYTES 4096
-struct kl_mem_format {
-	const char *name; /* "elf", "kdump", "flat" */
-	bool (*probe)(const unsigned char *head, size_t len);
-	int (*open)(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
-		    struct kl_error **err);
-};
-/* mem-elf.c: the raw ELF /proc/vmcore copy and makedumpfile -E output. */
-extern const struct kl_mem_format kl_mem_format_elf;
 
 /*
- * Open any supported dump: probe the formats in order (kl_mem_formats) and open the first
- * that claims the file. -EPROTONOSUPPORT when none does.
+ * Open any supported dump (format.c): the format that claims the file (kl_dump_formats[])
+ * opens it with its memory reader. -EPROTONOSUPPORT when none does or it has no reader.
  */
 int kl_mem_open(const char *path, struct kl_mem **ret, struct kl_vmcoreinfo **ret_vi,
 		const char **ret_format, struct kl_error **err);

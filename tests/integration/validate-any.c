@@ -14,47 +14,29 @@
 #include "base/macro.h"
 #include "guest/facts.h"
 #include "guest/manifest.h"
-#include "vmcore/flat.h"
 #include "vmcore/format.h"
-#include "vmcore/kdump.h"
 #include "vmcore/mem.h"
 #include "vmcore/printk.h"
 #include "vmcore/vmcore.h"
-
-static const struct kl_mem_format *const formats[] = {
-	&kl_mem_format_elf,
-	&kl_mem_format_kdump,
-	&kl_mem_format_flat,
-};
 
 static int dmesg(const char *path, struct kl_error **err)
 {
 	_cleanup_(kl_mem_freep) struct kl_mem *m = NULL;
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = NULL;
 	_cleanup_(kl_printk_log_freep) struct kl_printk_log *log = NULL;
-	unsigned char head[KL_MEM_PROBE_BYTES];
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return kl_error_set(err, errno, "opening \"%s\"", path);
-	size_t n = fread(head, 1, sizeof(head), f);
-	for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
-		if (!formats[i]->probe(head, n))
-			continue;
-		int r = formats[i]->open(path, &m, &vi, err);
-		if (r < 0)
-			return r;
-		r = kl_printk_extract(m, vi, &log, err);
-		if (r < 0)
-			return r;
-		for (size_t j = 0; j < log->n_records; j++) {
-			_cleanup_free_ char *line = kl_printk_format(&log->records[j]);
-			if (!line)
-				return kl_error_set(err, ENOMEM, "formatting");
-			fputs(line, stdout);
-		}
-		return 0;
+	int r = kl_mem_open(path, &m, &vi, NULL, err);
+	if (r < 0)
+		return r;
+	r = kl_printk_extract(m, vi, &log, err);
+	if (r < 0)
+		return r;
+	for (size_t j = 0; j < log->n_records; j++) {
+		_cleanup_free_ char *line = kl_printk_format(&log->records[j]);
+		if (!line)
+			return kl_error_set(err, ENOMEM, "formatting");
+		fputs(line, stdout);
 	}
-	return kl_error_set(err, EPROTONOSUPPORT, "\"%s\": no format claims it", path);
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -367,7 +367,7 @@ START_TEST(pages_through_kl_mem)
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = NULL;
 	_cleanup_error_ struct kl_error *err = NULL;
 	unsigned char want[BS], got[2 * BS];
-	int r = kl_mem_format_kdump.open(path, &m, &vi, &err);
+	int r = kl_dump_formats[KL_DUMP_FORMAT_KDUMP].open_mem(path, &m, &vi, &err);
 	ck_assert_msg(r == 0, "open: %s", err ? err->msg : "?");
 	ck_assert_uint_eq(m->phys_base, 16777216);
 	for (unsigned pfn = 0; pfn < MAPNR + 2; pfn++) {
@@ -489,7 +489,7 @@ START_TEST(flat_valid)
 	struct buf k;
 	_cleanup_free_ char *kpath = write_kdump(&(struct kd){ 0 }, &k);
 	_cleanup_free_ char *path = write_flat(&k, FLAT_OK);
-	enum kl_dump_format f;
+	enum kl_dump_format_id f;
 	ck_assert_int_eq(kl_dump_format_detect(path, &f, NULL), 0);
 	ck_assert_int_eq(f, KL_DUMP_FORMAT_FLAT);
 	_cleanup_(kl_validation_freep) struct kl_validation *v = validate(path);
@@ -504,7 +504,7 @@ START_TEST(flat_valid)
 	_cleanup_(kl_mem_freep) struct kl_mem *m = NULL;
 	_cleanup_(kl_vmcoreinfo_freep) struct kl_vmcoreinfo *vi = NULL;
 	unsigned char want[BS], got[BS];
-	ck_assert_int_eq(kl_mem_format_flat.open(path, &m, &vi, NULL), 0);
+	ck_assert_int_eq(kl_mem_open(path, &m, &vi, NULL, NULL), 0);
 	ck_assert_int_eq(m->read_paddr(m->ctx, 27 * BS, got, BS), 0);
 	page_content(27, want);
 	ck_assert(!memcmp(want, got, BS));
