@@ -7,6 +7,7 @@
 #include "base/size.h"
 #include "catalogue.h"
 #include "plan.h"
+#include "result.h"
 
 #define PLAN_MAX_BYTES (1 << 20)
 #define PLAN_MAX_CELLS 4096
@@ -178,12 +179,13 @@ int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 				"cell \"%s\": capture_append is %zu bytes; expected 1 to %d", c->id,
 				n, KL_CAPTURE_APPEND_MAX);
 	}
-	if (c->expect && !streq(c->expect, "pass") && !startswith(c->expect, "fail/") &&
-	    !startswith(c->expect, "error/"))
+	/* expect is one outcome of result.h's lists: a verdict and a known cause. */
+	struct kl_outcome expect;
+	if (c->expect && kl_outcome_parse(c->expect, &expect, NULL) < 0)
 		return kl_error_usage(
 			err, 0,
-			"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\"",
-			c->id, c->expect);
+			"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\", a cause one of %s",
+			c->id, c->expect, kl_causes_help());
 	return 0;
 }
 

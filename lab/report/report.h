@@ -8,10 +8,8 @@
 #include <json-c/json.h>
 
 #include "base/error.h"
-#include "run/cell.h"
+#include "plan/result.h"
 
-/* The results.json object of one cell. */
-struct json_object *kl_cell_result_json(const struct kl_cell_result *r);
 /* Write <dir>/results.json and <dir>/junit.xml for cells (a json array of cell objects). */
 int kl_report_write(const char *dir, struct json_object *cells, struct kl_error **err);
 /* JUnit XML text for cells (golden-tested). */

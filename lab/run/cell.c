@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,24 +20,6 @@
 #include "virt/virt.h"
 #include "vmcore/format.h"
 #include "vmcore/vmcore.h"
-
-static const char *const phase_names[KL_PHASE_COUNT] = {
-	[KL_PHASE_PREPARE] = "prepare",	  [KL_PHASE_BOOT] = "boot",
-	[KL_PHASE_LOAD] = "load",	  [KL_PHASE_TRIGGER] = "trigger",
-	[KL_PHASE_CAPTURE] = "capture",	  [KL_PHASE_SAVE] = "save",
-	[KL_PHASE_POWEROFF] = "poweroff", [KL_PHASE_PULL] = "pull",
-	[KL_PHASE_VALIDATE] = "validate", [KL_PHASE_VERDICT] = "verdict",
-};
-
-const char *kl_phase_name(enum kl_phase p)
-{
-	return p < KL_PHASE_COUNT ? phase_names[p] : "?";
-}
-
-const char *kl_verdict_name(enum kl_verdict v)
-{
-	return v == KL_VERDICT_PASS ? "pass" : v == KL_VERDICT_FAIL ? "fail" : "error";
-}
 
 /*
  * Guest phase deadlines under TCG, in seconds (KVM scales them down). Measured here: boot to
@@ -72,30 +53,6 @@ static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell
 		s = 600;
 	}
 	return s * (env->deadline_scale > 0 ? env->deadline_scale : 1.0);
-}
-
-void kl_cell_result_free(struct kl_cell_result *r)
-{
-	if (!r)
-		return;
-	kl_cell_spec_clear(&r->spec);
-	free(r->cause);
-	free(r->detail);
-	for (size_t i = 0; i < r->n_decisive; i++)
-		free(r->decisive[i]);
-	free(r->release);
-	free(r->started);
-	free(r->dir);
-	free(r->console_log);
-	free(r->system_log);
-	free(r->capture_log);
-	free(r->facts_json);
-	free(r->dump);
-	free(r->manifest);
-	free(r->validation_json);
-	free(r->pull_method);
-	free(r->pull_block_map_rejected);
-	free(r);
 }
 
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
@@ -143,6 +100,8 @@ struct cell {
 	struct kl_caplog log_console, log_system, log_capture;
 	char *dir;
 	enum kl_phase phase;
+	struct kl_outcome expect; /* spec->expect, parsed */
+	bool expect_ok;
 	double t0, phase_start;
 	double phase_end[KL_PHASE_COUNT];
 
@@ -200,9 +159,10 @@ static void add_tail(struct cell *c, size_t n)
 	}
 }
 
-static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
-	_printf_(4, 5);
-static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
+static void set_verdict(struct cell *c, enum kl_verdict v, enum kl_cause cause, const char *fmt,
+			...) _printf_(4, 5);
+static void set_verdict(struct cell *c, enum kl_verdict v, enum kl_cause cause, const char *fmt,
+			...)
 {
 	if (c->res->cause || c->res->detail)
 		return; /* the first decision stands */
@@ -210,7 +170,7 @@ static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, co
 	va_start(ap, fmt);
 	c->res->verdict = v;
 	c->res->phase = c->phase;
-	c->res->cause = cause ? strdup(cause) : NULL;
+	c->res->cause = cause;
 	if (vasprintf(&c->res->detail, fmt, ap) < 0)
 		c->res->detail = NULL;
 	va_end(ap);
@@ -354,60 +314,60 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 	if (c->loader_error) {
 		add_decisive(c, c->loader_error);
 		if (streq(ls, "reservation"))
-			set_verdict(c, KL_VERDICT_FAIL, "no-reservation",
+			set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_NO_RESERVATION,
 				    "the first kernel has no crashkernel reservation (%s)",
 				    c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
-			set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+			set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_LOAD_FAILED,
 				    "loading the capture kernel failed at step \"%s\" (%s)", ls,
 				    c->loader_error_detail ? c->loader_error_detail : "no detail");
 		else if (streq(ls, "trigger"))
-			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed",
+			set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_TRIGGER_FAILED,
 				    "the scenario's trigger returned without a crash");
 		else
-			set_verdict(c, KL_VERDICT_ERROR, "loader-failed",
+			set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_LOADER_FAILED,
 				    "the loader failed at step \"%s\"", ls);
 		return;
 	}
 	if (c->capture_oom) {
 		add_decisive(c, c->capture_oom);
-		set_verdict(c, KL_VERDICT_FAIL, "capture-oom",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_CAPTURE_OOM,
 			    "the capture kernel ran out of memory");
 		return;
 	}
 	if (c->saver_error) {
 		add_decisive(c, c->saver_error);
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the saver failed at step \"%s\"",
-			    c->saver_error_step);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_SAVER_FAILED,
+			    "the saver failed at step \"%s\"", c->saver_error_step);
 		return;
 	}
 	if (c->capture_panic) {
 		add_decisive(c, c->capture_panic);
-		set_verdict(c, KL_VERDICT_FAIL, "capture-panic", "the capture kernel panicked");
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_CAPTURE_PANIC,
+			    "the capture kernel panicked");
 		return;
 	}
 	add_tail(c, 6);
 	if (timed_out) {
-		char cause[64];
-		snprintf(cause, sizeof(cause), "timeout(%s)", kl_phase_name(c->phase));
-		set_verdict(c, KL_VERDICT_FAIL, cause, "no progress in phase \"%s\" within %.0f s",
-			    kl_phase_name(c->phase), phase_deadline(c->env, c->spec, c->phase));
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_TIMEOUT,
+			    "no progress in phase \"%s\" within %.0f s", kl_phase_name(c->phase),
+			    phase_deadline(c->env, c->spec, c->phase));
 		return;
 	}
 	if (!c->saw_loader)
-		set_verdict(c, KL_VERDICT_FAIL, "no-system-boot",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_NO_SYSTEM_BOOT,
 			    "the domain ended before the loader started");
 	else if (!c->saw_loaded)
-		set_verdict(c, KL_VERDICT_FAIL, "load-failed",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_LOAD_FAILED,
 			    "the domain ended before the capture kernel was loaded");
 	else if (!c->saw_capture_banner)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_NO_CAPTURE_BOOT,
 			    "the guest ended after the trigger without booting the capture kernel");
 	else if (!c->saw_saver)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_NO_CAPTURE_BOOT,
 			    "the capture kernel started but never ran the saver");
 	else
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed",
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_SAVER_FAILED,
 			    "the capture environment ended before the saver finished");
 }
 
@@ -418,7 +378,7 @@ static void classify_guest_failure(struct cell *c, bool timed_out)
 static int connection_lost(struct cell *c)
 {
 	add_tail(c, 3);
-	set_verdict(c, KL_VERDICT_ERROR, "infra",
+	set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA,
 		    "the libvirt connection to \"%s\" was lost in phase \"%s\"",
 		    kl_virt_uri(c->env->virt), kl_phase_name(c->phase));
 	return -ECONNRESET;
@@ -442,7 +402,7 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 		if (c->env->interrupted && *c->env->interrupted) {
 			kl_vm_destroy(vm);
 			add_tail(c, 3);
-			set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+			set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INTERRUPTED,
 				    "interrupted by a signal in phase \"%s\"",
 				    kl_phase_name(c->phase));
 			return -EINTR;
@@ -531,17 +491,17 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		r = kl_pull_finish(p, c->vmcore_size, deadline, &pr, &e);
 	}
 	if (r == -ETIMEDOUT) {
-		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_TIMEOUT, "%s",
 			    e && e->msg ? e->msg : "pull timed out");
 		return;
 	}
 	if (r == -EINTR) {
-		set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INTERRUPTED,
 			    "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
 		return;
 	}
 	if (r < 0) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA,
 			    "pulling the dump with libguestfs failed: %s",
 			    e && e->msg ? e->msg : "?");
 		return;
@@ -562,7 +522,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	if (!pr->done_marker || !pr->dump || !pr->manifest) {
 		add_decisive(c, pr->listing);
 		set_verdict(
-			c, KL_VERDICT_FAIL, "dump-incomplete",
+			c, KL_VERDICT_FAIL, KL_CAUSE_DUMP_INCOMPLETE,
 			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
 			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
 			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
@@ -573,8 +533,8 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	 * was copied): dump-invalid, as a dump that fails validation. */
 	if (pr->dump_refused) {
 		add_decisive(c, pr->listing);
-		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump was not pulled: %s",
-			    pr->dump_refused);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_DUMP_INVALID,
+			    "the dump was not pulled: %s", pr->dump_refused);
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -583,7 +543,8 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	struct kl_manifest *m = NULL;
 	struct kl_validation *v = NULL;
 	if (kl_manifest_read(pr->manifest_path, &m, &e) < 0) {
-		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "manifest unreadable: %s", e->msg);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_DUMP_INVALID, "manifest unreadable: %s",
+			    e->msg);
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -600,18 +561,14 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	};
 	int vr = kl_vmcore_validate_any(pr->dump_path, &in, &v, &e);
 	if (vr == -ETIMEDOUT) {
-		set_verdict(c, KL_VERDICT_FAIL, "timeout(validate)", "%s", e->msg);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_TIMEOUT, "%s", e->msg);
 	} else if (vr == -EINTR) {
-		set_verdict(c, KL_VERDICT_ERROR, "interrupted", "%s", e->msg);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INTERRUPTED, "%s", e->msg);
 	} else if (vr < 0) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra", "validating the dump failed: %s", e->msg);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "validating the dump failed: %s",
+			    e->msg);
 	} else {
-		struct json_object *vj = kl_validation_to_json(v);
-		if (vj) {
-			const char *t = json_object_to_json_string_ext(vj, JSON_C_TO_STRING_PLAIN);
-			c->res->validation_json = t ? strdup(t) : NULL;
-			json_object_put(vj);
-		}
+		c->res->validation = kl_result_validation_new(v);
 		if (!kl_validation_ok(v)) {
 			/* A sound dump whose only failures are crash.* checks is of another
 			 * crash than the one injected: wrong-crash, not dump-invalid. */
@@ -623,10 +580,10 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 				 first && first->message ? first->message : "");
 			add_decisive(c, line);
 			if (wc)
-				set_verdict(c, KL_VERDICT_FAIL, "wrong-crash",
+				set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_WRONG_CRASH,
 					    "the dump is not of the crash we injected: %s", line);
 			else
-				set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
+				set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_DUMP_INVALID,
 					    "the dump failed validation: %s", line);
 		}
 	}
@@ -743,8 +700,8 @@ static void finish_result(struct cell *c)
 	if (!lost && fe)
 		lost = strdup(fe->msg ? fe->msg : "cannot write facts.json");
 	if (lost && !r->cause && !r->detail) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra", "the cell's evidence is incomplete: %s",
-			    lost);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA,
+			    "the cell's evidence is incomplete: %s", lost);
 	} else if (lost) {
 		char *d = NULL;
 		if (asprintf(&d, "%s; %s", r->detail ? r->detail : "", lost) >= 0) {
@@ -756,13 +713,8 @@ static void finish_result(struct cell *c)
 		r->verdict = KL_VERDICT_PASS;
 		r->phase = KL_PHASE_VERDICT;
 	}
-	char got[128];
-	if (r->verdict == KL_VERDICT_PASS)
-		snprintf(got, sizeof(got), "pass");
-	else
-		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
-			 r->cause ? r->cause : "?");
-	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
+	struct kl_outcome got = kl_cell_result_outcome(r);
+	r->expected = c->expect_ok && kl_outcome_eq(&got, &c->expect);
 	/* After the verdict: a domain libvirt could not destroy is said, not a verdict. */
 	if (c->destroy_note) {
 		char *d = NULL;
@@ -801,10 +753,13 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	char when[32];
 	int r;
 
-	c.res = calloc(1, sizeof(*c.res));
+	c.res = kl_cell_result_new(spec);
 	c.console = kl_console_new();
 	c.facts = kl_facts_new();
-	if (!c.res || !c.console || !c.facts || kl_cell_spec_copy(&c.res->spec, spec) < 0) {
+	/* What the plan expects, parsed once (kl_cell_spec_check accepted it); an expect that
+	 * does not parse is never met. */
+	c.expect_ok = kl_outcome_parse(spec->expect ? spec->expect : "pass", &c.expect, NULL) == 0;
+	if (!c.res || !c.console || !c.facts) {
 		kl_cell_result_free(c.res);
 		cell_free(&c);
 		return kl_error_set(err, ENOMEM, "cell");
@@ -821,7 +776,7 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	if (r >= 0)
 		r = cell_boot(&c, im, disk, &vm, &e);
 	if (r < 0) {
-		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s",
+		set_verdict(&c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "%s",
 			    e && e->msg ? e->msg : "cell set-up failed");
 	} else {
 		c.disk = disk;

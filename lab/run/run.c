@@ -27,8 +27,8 @@ struct run {
 	const struct kl_run_options *o;
 	struct kernel_images *kernels;
 	size_t n_kernels;
-	struct json_object *cells; /* array, in plan order; NULL entries until done */
-	size_t next;		   /* next plan index to hand out */
+	struct kl_cell_result **cells; /* in plan order; NULL until done */
+	size_t next;		       /* next plan index to hand out */
 	bool kvm;
 	pthread_mutex_t lock;
 	struct kl_run_summary sum;
@@ -94,19 +94,16 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 	return 0;
 }
 
-static void count(struct kl_run_summary *s, struct json_object *c)
+static void count(struct kl_run_summary *s, const struct kl_cell_result *c)
 {
-	struct json_object *v, *x;
-	const char *vs =
-		json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) : "";
 	s->cells++;
-	if (streq(vs, "pass"))
+	if (c->verdict == KL_VERDICT_PASS)
 		s->pass++;
-	else if (streq(vs, "fail"))
+	else if (c->verdict == KL_VERDICT_FAIL)
 		s->fail++;
 	else
 		s->error++;
-	if (!json_object_object_get_ex(c, "expected", &x) || !json_object_get_boolean(x))
+	if (!c->expected)
 		s->unexpected++;
 }
 
@@ -114,11 +111,9 @@ static void count(struct kl_run_summary *s, struct json_object *c)
 static void write_reports(struct run *rn)
 {
 	struct json_object *done = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(rn->cells); i++) {
-		struct json_object *c = json_object_array_get_idx(rn->cells, i);
-		if (c)
-			json_object_array_add(done, json_object_get(c));
-	}
+	for (size_t i = 0; i < rn->o->plan->n_cells; i++)
+		if (rn->cells[i])
+			json_object_array_add(done, kl_cell_result_to_json(rn->cells[i]));
 	struct kl_error *e = NULL;
 	if (kl_report_write(rn->o->out_dir, done, &e) < 0 && !rn->first_err)
 		rn->first_err = e;
@@ -147,34 +142,22 @@ struct slot {
  * result. */
 static bool retryable(const struct kl_cell_result *r)
 {
-	return r->verdict == KL_VERDICT_FAIL && r->cause && streq(r->cause, "timeout(boot)") &&
-	       !r->expected;
+	return r->verdict == KL_VERDICT_FAIL && r->cause == KL_CAUSE_TIMEOUT &&
+	       r->phase == KL_PHASE_BOOT && !r->expected;
 }
 
-/* Keep attempt n's files as cells/<id>.attempt-<n> and return what it ended as. */
-static struct json_object *set_attempt_aside(struct run *rn, const char *id, unsigned n,
-					     const struct kl_cell_result *r)
+/* Keep attempt n's files as cells/<id>.attempt-<n> and record it (r is consumed) in res. */
+static void set_attempt_aside(struct run *rn, const char *id, unsigned n,
+			      struct kl_cell_result *res, struct kl_cell_result *r)
 {
 	_cleanup_free_ char *from = NULL, *to = NULL, *rel = NULL;
 	if (asprintf(&from, "%s/cells/%s", rn->o->out_dir, id) < 0 ||
 	    asprintf(&rel, "cells/%s.attempt-%u", id, n) < 0 ||
 	    asprintf(&to, "%s/%s", rn->o->out_dir, rel) < 0)
-		return NULL;
+		return;
 	(void)kl_rm_rf(to); /* left by an earlier, interrupted run */
 	bool kept = rename(from, to) == 0 && kl_fsync_parent(to) == 0;
-	struct json_object *a = json_object_new_object();
-	char what[96];
-	snprintf(what, sizeof(what), "%s/%s", kl_verdict_name(r->verdict), r->cause);
-	json_object_object_add(a, "attempt", json_object_new_int((int)n));
-	json_object_object_add(a, "ended", json_object_new_string(what));
-	json_object_object_add(a, "detail", json_object_new_string(r->detail ? r->detail : ""));
-	json_object_object_add(a, "total_seconds", json_object_new_double(r->total_seconds));
-	struct json_object *dl = json_object_new_array();
-	for (size_t i = 0; i < r->n_decisive; i++)
-		json_object_array_add(dl, json_object_new_string(r->decisive[i]));
-	json_object_object_add(a, "decisive_lines", dl);
-	json_object_object_add(a, "dir", kept ? json_object_new_string(rel) : NULL);
-	return a;
+	(void)kl_cell_result_add_attempt(res, n, r, kept ? rel : NULL);
 }
 
 /* An earlier run's attempt directories of this cell would be taken for this run's. */
@@ -195,42 +178,43 @@ static void rm_attempts(struct run *rn, const char *id)
 	}
 }
 
-/* Run one cell, again while it is retryable; its result JSON with "attempts". */
-static struct json_object *run_one(struct run *rn, struct kl_cell_env *env,
-				   const struct kl_cell_spec *spec, bool *interrupted,
-				   struct kl_error **err)
+/* Run one cell, again while it is retryable; its result with the earlier attempts. */
+static struct kl_cell_result *run_one(struct run *rn, struct kl_cell_env *env,
+				      const struct kl_cell_spec *spec, bool *interrupted,
+				      struct kl_error **err)
 {
-	struct json_object *earlier = json_object_new_array();
+	_cleanup_(kl_cell_result_freep) struct kl_cell_result *earlier = kl_cell_result_new(spec);
+	if (!earlier) {
+		kl_error_set(err, ENOMEM, "cell");
+		return NULL;
+	}
 	rm_attempts(rn, spec->id);
 	for (unsigned n = 1;; n++) {
 		struct kl_cell_result *res = NULL;
-		if (kl_cell_run(env, spec, images_for(rn, spec->kernel), &res, err) < 0) {
-			json_object_put(earlier);
+		if (kl_cell_run(env, spec, images_for(rn, spec->kernel), &res, err) < 0)
 			return NULL;
-		}
-		*interrupted = res->cause && streq(res->cause, "interrupted");
+		*interrupted = res->cause == KL_CAUSE_INTERRUPTED;
 		bool again = retryable(res) && n <= rn->o->retries && !*interrupted &&
 			     !(rn->o->interrupted && *rn->o->interrupted);
 		if (!again) {
-			struct json_object *cj = kl_cell_result_json(res);
-			kl_cell_result_free(res);
-			json_object_object_add(cj, "attempts", json_object_new_int((int)n));
-			json_object_object_add(cj, "earlier_attempts", earlier);
+			res->attempts = n;
+			res->earlier = TAKE_PTR(earlier->earlier);
+			res->n_earlier = earlier->n_earlier;
+			earlier->n_earlier = 0;
 			/* What resume compares besides the plan's values: the kernel and guest
 			 * programs actually booted (a spec like debian:bookworm moves on) and the
 			 * lab that judged them. */
 			const struct kl_images *im = images_for(rn, spec->kernel);
-			json_object_object_add(cj, "images_id",
-					       json_object_new_string(im && im->id ? im->id : ""));
-			json_object_object_add(cj, "lab_version",
-					       json_object_new_string(KL_VERSION));
-			return cj;
+			res->images_id = strdup(im && im->id ? im->id : "");
+			res->lab_version = strdup(KL_VERSION);
+			return res;
 		}
-		notice(rn, "%s: attempt %u ended %s/%s (%s); running it again", spec->id, n,
-		       kl_verdict_name(res->verdict), res->cause, res->detail ? res->detail : "");
-		struct json_object *a = set_attempt_aside(rn, spec->id, n, res);
-		if (a)
-			json_object_array_add(earlier, a);
+		struct kl_outcome o = kl_cell_result_outcome(res);
+		char ended[96];
+		kl_outcome_format(&o, ended, sizeof(ended));
+		notice(rn, "%s: attempt %u ended %s (%s); running it again", spec->id, n, ended,
+		       res->detail ? res->detail : "");
+		set_attempt_aside(rn, spec->id, n, earlier, res);
 		kl_cell_result_free(res);
 	}
 }
@@ -263,8 +247,8 @@ static void *slot_main(void *arg)
 		};
 		struct kl_error *e = NULL;
 		bool interrupted = false;
-		struct json_object *cj = run_one(rn, &env, spec, &interrupted, &e);
-		if (!cj) {
+		struct kl_cell_result *res = run_one(rn, &env, spec, &interrupted, &e);
+		if (!res) {
 			pthread_mutex_lock(&rn->lock);
 			if (!rn->first_err)
 				rn->first_err = e;
@@ -278,19 +262,20 @@ static void *slot_main(void *arg)
 		 * cannot be written (disk full) is the run's error: a resume would redo the cell. */
 		if (!interrupted) {
 			struct kl_error *je = NULL;
-			if (kl_journal_store(rn->o->out_dir, spec->id, cj, &je) < 0 &&
-			    !rn->first_err)
+			if (kl_journal_store(rn->o->out_dir, res, &je) < 0 && !rn->first_err)
 				rn->first_err = je;
 			else
 				kl_error_free(je);
 		}
-		json_object_array_put_idx(rn->cells, i, json_object_get(cj));
-		count(&rn->sum, cj);
+		rn->cells[i] = res;
+		count(&rn->sum, res);
 		write_reports(rn);
-		if (rn->o->cell_done)
+		if (rn->o->cell_done) {
+			struct json_object *cj = kl_cell_result_to_json(res);
 			rn->o->cell_done(rn->o->userdata, cj, false);
+			json_object_put(cj);
+		}
 		pthread_mutex_unlock(&rn->lock);
-		json_object_put(cj);
 	}
 	return NULL;
 }
@@ -301,17 +286,20 @@ static void take_resumed(struct run *rn)
 	const struct kl_plan *p = rn->o->plan;
 	for (size_t i = 0; i < p->n_cells; i++) {
 		const struct kl_images *im = images_for(rn, p->cells[i].kernel);
-		struct json_object *c =
+		struct kl_cell_result *c =
 			rn->o->rerun ? NULL
 				     : kl_journal_load(rn->o->out_dir, &p->cells[i],
 						       im && im->id ? im->id : "", KL_VERSION);
-		json_object_array_add(rn->cells, c);
+		rn->cells[i] = c;
 		if (!c)
 			continue;
 		count(&rn->sum, c);
 		rn->sum.resumed++;
-		if (rn->o->cell_done)
-			rn->o->cell_done(rn->o->userdata, c, true);
+		if (rn->o->cell_done) {
+			struct json_object *cj = kl_cell_result_to_json(c);
+			rn->o->cell_done(rn->o->userdata, cj, true);
+			json_object_put(cj);
+		}
 	}
 }
 
@@ -395,7 +383,11 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	if (r >= 0) {
 		notice(&rn, "kdumplab: %zu cell(s) from %s, results in \"%s\"", o->plan->n_cells,
 		       o->plan->source, o->out_dir);
-		rn.cells = json_object_new_array();
+		rn.cells = calloc(o->plan->n_cells, sizeof(*rn.cells));
+		if (!rn.cells)
+			r = kl_error_set(err, ENOMEM, "run");
+	}
+	if (r >= 0) {
 		take_resumed(&rn);
 		if (rn.sum.resumed)
 			notice(&rn, "resuming: %u of %zu cells already done in \"%s\"",
@@ -414,7 +406,9 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	for (size_t i = 0; i < rn.n_kernels; i++)
 		kl_images_free(rn.kernels[i].im);
 	free(rn.kernels);
-	json_object_put(rn.cells);
+	for (size_t i = 0; rn.cells && i < o->plan->n_cells; i++)
+		kl_cell_result_free(rn.cells[i]);
+	free(rn.cells);
 	pthread_mutex_destroy(&rn.lock);
 	if (r >= 0 && ret_summary)
 		*ret_summary = rn.sum;
