@@ -288,6 +288,19 @@ struct kl_outcome kl_cell_result_outcome(const struct kl_cell_result *r)
 	return (struct kl_outcome){ r->verdict, r->cause, r->phase };
 }
 
+void kl_tally_add(struct kl_tally *t, const struct kl_cell_result *r)
+{
+	t->cells++;
+	if (r->verdict == KL_VERDICT_PASS)
+		t->pass++;
+	else if (r->verdict == KL_VERDICT_FAIL)
+		t->fail++;
+	else
+		t->error++;
+	if (!r->expected)
+		t->unexpected++;
+}
+
 int kl_cell_result_add_attempt(struct kl_cell_result *r, unsigned n, struct kl_cell_result *a,
 			       const char *dir)
 {

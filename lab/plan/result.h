@@ -171,6 +171,12 @@ struct kl_outcome kl_cell_result_outcome(const struct kl_cell_result *r);
 int kl_cell_result_add_attempt(struct kl_cell_result *r, unsigned n, struct kl_cell_result *a,
 			       const char *dir);
 
+/* How many cells ended how (run summaries, results.json's "summary"). */
+struct kl_tally {
+	unsigned cells, pass, fail, error, unexpected;
+};
+void kl_tally_add(struct kl_tally *t, const struct kl_cell_result *r);
+
 /* ---- results.json's and cell.json's object of one cell (result-json.c) ---- */
 
 struct json_object;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
-#include <json-c/json.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@ struct run {
 	struct kernel_images *kernels;
 	size_t n_kernels;
 	struct kl_cell_result **cells; /* in plan order; NULL until done */
+	struct kl_cell_result **done;  /* the finished ones, for the reports */
 	size_t next;		       /* next plan index to hand out */
 	bool kvm;
 	pthread_mutex_t lock;
@@ -96,30 +96,26 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 
 static void count(struct kl_run_summary *s, const struct kl_cell_result *c)
 {
-	s->cells++;
-	if (c->verdict == KL_VERDICT_PASS)
-		s->pass++;
-	else if (c->verdict == KL_VERDICT_FAIL)
-		s->fail++;
-	else
-		s->error++;
-	if (!c->expected)
-		s->unexpected++;
+	struct kl_tally t = { s->cells, s->pass, s->fail, s->error, s->unexpected };
+	kl_tally_add(&t, c);
+	s->cells = t.cells, s->pass = t.pass, s->fail = t.fail, s->error = t.error;
+	s->unexpected = t.unexpected;
 }
 
-/* Rebuild results.json/junit.xml from the cells finished so far (caller holds the lock). */
+/* Rebuild the reports from the cells finished so far (caller holds the lock). */
 static void write_reports(struct run *rn)
 {
-	struct json_object *done = json_object_new_array();
+	size_t n = 0;
 	for (size_t i = 0; i < rn->o->plan->n_cells; i++)
 		if (rn->cells[i])
-			json_object_array_add(done, kl_cell_result_to_json(rn->cells[i]));
+			rn->done[n++] = rn->cells[i];
+	struct kl_report rep = { .cells = (const struct kl_cell_result *const *)rn->done,
+				 .n_cells = n };
 	struct kl_error *e = NULL;
-	if (kl_report_write(rn->o->out_dir, done, &e) < 0 && !rn->first_err)
+	if (kl_report_write(rn->o->out_dir, &rep, &e) < 0 && !rn->first_err)
 		rn->first_err = e;
 	else
 		kl_error_free(e);
-	json_object_put(done);
 }
 
 static void cell_progress(void *userdata, const char *cell, const char *what)
@@ -270,11 +266,8 @@ static void *slot_main(void *arg)
 		rn->cells[i] = res;
 		count(&rn->sum, res);
 		write_reports(rn);
-		if (rn->o->cell_done) {
-			struct json_object *cj = kl_cell_result_to_json(res);
-			rn->o->cell_done(rn->o->userdata, cj, false);
-			json_object_put(cj);
-		}
+		if (rn->o->cell_done)
+			rn->o->cell_done(rn->o->userdata, res, false);
 		pthread_mutex_unlock(&rn->lock);
 	}
 	return NULL;
@@ -295,11 +288,8 @@ static void take_resumed(struct run *rn)
 			continue;
 		count(&rn->sum, c);
 		rn->sum.resumed++;
-		if (rn->o->cell_done) {
-			struct json_object *cj = kl_cell_result_to_json(c);
-			rn->o->cell_done(rn->o->userdata, cj, true);
-			json_object_put(cj);
-		}
+		if (rn->o->cell_done)
+			rn->o->cell_done(rn->o->userdata, c, true);
 	}
 }
 
@@ -384,7 +374,8 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 		notice(&rn, "kdumplab: %zu cell(s) from %s, results in \"%s\"", o->plan->n_cells,
 		       o->plan->source, o->out_dir);
 		rn.cells = calloc(o->plan->n_cells, sizeof(*rn.cells));
-		if (!rn.cells)
+		rn.done = calloc(o->plan->n_cells, sizeof(*rn.done));
+		if (!rn.cells || !rn.done)
 			r = kl_error_set(err, ENOMEM, "run");
 	}
 	if (r >= 0) {
@@ -409,6 +400,7 @@ int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	for (size_t i = 0; rn.cells && i < o->plan->n_cells; i++)
 		kl_cell_result_free(rn.cells[i]);
 	free(rn.cells);
+	free(rn.done);
 	pthread_mutex_destroy(&rn.lock);
 	if (r >= 0 && ret_summary)
 		*ret_summary = rn.sum;

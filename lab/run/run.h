@@ -12,8 +12,7 @@
 #include "base/error.h"
 #include "base/paths.h"
 #include "plan/plan.h"
-
-struct json_object;
+#include "plan/result.h"
 
 struct kl_run_options {
 	const struct kl_plan *plan;
@@ -31,7 +30,7 @@ struct kl_run_options {
 	/* Progress for the CLI; all optional. */
 	void (*notice)(void *userdata, const char *msg);
 	void (*cell_phase)(void *userdata, const char *cell, const char *phase);
-	void (*cell_done)(void *userdata, struct json_object *cell, bool resumed);
+	void (*cell_done)(void *userdata, const struct kl_cell_result *cell, bool resumed);
 	void *userdata;
 };
 
