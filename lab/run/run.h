@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A run: the cells of a plan on N slots over M libvirt connections, with images prepared once
- * per kernel, KVM probed once, results journaled per cell and reports rebuilt after each.
+ * A run of a plan: images prepared once per kernel, the connections opened, KVM probed once,
+ * the plan's cells that the journal does not already hold submitted to a scheduler (scheduler.h),
+ * each typed result journaled as it comes and the reports (report/) rebuilt after each.
  */
 #pragma once
 
