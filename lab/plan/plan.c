@@ -6,8 +6,8 @@
 
 #include "base/size.h"
 #include "catalogue.h"
+#include "outcome.h"
 #include "plan.h"
-#include "result.h"
 
 #define PLAN_MAX_BYTES (1 << 20)
 #define PLAN_MAX_CELLS 4096

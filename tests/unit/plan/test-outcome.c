@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan/outcome.h"
 #include "plan/plan.h"
 #include "plan/result.h"
 
@@ -164,8 +165,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("result");
-	TCase *t = tcase_create("result");
+	Suite *s = suite_create("outcome");
+	TCase *t = tcase_create("outcome");
 	tcase_add_test(t, causes_are_the_readme_list);
 	tcase_add_test(t, names_round_trip);
 	tcase_add_test(t, expect_parses_into_an_outcome);
