@@ -60,7 +60,7 @@ static inline struct kl_cell_result *fx_pass(void)
 	r->total_seconds = 21.125;
 	r->dump_bytes = 1073807360;
 	r->dump_allocated = 94371840;
-	r->pull_method = fx_dup("block-map");
+	r->pull_method = fx_dup("blocks");
 	r->pull_extents = 37;
 	r->pull_launch_seconds = 6.5;
 	r->pull_transfer_seconds = 1.75;
