@@ -258,24 +258,26 @@ static void spec_from_json(struct reader *rd, struct json_object *o, struct kl_c
 	s->expect = get_str(rd, o, "expect", false);
 }
 
-static enum kl_severity severity_from(struct reader *rd, const char *s)
+/* The index of s in a name table (name(0..n-1)); -1, and rd->bad = key, when it is not one. */
+static int name_index(struct reader *rd, const char *s, const char *(*name)(int), int n,
+		      const char *key)
 {
-	for (int i = KL_SEVERITY_ERROR; i <= KL_SEVERITY_WARNING; i++)
-		if (s && streq(s, kl_severity_name(i)))
-			return (enum kl_severity)i;
+	for (int i = 0; s && i < n; i++)
+		if (streq(s, name(i)))
+			return i;
 	if (!rd->bad)
-		rd->bad = "severity";
-	return KL_SEVERITY_ERROR;
+		rd->bad = key;
+	return -1;
 }
 
-static enum kl_check_status status_from(struct reader *rd, const char *s)
+static const char *severity_name(int i)
 {
-	for (int i = KL_CHECK_PASSED; i <= KL_CHECK_SKIPPED; i++)
-		if (s && streq(s, kl_check_status_name(i)))
-			return (enum kl_check_status)i;
-	if (!rd->bad)
-		rd->bad = "status";
-	return KL_CHECK_FAILED;
+	return kl_severity_name((enum kl_severity)i);
+}
+
+static const char *status_name(int i)
+{
+	return kl_check_status_name((enum kl_check_status)i);
 }
 
 static struct kl_result_validation *validation_from(struct reader *rd, struct json_object *o)
@@ -325,8 +327,10 @@ static struct kl_result_validation *validation_from(struct reader *rd, struct js
 		c->id = get_str(rd, e, "id", false);
 		_cleanup_free_ char *sev = get_str(rd, e, "severity", false),
 				    *st = get_str(rd, e, "status", false);
-		c->severity = severity_from(rd, sev);
-		c->status = status_from(rd, st);
+		c->severity = (enum kl_severity)name_index(rd, sev, severity_name,
+							   KL_SEVERITY_WARNING + 1, "severity");
+		c->status = (enum kl_check_status)name_index(rd, st, status_name,
+							     KL_CHECK_SKIPPED + 1, "status");
 		c->message = get_str(rd, e, "message", false);
 	}
 	return t;

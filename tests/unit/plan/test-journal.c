@@ -221,6 +221,30 @@ START_TEST(journal_damaged_result_is_not_resumed)
 	ck_assert_int_eq(kl_write_file_atomic(path, many, strlen(many), 0644, NULL), 0);
 	ck_assert_ptr_null(kl_journal_load(dir, &r->spec, r->images_id, r->lab_version));
 	kl_cell_result_free(r);
+
+	/* A check of a severity or status that is not in the tables. */
+	r = fx_pass();
+	snprintf(cells, sizeof(cells), "%s/cells/%s", dir, r->spec.id);
+	snprintf(path, sizeof(path), "%s/cell.json", cells);
+	ck_assert_int_eq(kl_mkdir_p(cells, 0755, NULL), 0);
+	static const char *const checks[][2] = {
+		{ "\"severity\":\"warning\"", "\"severity\":\"fatal\"" },
+		{ "\"status\":\"skipped\"", "\"status\":\"maybe\"" },
+		{ "\"id\":\"elf.ident\"", "\"id\":7" },
+	};
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		ck_assert_int_eq(kl_journal_store(dir, r, NULL), 0);
+		_cleanup_free_ char *text = slurp_cell(r->spec.id), *bad = NULL;
+		char *hit = strstr(text, checks[i][0]);
+		ck_assert_ptr_nonnull(hit);
+		ck_assert_int_ge(asprintf(&bad, "%.*s%s%s", (int)(hit - text), text, checks[i][1],
+					  hit + strlen(checks[i][0])),
+				 0);
+		ck_assert_int_eq(kl_write_file_atomic(path, bad, strlen(bad), 0644, NULL), 0);
+		ck_assert_msg(!kl_journal_load(dir, &r->spec, r->images_id, r->lab_version),
+			      "resumed with %s", checks[i][1]);
+	}
+	kl_cell_result_free(r);
 }
 END_TEST
 

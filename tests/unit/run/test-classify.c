@@ -139,103 +139,73 @@ START_TEST(recorded_pass_reaches_poweroff)
 }
 END_TEST
 
-START_TEST(recorded_no_reservation)
+/* A real VM ended this way: the cause, the phase, the detail and the first decisive line. */
+static const struct {
+	const char *log, *outcome;
+	enum kl_phase phase;
+	const char *detail, *decisive;
+} recordings[] = {
+	{ "no-reservation.log", "fail/no-reservation", KL_PHASE_LOAD,
+	  "the first kernel has no crashkernel reservation (kexec_crash_size=0",
+	  "KDUMPLAB phase=error step=reservation errno=12" },
+	{ "load-failed.log", "fail/load-failed", KL_PHASE_LOAD,
+	  "loading the capture kernel failed at step \"kexec_file_load\" (kernel=",
+	  "errname=EADDRNOTAVAIL" },
+	{ "capture-oom.log", "fail/capture-oom", KL_PHASE_CAPTURE,
+	  "the capture kernel ran out of memory", "invoked oom-killer" },
+	{ "capture-panic.log", "fail/capture-panic", KL_PHASE_CAPTURE,
+	  "the capture kernel panicked",
+	  "Kernel panic - not syncing: VFS: Unable to mount root fs" },
+	{ "saver-failed.log", "fail/saver-failed", KL_PHASE_SAVE,
+	  "the saver failed at step \"find-disk\"", "errname=ENODEV" },
+};
+
+START_TEST(recorded_cause)
 {
-	struct kl_cell_result *r = recorded("no-reservation.log");
-	assert_outcome(r, "fail/no-reservation", KL_PHASE_LOAD,
-		       "the first kernel has no crashkernel reservation (kexec_crash_size=0");
+	struct kl_cell_result *r = recorded(recordings[_i].log);
+	assert_outcome(r, recordings[_i].outcome, recordings[_i].phase, recordings[_i].detail);
 	ck_assert_uint_eq(r->n_decisive, 1);
-	assert_decisive(r, 0, "KDUMPLAB phase=error step=reservation errno=12");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(recorded_load_failed)
-{
-	struct kl_cell_result *r = recorded("load-failed.log");
-	assert_outcome(r, "fail/load-failed", KL_PHASE_LOAD,
-		       "loading the capture kernel failed at step \"kexec_file_load\" (kernel=");
-	assert_decisive(r, 0, "errname=EADDRNOTAVAIL");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(recorded_capture_oom)
-{
-	struct kl_cell_result *r = recorded("capture-oom.log");
-	assert_outcome(r, "fail/capture-oom", KL_PHASE_CAPTURE,
-		       "the capture kernel ran out of memory");
-	assert_decisive(r, 0, "invoked oom-killer");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(recorded_capture_panic)
-{
-	struct kl_cell_result *r = recorded("capture-panic.log");
-	assert_outcome(r, "fail/capture-panic", KL_PHASE_CAPTURE, "the capture kernel panicked");
-	assert_decisive(r, 0, "Kernel panic - not syncing: VFS: Unable to mount root fs");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(recorded_saver_failed)
-{
-	struct kl_cell_result *r = recorded("saver-failed.log");
-	assert_outcome(r, "fail/saver-failed", KL_PHASE_SAVE,
-		       "the saver failed at step \"find-disk\"");
-	assert_decisive(r, 0, "errname=ENODEV");
+	assert_decisive(r, 0, recordings[_i].decisive);
 	kl_cell_result_free(r);
 }
 END_TEST
 
 /* ---- synthetic: the recorded pass, ended or stalled before a record ---- */
 
-START_TEST(ended_before_the_loader)
+/* The guest ended (its domain went away) right before a line of the recorded pass. */
+static const struct {
+	const char *after, *before, *outcome;
+	enum kl_phase phase;
+	const char *detail;
+} endings[] = {
+	{ NULL, "KDUMPLAB phase=start prog=loader", "fail/no-system-boot", KL_PHASE_BOOT,
+	  "the domain ended before the loader started" },
+	{ NULL, "KDUMPLAB phase=loaded", "fail/load-failed", KL_PHASE_LOAD,
+	  "the domain ended before the capture kernel was loaded" },
+	/* The capture kernel's banner: the second "Linux version", after the trigger. */
+	{ "KDUMPLAB phase=trigger", "Linux version", "fail/no-capture-boot", KL_PHASE_TRIGGER,
+	  "the guest ended after the trigger without booting the capture kernel" },
+	{ NULL, "KDUMPLAB phase=start prog=saver", "fail/no-capture-boot", KL_PHASE_CAPTURE,
+	  "the capture kernel started but never ran the saver" },
+	{ NULL, "KDUMPLAB phase=done", "fail/saver-failed", KL_PHASE_SAVE,
+	  "the capture environment ended before the saver finished" },
+};
+
+START_TEST(ended_early)
 {
-	struct kl_cell_result *r = pass_cut_before("KDUMPLAB phase=start prog=loader", false);
-	assert_outcome(r, "fail/no-system-boot", KL_PHASE_BOOT,
-		       "the domain ended before the loader started");
+	struct kl_cell_result *r = pass_cut_after(endings[_i].after, endings[_i].before, false);
+	assert_outcome(r, endings[_i].outcome, endings[_i].phase, endings[_i].detail);
 	ck_assert_uint_eq(r->n_decisive, 6); /* the last lines */
 	kl_cell_result_free(r);
 }
 END_TEST
 
-START_TEST(ended_before_loaded)
+/* The last lines before the end are the decisive ones, in order. */
+START_TEST(ended_before_loaded_shows_the_last_lines)
 {
 	struct kl_cell_result *r = pass_cut_before("KDUMPLAB phase=loaded", false);
-	assert_outcome(r, "fail/load-failed", KL_PHASE_LOAD,
-		       "the domain ended before the capture kernel was loaded");
 	assert_decisive(r, 4, "KDUMPLAB phase=reservation");
 	assert_decisive(r, 5, "PEFILE: Unsigned PE binary");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(ended_before_the_capture_kernel)
-{
-	/* The capture kernel's banner: the second "Linux version", after the trigger. */
-	struct kl_cell_result *r = pass_cut_after("KDUMPLAB phase=trigger", "Linux version", false);
-	assert_outcome(r, "fail/no-capture-boot", KL_PHASE_TRIGGER,
-		       "the guest ended after the trigger without booting the capture kernel");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(ended_before_the_saver)
-{
-	struct kl_cell_result *r = pass_cut_before("KDUMPLAB phase=start prog=saver", false);
-	assert_outcome(r, "fail/no-capture-boot", KL_PHASE_CAPTURE,
-		       "the capture kernel started but never ran the saver");
-	kl_cell_result_free(r);
-}
-END_TEST
-
-START_TEST(ended_before_done)
-{
-	struct kl_cell_result *r = pass_cut_before("KDUMPLAB phase=done", false);
-	assert_outcome(r, "fail/saver-failed", KL_PHASE_SAVE,
-		       "the capture environment ended before the saver finished");
 	kl_cell_result_free(r);
 }
 END_TEST
@@ -451,16 +421,9 @@ int main(void)
 	Suite *s = suite_create("classify");
 	TCase *t = tcase_create("classify");
 	tcase_add_test(t, recorded_pass_reaches_poweroff);
-	tcase_add_test(t, recorded_no_reservation);
-	tcase_add_test(t, recorded_load_failed);
-	tcase_add_test(t, recorded_capture_oom);
-	tcase_add_test(t, recorded_capture_panic);
-	tcase_add_test(t, recorded_saver_failed);
-	tcase_add_test(t, ended_before_the_loader);
-	tcase_add_test(t, ended_before_loaded);
-	tcase_add_test(t, ended_before_the_capture_kernel);
-	tcase_add_test(t, ended_before_the_saver);
-	tcase_add_test(t, ended_before_done);
+	tcase_add_loop_test(t, recorded_cause, 0, sizeof(recordings) / sizeof(recordings[0]));
+	tcase_add_loop_test(t, ended_early, 0, sizeof(endings) / sizeof(endings[0]));
+	tcase_add_test(t, ended_before_loaded_shows_the_last_lines);
 	tcase_add_test(t, stalled_in_each_phase);
 	tcase_add_test(t, an_explanation_beats_the_deadline);
 	tcase_add_test(t, synthetic_loader_failed);
