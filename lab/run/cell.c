@@ -199,7 +199,7 @@ static void cell_free(struct cell *c)
 
 /*
  * The libvirt connection dropped: the guest's fate is unknown and not its fault. error/infra,
- * which run.c never retries (a timeout(boot) would be).
+ * which the scheduler never retries (a timeout(boot) would be: kl_cell_retryable).
  */
 static int connection_lost(struct cell *c)
 {

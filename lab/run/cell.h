@@ -6,7 +6,8 @@
  *
  * Each guest phase ends on a console record (common/protocol.h) or a kernel banner, and has a
  * deadline scaled for TCG/KVM. A cell always ends with a verdict: pass, or fail/error with a
- * cause (plan/result.h) and the console lines that decided it.
+ * cause (plan/outcome.h), decided by the classifier (classify.h) with the console lines that
+ * decided it.
  */
 #pragma once
 

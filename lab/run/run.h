@@ -26,7 +26,7 @@ struct kl_run_options {
 	bool keep_disks;
 	bool force_tcg; /* skip the KVM probe */
 	double deadline_scale;
-	unsigned retries; /* more attempts for a cell whose first kernel stalls (run.c) */
+	unsigned retries; /* more attempts for a cell whose first kernel stalls (kl_cell_retryable) */
 	volatile sig_atomic_t *interrupted;
 	/* Progress for the CLI; all optional. */
 	void (*notice)(void *userdata, const char *msg);

@@ -115,8 +115,10 @@ static int run_one(struct kl_sched *s, const struct kl_cell_env *env,
 		   struct kl_error **err)
 {
 	const struct kl_images *im = images_for(s, spec->kernel);
-	_cleanup_(kl_cell_result_freep) struct kl_cell_result *kept = kl_cell_result_new(spec);
-	if (!kept)
+	/* Holds the earlier attempts (kl_cell_result_add_attempt) until the last one's result
+	 * takes them over. */
+	_cleanup_(kl_cell_result_freep) struct kl_cell_result *before = kl_cell_result_new(spec);
+	if (!before)
 		return kl_error_set(err, ENOMEM, "cell");
 	rm_attempts(s, spec->id);
 	for (unsigned n = 1;; n++) {
@@ -129,9 +131,9 @@ static int run_one(struct kl_sched *s, const struct kl_cell_env *env,
 			     !(s->conf.interrupted && *s->conf.interrupted);
 		if (!again) {
 			res->attempts = n;
-			res->earlier = TAKE_PTR(kept->earlier);
-			res->n_earlier = kept->n_earlier;
-			kept->n_earlier = 0;
+			res->earlier = TAKE_PTR(before->earlier);
+			res->n_earlier = before->n_earlier;
+			before->n_earlier = 0;
 			/* What resume compares besides the plan's values: the kernel and guest
 			 * programs actually booted (a spec like debian:bookworm moves on) and the
 			 * lab that judged them. */
@@ -145,7 +147,7 @@ static int run_one(struct kl_sched *s, const struct kl_cell_env *env,
 		kl_outcome_format(&o, ended, sizeof(ended));
 		notice(s, "%s: attempt %u ended %s (%s); running it again", spec->id, n, ended,
 		       res->detail ? res->detail : "");
-		set_attempt_aside(s, spec->id, n, kept, res);
+		set_attempt_aside(s, spec->id, n, before, res);
 		kl_cell_result_free(res);
 	}
 }
