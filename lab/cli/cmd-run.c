@@ -7,6 +7,7 @@
 
 #include "base/size.h"
 #include "cli.h"
+#include "plan/keys.h"
 #include "plan/plan.h"
 #include "run/run.h"
 #include "virt/virt.h"
@@ -77,15 +78,9 @@ static void on_done(void *userdata, const struct kl_cell_result *c, bool resumed
 	fflush(stdout);
 }
 
+/* The run's own options; every cell key (plan/keys.c) is an option too, OPT_KEY + its row. */
 enum {
-	OPT_KERNEL = 256,
-	OPT_MEMORY,
-	OPT_VCPUS,
-	OPT_CRASH,
-	OPT_SCENARIO,
-	OPT_EXPECT,
-	OPT_CAPTURE_APPEND,
-	OPT_CONNECT,
+	OPT_CONNECT = 256,
 	OPT_OUTPUT,
 	OPT_CACHE,
 	OPT_STATE,
@@ -95,34 +90,78 @@ enum {
 	OPT_TCG,
 	OPT_SCALE,
 	OPT_RETRIES,
-	OPT_QUIET
+	OPT_QUIET,
+	OPT_KEY = 0x1000,
 };
 
-static const struct option options[] = { { "kernel", required_argument, NULL, OPT_KERNEL },
-					 { "memory", required_argument, NULL, OPT_MEMORY },
-					 { "vcpus", required_argument, NULL, OPT_VCPUS },
-					 { "crashkernel", required_argument, NULL, OPT_CRASH },
-					 { "scenario", required_argument, NULL, OPT_SCENARIO },
-					 { "expect", required_argument, NULL, OPT_EXPECT },
-					 { "capture-append", required_argument, NULL,
-					   OPT_CAPTURE_APPEND },
-					 { "connect", required_argument, NULL, OPT_CONNECT },
-					 { "output", required_argument, NULL, OPT_OUTPUT },
-					 { "cache", required_argument, NULL, OPT_CACHE },
-					 { "state", required_argument, NULL, OPT_STATE },
-					 { "jobs", required_argument, NULL, OPT_JOBS },
-					 { "rerun", no_argument, NULL, OPT_RERUN },
-					 { "keep-disks", no_argument, NULL, OPT_KEEP },
-					 { "tcg", no_argument, NULL, OPT_TCG },
-					 { "timeout-scale", required_argument, NULL, OPT_SCALE },
-					 { "retries", required_argument, NULL, OPT_RETRIES },
-					 { "quiet", no_argument, NULL, OPT_QUIET },
-					 { "help", no_argument, NULL, 'h' },
-					 {} };
+static const struct option run_options[] = { { "connect", required_argument, NULL, OPT_CONNECT },
+					     { "output", required_argument, NULL, OPT_OUTPUT },
+					     { "cache", required_argument, NULL, OPT_CACHE },
+					     { "state", required_argument, NULL, OPT_STATE },
+					     { "jobs", required_argument, NULL, OPT_JOBS },
+					     { "rerun", no_argument, NULL, OPT_RERUN },
+					     { "keep-disks", no_argument, NULL, OPT_KEEP },
+					     { "tcg", no_argument, NULL, OPT_TCG },
+					     { "timeout-scale", required_argument, NULL,
+					       OPT_SCALE },
+					     { "retries", required_argument, NULL, OPT_RETRIES },
+					     { "quiet", no_argument, NULL, OPT_QUIET },
+					     { "help", no_argument, NULL, 'h' },
+					     {} };
+
+#define HELP_INDENT "             "
+#define HELP_WIDTH  100
+
+static void print_help(void)
+{
+	size_t col = (size_t)printf("kdumplab run [PLAN]");
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		char item[128];
+		int n = snprintf(item, sizeof(item), "[--%s %s]", kl_cell_keys[i].option,
+				 kl_cell_keys[i].metavar);
+		if (col + 1 + (size_t)n > HELP_WIDTH)
+			col = (size_t)printf("\n" HELP_INDENT "%s", item) - 1;
+		else
+			col += (size_t)printf(" %s", item);
+	}
+	printf("\n" HELP_INDENT "[--connect URI]... [--output DIR]\n" HELP_INDENT
+	       "[--cache DIR] [--state DIR] [--jobs N] [--rerun] [--keep-disks] [--tcg]\n" HELP_INDENT
+	       "[--timeout-scale F] [--retries N] [--quiet]\n"
+	       "\nCell options (without PLAN: one cell; in PLAN: \"key = value\" lines):\n");
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		const char *d = k->option_dflt ? k->option_dflt : k->dflt;
+		char opt[128];
+		snprintf(opt, sizeof(opt), "--%s %s", k->option, k->metavar);
+		printf("  %-26s %s", opt, k->help);
+		if (k->type == KL_KEY_UINT)
+			printf(", %u to %u", k->min, k->max);
+		printf("\n  %-26s", "");
+		if (d)
+			printf(" default %s;", d);
+		printf(" plan key %s", k->name);
+		if (k->required)
+			printf(" (required in a plan)");
+		else if (k->option_dflt)
+			printf(" (default %s)", k->dflt ? k->dflt : "unset");
+		printf("\n");
+	}
+}
+
+/* getopt_long's table: the run's options and one per cell key. */
+static void build_options(struct option *o)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < kl_cell_keys_count; i++)
+		o[n++] = (struct option){ kl_cell_keys[i].option, required_argument, NULL,
+					  OPT_KEY + (int)i };
+	for (size_t i = 0; i < ELEMENTSOF(run_options); i++)
+		o[n++] = run_options[i];
+}
 
 struct run_args {
-	struct kl_cell_spec cell;
-	bool cell_given, memory_given;
+	struct kl_cell_spec cell; /* the cell keys given as options (strings owned) */
+	bool given[KL_CELL_KEYS_MAX], cell_given;
 	const char *uris[17];
 	size_t n_uris;
 	const char *output, *cache, *state;
@@ -143,125 +182,103 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *re
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error **err)
+static int parse_run_option(int c, struct run_args *a, char **argv, struct kl_error **err)
 {
+	char *end;
+	switch (c) {
+	case OPT_CONNECT:
+		if (a->n_uris >= 16)
+			return kl_error_usage(err, 0, "--connect given more than 16 times");
+		a->uris[a->n_uris++] = optarg;
+		return 0;
+	case OPT_OUTPUT:
+		a->output = optarg;
+		return 0;
+	case OPT_CACHE:
+		a->cache = optarg;
+		return 0;
+	case OPT_STATE:
+		a->state = optarg;
+		return 0;
+	case OPT_JOBS:
+		return parse_uint("--jobs", optarg, 16, &a->jobs, err);
+	case OPT_RERUN:
+		a->rerun = true;
+		return 0;
+	case OPT_KEEP:
+		a->keep = true;
+		return 0;
+	case OPT_TCG:
+		a->tcg = true;
+		return 0;
+	case OPT_QUIET:
+		a->quiet = true;
+		return 0;
+	case OPT_RETRIES: {
+		unsigned long v = strtoul(optarg, &end, 10);
+		if (!*optarg || *end || v > 5)
+			return kl_error_usage(
+				err, 0, "--retries \"%s\": expected a number from 0 to 5", optarg);
+		a->retries = (unsigned)v;
+		return 0;
+	}
+	case OPT_SCALE:
+		a->scale = strtod(optarg, &end);
+		if (*end || a->scale <= 0 || a->scale > 100)
+			return kl_error_usage(
+				err, 0, "--timeout-scale \"%s\": expected a number in (0, 100]",
+				optarg);
+		return 0;
+	case 'h':
+		print_help();
+		exit(0);
+	default:
+		return kl_error_usage(err, 0, "unknown option \"%s\" (see kdumplab run --help)",
+				      argv[optind - 1]);
+	}
+}
+
+static int parse_options(int argc, char **argv, struct run_args *a, struct kl_error **err)
+{
+	struct option opts[KL_CELL_KEYS_MAX + ELEMENTSOF(run_options)];
 	int c, r = 0;
+	build_options(opts);
 	optind = 1;
 	opterr = 0; /* we report unknown options ourselves, once */
-	while (r >= 0 && (c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_KERNEL:
-			a->cell.kernel = optarg, a->cell_given = true;
-			break;
-		case OPT_MEMORY:
-			r = kl_size_parse(optarg, "--memory", &a->cell.memory, err);
-			a->cell_given = a->memory_given = true;
-			break;
-		case OPT_VCPUS:
-			r = parse_uint("--vcpus", optarg, 64, &a->cell.vcpus, err);
-			a->cell_given = true;
-			break;
-		case OPT_CRASH:
-			r = kl_size_parse(optarg, "--crashkernel", &a->cell.crashkernel, err);
-			a->cell_given = true;
-			break;
-		case OPT_SCENARIO:
-			a->cell.scenario = optarg, a->cell_given = true;
-			break;
-		case OPT_EXPECT:
-			a->cell.expect = optarg, a->cell_given = true;
-			break;
-		case OPT_CAPTURE_APPEND:
-			a->cell.capture_append = optarg, a->cell_given = true;
-			break;
-		case OPT_CONNECT:
-			if (a->n_uris >= 16)
-				return kl_error_usage(err, 0, "--connect given more than 16 times");
-			a->uris[a->n_uris++] = optarg;
-			break;
-		case OPT_OUTPUT:
-			a->output = optarg;
-			break;
-		case OPT_CACHE:
-			a->cache = optarg;
-			break;
-		case OPT_STATE:
-			a->state = optarg;
-			break;
-		case OPT_JOBS:
-			r = parse_uint("--jobs", optarg, 16, &a->jobs, err);
-			break;
-		case OPT_RERUN:
-			a->rerun = true;
-			break;
-		case OPT_KEEP:
-			a->keep = true;
-			break;
-		case OPT_TCG:
-			a->tcg = true;
-			break;
-		case OPT_QUIET:
-			a->quiet = true;
-			break;
-		case OPT_RETRIES: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || v > 5)
-				return kl_error_usage(
-					err, 0, "--retries \"%s\": expected a number from 0 to 5",
-					optarg);
-			a->retries = (unsigned)v;
-			break;
+	while (r >= 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		size_t k = (size_t)(c - OPT_KEY);
+		if (c < OPT_KEY || k >= kl_cell_keys_count) {
+			r = parse_run_option(c, a, argv, err);
+			continue;
 		}
-		case OPT_SCALE: {
-			char *end;
-			a->scale = strtod(optarg, &end);
-			if (*end || a->scale <= 0 || a->scale > 100)
-				return kl_error_usage(
-					err, 0,
-					"--timeout-scale \"%s\": expected a number in (0, 100]",
-					optarg);
-			break;
-		}
-		case 'h':
-			printf("kdumplab run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE]\n"
-			       "             [--scenario NAME] [--expect pass|fail/CAUSE] [--capture-append ARGS]\n"
-			       "             [--connect URI]... [--output DIR]\n"
-			       "             [--cache DIR] [--state DIR] [--jobs N] [--rerun] [--keep-disks] [--tcg]\n"
-			       "             [--timeout-scale F] [--retries N] [--quiet]\n");
-			exit(0);
-		default:
-			return kl_error_usage(err, 0,
-					      "unknown option \"%s\" (see kdumplab run --help)",
-					      argv[optind - 1]);
-		}
+		r = kl_cell_key_set(&kl_cell_keys[k], &a->cell, optarg, KL_KEY_FROM_OPTION, err);
+		a->given[k] = a->cell_given = true;
 	}
 	return r;
 }
 
-static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan **ret,
-		      struct kl_error **err)
+static int parse_args(int argc, char **argv, struct run_args *a, struct kl_error **err)
 {
-	if (optind < argc - 1)
-		return kl_error_usage(err, 0,
-				      "unexpected argument \"%s\"; expected at most one plan file",
-				      argv[optind + 1]);
-	if (optind == argc - 1) {
-		if (a->cell_given)
-			return kl_error_usage(
-				err, 0,
-				"a plan file \"%s\" and cell options (--memory, --kernel, ...) were both given; expected one or the other",
-				argv[optind]);
-		return kl_plan_parse_file(argv[optind], ret, err);
-	}
+	int r = parse_options(argc, argv, a, err);
+	if (r < 0)
+		kl_cell_spec_clear(&a->cell);
+	return r;
+}
+
+/* One cell from the options: keys not given get their default (kdumplab run's, where it has
+ * one), the id names the scenario and sizes (sysrq-1G-192M-2c). */
+static int plan_from_options(struct run_args *a, struct kl_plan **ret, struct kl_error **err)
+{
 	struct kl_cell_spec *c = &a->cell;
 	char id[160], mem[32], ck[32];
-	if (!a->memory_given)
-		c->memory = 1ULL << 30;
-	if (!c->vcpus)
-		c->vcpus = 2;
-	if (!c->scenario)
-		c->scenario = KL_DEFAULT_SCENARIO;
+	int r;
+	for (size_t k = 0; k < kl_cell_keys_count; k++) {
+		const struct kl_cell_key *key = &kl_cell_keys[k];
+		const char *d = key->option_dflt ? key->option_dflt : key->dflt;
+		if (!a->given[k] && d &&
+		    (r = kl_cell_key_set(key, c, d, KL_KEY_FROM_OPTION, err)) < 0)
+			return r;
+	}
 	kl_size_format(c->memory, mem, sizeof(mem));
 	kl_size_format(c->crashkernel, ck, sizeof(ck));
 	snprintf(id, sizeof(id), "%s-%s-%s-%uc", c->scenario, mem, ck, c->vcpus);
@@ -269,8 +286,9 @@ static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan 
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
 			    *p))
 			*p = '_';
-	c->id = id;
-	int r = kl_cell_spec_check(c, err);
+	if (!(c->id = strdup(id)))
+		return kl_error_set(err, ENOMEM, "plan");
+	r = kl_cell_spec_check(c, err);
 	if (r < 0)
 		return r;
 	struct kl_plan *p = kl_plan_new(NULL);
@@ -283,6 +301,32 @@ static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan 
 	}
 	*ret = p;
 	return 0;
+}
+
+static int plan_from_args(int argc, char **argv, struct run_args *a, struct kl_plan **ret,
+			  struct kl_error **err)
+{
+	if (optind < argc - 1)
+		return kl_error_usage(err, 0,
+				      "unexpected argument \"%s\"; expected at most one plan file",
+				      argv[optind + 1]);
+	if (optind < argc && a->cell_given)
+		return kl_error_usage(
+			err, 0,
+			"a plan file \"%s\" and cell options (--memory, --kernel, ...) were both given; expected one or the other",
+			argv[optind]);
+	if (optind < argc)
+		return kl_plan_parse_file(argv[optind], ret, err);
+	return plan_from_options(a, ret, err);
+}
+
+/* The plan holds copies: the options' cell is freed here, whatever the outcome. */
+static int build_plan(int argc, char **argv, struct run_args *a, struct kl_plan **ret,
+		      struct kl_error **err)
+{
+	int r = plan_from_args(argc, argv, a, ret, err);
+	kl_cell_spec_clear(&a->cell);
+	return r;
 }
 
 /* Directories are handed to libvirt and libguestfs, which need absolute paths. */
@@ -298,7 +342,7 @@ static char *absolute(const char *p)
 
 int cmd_run(int argc, char **argv, struct kl_error **err)
 {
-	struct run_args a = { .cell = { .crashkernel = 192ULL << 20 }, .retries = 1 };
+	struct run_args a = { .retries = 1 };
 	_cleanup_free_ char *cache = NULL, *state = NULL, *out = NULL;
 	struct kl_plan *plan = NULL;
 	struct kl_run_summary sum = { 0 };

@@ -5,6 +5,7 @@
 
 #include "base/fs.h"
 #include "journal.h"
+#include "keys.h"
 
 static bool same(struct json_object *o, const char *key, const char *want)
 {
@@ -13,29 +14,9 @@ static bool same(struct json_object *o, const char *key, const char *want)
 	       streq(json_object_get_string(v), want);
 }
 
-static bool same_or_null(struct json_object *o, const char *key, const char *want)
-{
-	struct json_object *v;
-	if (!want)
-		return !json_object_object_get_ex(o, key, &v) ||
-		       json_object_is_type(v, json_type_null);
-	return same(o, key, want);
-}
-
-static bool same_u64(struct json_object *o, const char *key, uint64_t want)
-{
-	struct json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int) &&
-	       json_object_get_uint64(v) == want;
-}
-
 static bool matches(struct json_object *o, const struct kl_cell_spec *s)
 {
-	return same(o, "id", s->id) && same(o, "kernel", s->kernel) &&
-	       same(o, "scenario", s->scenario) && same(o, "expect", s->expect) &&
-	       same_u64(o, "memory", s->memory) && same_u64(o, "crashkernel", s->crashkernel) &&
-	       same_u64(o, "vcpus", s->vcpus) &&
-	       same_or_null(o, "capture_append", s->capture_append);
+	return same(o, "id", s->id) && kl_cell_keys_match(o, s);
 }
 
 struct kl_cell_result *kl_journal_load(const char *out_dir, const struct kl_cell_spec *s,

@@ -1,35 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "base/size.h"
-#include "catalogue.h"
-#include "outcome.h"
+#include "keys.h"
 #include "plan.h"
 
 #define PLAN_MAX_BYTES (1 << 20)
 #define PLAN_MAX_CELLS 4096
 #define MAX_VALUES     64
 
-static const char *const plan_keys[] = { "kernel",   "memory", "vcpus",		"crashkernel",
-					 "scenario", "expect", "capture_append" };
-#define N_KEYS	  ELEMENTSOF(plan_keys)
-#define KEYS_HELP "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append"
-
 /* One section's raw values: for each key, a list of strings (a list only in a matrix). */
 struct section {
-	char *values[N_KEYS][MAX_VALUES];
-	size_t n[N_KEYS];
+	char *values[KL_CELL_KEYS_MAX][MAX_VALUES];
+	size_t n[KL_CELL_KEYS_MAX];
 };
 
 static void section_clear(struct section *s)
 {
-	for (size_t k = 0; k < N_KEYS; k++)
+	for (size_t k = 0; k < KL_CELL_KEYS_MAX; k++)
 		for (size_t i = 0; i < s->n[k]; i++)
 			free(s->values[k][i]);
 	memset(s, 0, sizeof(*s));
+}
+
+static char **string_field(struct kl_cell_spec *c, const struct kl_cell_key *k)
+{
+	return k->type == KL_KEY_STRING ? (char **)((char *)c + k->offset) : NULL;
 }
 
 void kl_cell_spec_clear(struct kl_cell_spec *c)
@@ -37,23 +34,35 @@ void kl_cell_spec_clear(struct kl_cell_spec *c)
 	if (!c)
 		return;
 	free(c->id);
-	free(c->kernel);
-	free(c->scenario);
-	free(c->expect);
-	free(c->capture_append);
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		char **f = string_field(c, &kl_cell_keys[i]);
+		if (f)
+			free(*f);
+	}
 	memset(c, 0, sizeof(*c));
 }
 
+/* Strings are copied, unset ones with a default get it (so every copied cell names its
+ * kernel, scenario and expectation). */
 int kl_cell_spec_copy(struct kl_cell_spec *dst, const struct kl_cell_spec *src)
 {
 	*dst = *src;
-	dst->id = src->id ? strdup(src->id) : NULL;
-	dst->kernel = strdup(src->kernel ? src->kernel : KL_DEFAULT_KERNEL);
-	dst->scenario = strdup(src->scenario ? src->scenario : KL_DEFAULT_SCENARIO);
-	dst->expect = strdup(src->expect ? src->expect : "pass");
-	dst->capture_append = src->capture_append ? strdup(src->capture_append) : NULL;
-	if ((src->id && !dst->id) || !dst->kernel || !dst->scenario || !dst->expect ||
-	    (src->capture_append && !dst->capture_append)) {
+	dst->id = NULL;
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		char **f = string_field(dst, &kl_cell_keys[i]);
+		if (f)
+			*f = NULL;
+	}
+	bool failed = src->id && !(dst->id = strdup(src->id));
+	for (size_t i = 0; i < kl_cell_keys_count && !failed; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		char **f = string_field(dst, k);
+		const char *v = kl_cell_key_string(k, src);
+		if (!v)
+			v = k->dflt;
+		failed = f && v && !(*f = strdup(v));
+	}
+	if (failed) {
 		kl_cell_spec_clear(dst);
 		return -ENOMEM;
 	}
@@ -110,83 +119,19 @@ int kl_cell_id_check(const char *id, struct kl_error **err)
 	return 0;
 }
 
-static const char *scenario_names(char *buf, size_t len)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < kl_scenarios_count && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-				      kl_scenarios[i].name);
-	return buf;
-}
-
+/* Each set key's bounds, in table order, then the id (a scenario that is too long for an id
+ * is named as an unknown scenario first). */
 int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 {
-	char a[32], b[32], names[256];
-	if (c->scenario && !kl_scenario_find(c->scenario))
-		return kl_error_usage(err, 0,
-				      "cell \"%s\": unknown scenario \"%s\"; expected one of %s",
-				      c->id, c->scenario, scenario_names(names, sizeof(names)));
-	int r = kl_cell_id_check(c->id ? c->id : "", err);
-	if (r < 0)
-		return r;
-	if (c->memory % 4096 != 0)
-		return kl_error_usage(err, 0,
-				      "cell \"%s\": memory %" PRIu64
-				      " bytes is not a whole number of 4 KiB pages",
-				      c->id, c->memory);
-	if (c->memory < ((uint64_t)128 << 20)) {
-		kl_size_format(c->memory, a, sizeof(a));
-		return kl_error_usage(
-			err, 0, "cell \"%s\": memory \"%s\" is too small; expected at least 128M",
-			c->id, a);
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		if (!k->check || (k->type == KL_KEY_STRING && !kl_cell_key_string(k, c)))
+			continue;
+		int r = k->check(k, c, err);
+		if (r < 0)
+			return r;
 	}
-	if (c->memory > ((uint64_t)1 << 40)) {
-		kl_size_format(c->memory, a, sizeof(a));
-		return kl_error_usage(
-			err, 0, "cell \"%s\": memory \"%s\" is too large; expected at most 1T",
-			c->id, a);
-	}
-	if (c->crashkernel >= c->memory) {
-		kl_size_format(c->crashkernel, a, sizeof(a));
-		kl_size_format(c->memory, b, sizeof(b));
-		return kl_error_usage(
-			err, 0,
-			"cell \"%s\": crashkernel \"%s\" is not smaller than memory \"%s\"; the kernel rejects such a reservation",
-			c->id, a, b);
-	}
-	if (c->crashkernel % ((uint64_t)1 << 20) != 0) {
-		kl_size_format(c->crashkernel, a, sizeof(a));
-		return kl_error_usage(
-			err, 0, "cell \"%s\": crashkernel \"%s\" is not a whole number of MiB",
-			c->id, a);
-	}
-	if (c->vcpus < 1 || c->vcpus > 64)
-		return kl_error_usage(err, 0,
-				      "cell \"%s\": vcpus \"%u\" out of range; expected 1 to 64",
-				      c->id, c->vcpus);
-	if (c->capture_append) {
-		size_t n = strlen(c->capture_append);
-		for (size_t i = 0; i < n; i++)
-			if (c->capture_append[i] < 0x20 || c->capture_append[i] > 0x7e)
-				return kl_error_usage(
-					err, 0,
-					"cell \"%s\": capture_append has byte 0x%02x at %zu; expected printable ASCII",
-					c->id, (unsigned char)c->capture_append[i], i);
-		if (n == 0 || n > KL_CAPTURE_APPEND_MAX)
-			return kl_error_usage(
-				err, 0,
-				"cell \"%s\": capture_append is %zu bytes; expected 1 to %d", c->id,
-				n, KL_CAPTURE_APPEND_MAX);
-	}
-	/* expect is one outcome of result.h's lists: a verdict and a known cause. */
-	struct kl_outcome expect;
-	if (c->expect && kl_outcome_parse(c->expect, &expect, NULL) < 0)
-		return kl_error_usage(
-			err, 0,
-			"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\", a cause one of %s",
-			c->id, c->expect, kl_causes_help());
-	return 0;
+	return kl_cell_id_check(c->id ? c->id : "", err);
 }
 
 int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err)
@@ -222,14 +167,6 @@ static char *strip(char *s)
 	return s;
 }
 
-static int key_index(const char *k)
-{
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (streq(plan_keys[i], k))
-			return (int)i;
-	return -1;
-}
-
 static int valid_name(const char *s)
 {
 	if (!*s || strlen(s) > 64)
@@ -249,54 +186,59 @@ struct parser {
 	unsigned section_line;
 };
 
-/* Resolve one value-combination into a cell spec and add it. */
-static int add_cell(struct parser *ps, const size_t *pick, const char *id, struct kl_error **err)
+/* The value of key k for a matrix point: the section's, else [defaults]'s, else the key's
+ * default (NULL: unset). */
+static const char *pick_value(const struct parser *ps, const size_t *pick, size_t k)
 {
-	struct kl_cell_spec c = { .vcpus = 2 };
-	const char *v[N_KEYS] = { 0 };
-	int r;
+	if (ps->cur.n[k])
+		return ps->cur.values[k][pick[k]];
+	if (ps->defaults.n[k])
+		return ps->defaults.values[k][0];
+	return kl_cell_keys[k].dflt;
+}
 
-	for (size_t k = 0; k < N_KEYS; k++) {
-		if (ps->cur.n[k])
-			v[k] = ps->cur.values[k][pick[k]];
-		else if (ps->defaults.n[k])
-			v[k] = ps->defaults.values[k][0];
+static int fill_cell(struct parser *ps, const size_t *pick, struct kl_cell_spec *c,
+		     struct kl_error **err)
+{
+	for (size_t k = 0; k < kl_cell_keys_count; k++) {
+		const struct kl_cell_key *key = &kl_cell_keys[k];
+		const char *v = pick_value(ps, pick, k);
+		if (!v && key->required)
+			return kl_error_usage(
+				err, 0,
+				"%s:%u: cell \"%s\" has no %s; expected a \"%s = %s\" line in it or in [defaults]",
+				ps->source, ps->section_line, c->id, key->name, key->name,
+				key->metavar);
+		if (!v)
+			continue;
+		int r = kl_cell_key_set(key, c, v, KL_KEY_FROM_PLAN, err);
+		if (r < 0)
+			return kl_error_wrap(err, "%s:%u", ps->source, ps->section_line);
 	}
-	c.id = (char *)id;
-	c.kernel = (char *)(v[0] ? v[0] : KL_DEFAULT_KERNEL);
-	c.scenario = (char *)(v[4] ? v[4] : KL_DEFAULT_SCENARIO);
-	c.expect = (char *)(v[5] ? v[5] : "pass");
-	c.capture_append = (char *)v[6];
-	if (!v[1])
-		return kl_error_usage(
-			err, 0,
-			"%s:%u: cell \"%s\" has no memory; expected a \"memory = SIZE\" line in it or in [defaults]",
-			ps->source, ps->section_line, id);
-	r = kl_size_parse(v[1], "memory", &c.memory, err);
-	if (r >= 0 && v[3])
-		r = kl_size_parse(v[3], "crashkernel", &c.crashkernel, err);
-	if (r >= 0 && v[2]) {
-		char *end;
-		unsigned long n = strtoul(v[2], &end, 10);
-		if (*end || end == v[2] || n > 1024)
-			r = kl_error_usage(err, 0, "vcpus \"%s\": expected a number from 1 to 64",
-					   v[2]);
-		c.vcpus = (unsigned)n;
-	}
+	int r = kl_cell_spec_check(c, err);
 	if (r >= 0)
-		r = kl_cell_spec_check(&c, err);
-	if (r >= 0)
-		r = kl_plan_add(ps->plan, &c, err);
+		r = kl_plan_add(ps->plan, c, err);
 	if (r < 0)
 		return kl_error_wrap(err, "%s:%u", ps->source, ps->section_line);
 	return 0;
+}
+
+/* Resolve one value-combination into a cell spec and add it. */
+static int add_cell(struct parser *ps, const size_t *pick, const char *id, struct kl_error **err)
+{
+	struct kl_cell_spec c = { .id = strdup(id) };
+	if (!c.id)
+		return kl_error_set(err, ENOMEM, "plan");
+	int r = fill_cell(ps, pick, &c, err);
+	kl_cell_spec_clear(&c);
+	return r;
 }
 
 /* Make the cell id for a matrix point: name plus the varying values. */
 static int matrix_id(struct parser *ps, const size_t *pick, char *buf, size_t len)
 {
 	size_t o = (size_t)snprintf(buf, len, "%s", ps->name);
-	for (size_t k = 0; k < N_KEYS && o < len; k++) {
+	for (size_t k = 0; k < kl_cell_keys_count && o < len; k++) {
 		if (ps->cur.n[k] < 2)
 			continue;
 		char part[64];
@@ -311,7 +253,7 @@ static int matrix_id(struct parser *ps, const size_t *pick, char *buf, size_t le
 
 static int finish_section(struct parser *ps, struct kl_error **err)
 {
-	size_t pick[N_KEYS] = { 0 };
+	size_t pick[KL_CELL_KEYS_MAX] = { 0 };
 	int r = 0;
 
 	if (ps->kind == 2)
@@ -327,12 +269,12 @@ static int finish_section(struct parser *ps, struct kl_error **err)
 			if (r < 0)
 				break;
 			size_t k = 0;
-			for (; k < N_KEYS; k++) {
+			for (; k < kl_cell_keys_count; k++) {
 				if (ps->cur.n[k] > 1 && ++pick[k] < ps->cur.n[k])
 					break;
 				pick[k] = 0;
 			}
-			if (k == N_KEYS)
+			if (k == kl_cell_keys_count)
 				break;
 		}
 	}
@@ -383,11 +325,13 @@ static int parse_assignment(struct parser *ps, char *line, unsigned lineno, stru
 				      lineno, line);
 	*eq = '\0';
 	char *key = strip(line), *val = strip(eq + 1);
-	int k = key_index(key);
-	if (k < 0)
-		return kl_error_usage(err, 0,
-				      "%s:%u: unknown key \"%s\"; expected one of " KEYS_HELP,
-				      ps->source, lineno, key);
+	const struct kl_cell_key *found = kl_cell_key_find(key);
+	char names[512];
+	if (!found)
+		return kl_error_usage(err, 0, "%s:%u: unknown key \"%s\"; expected one of %s",
+				      ps->source, lineno, key,
+				      kl_cell_key_names(names, sizeof(names)));
+	size_t k = (size_t)(found - kl_cell_keys);
 	if (ps->kind == 0)
 		return kl_error_usage(
 			err, 0,

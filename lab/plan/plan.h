@@ -4,9 +4,9 @@
  *
  * A plan file is INI-like. `[defaults]` sets keys for every later section, `[cell NAME]` is one
  * cell, `[matrix NAME]` takes comma-separated lists and expands to their cartesian product
- * (cell ids NAME-<memory>-<crashkernel>-..., only the varying keys named). Keys: kernel,
- * memory, vcpus, crashkernel, scenario, expect ("pass" or "fail/<cause>"), capture_append
- * (arguments added to the capture kernel's command line). `#` starts a comment.
+ * (cell ids NAME-<memory>-<crashkernel>-..., only the varying keys named). The keys (kernel,
+ * memory, vcpus, crashkernel, scenario, expect, capture_append) are the table in keys.c.
+ * `#` starts a comment.
  */
 #pragma once
 
@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 
+/* One cell's parameters: id, then one field per row of kl_cell_keys[] (keys.c). */
 struct kl_cell_spec {
 	char *id;
 	char *kernel;	 /* kernel spec, see images/kernel-spec.h */

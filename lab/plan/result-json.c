@@ -9,21 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/size.h"
+#include "keys.h"
 #include "result.h"
 
 static struct json_object *str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
-}
-
-static void add_size(struct json_object *o, const char *key, uint64_t v)
-{
-	char h[32], k[64];
-	json_object_object_add(o, key, json_object_new_uint64(v));
-	kl_size_format(v, h, sizeof(h));
-	snprintf(k, sizeof(k), "%s_h", key);
-	json_object_object_add(o, k, json_object_new_string(h));
 }
 
 static struct json_object *decisive_json(char *const *lines, size_t n)
@@ -87,28 +78,13 @@ static struct json_object *attempt_json(const struct kl_attempt *a)
 	return o;
 }
 
-/* The plan's keys of the cell (and the release booted, between kernel and memory). */
-static void add_spec_keys(struct json_object *o, const struct kl_cell_result *r)
-{
-	const struct kl_cell_spec *s = &r->spec;
-
-	json_object_object_add(o, "id", json_object_new_string(s->id));
-	json_object_object_add(o, "kernel", json_object_new_string(s->kernel));
-	json_object_object_add(o, "release", str_or_null(r->release));
-	add_size(o, "memory", s->memory);
-	json_object_object_add(o, "vcpus", json_object_new_int((int)s->vcpus));
-	add_size(o, "crashkernel", s->crashkernel);
-	json_object_object_add(o, "scenario", json_object_new_string(s->scenario));
-	json_object_object_add(o, "capture_append", str_or_null(s->capture_append));
-	json_object_object_add(o, "expect", json_object_new_string(s->expect));
-}
-
 struct json_object *kl_cell_result_to_json(const struct kl_cell_result *r)
 {
 	struct json_object *o = json_object_new_object();
 	char cause[64];
 
-	add_spec_keys(o, r);
+	/* The plan's keys of the cell (keys.c's table) and the release booted. */
+	kl_cell_keys_json(o, &r->spec, r->release);
 	kl_cause_format(r->cause, r->phase, cause, sizeof(cause));
 	json_object_object_add(o, "verdict", json_object_new_string(kl_verdict_name(r->verdict)));
 	json_object_object_add(o, "cause", r->cause ? json_object_new_string(cause) : NULL);
@@ -246,16 +222,24 @@ static void get_outcome(struct reader *rd, const char *text, const char *key,
 		rd->bad = key;
 }
 
-static void spec_from_json(struct reader *rd, struct json_object *o, struct kl_cell_spec *s)
+/* The plan's keys of the cell, walking keys.c's table as kl_cell_keys_json writes them, and
+ * the release booted. A string key with neither a default nor required may be null. */
+static void spec_from_json(struct reader *rd, struct json_object *o, struct kl_cell_result *r)
 {
+	struct kl_cell_spec *s = &r->spec;
 	s->id = get_str(rd, o, "id", false);
-	s->kernel = get_str(rd, o, "kernel", false);
-	s->memory = get_u64(rd, o, "memory");
-	s->vcpus = (unsigned)get_u64(rd, o, "vcpus");
-	s->crashkernel = get_u64(rd, o, "crashkernel");
-	s->scenario = get_str(rd, o, "scenario", false);
-	s->capture_append = get_str(rd, o, "capture_append", true);
-	s->expect = get_str(rd, o, "expect", false);
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		char *field = (char *)s + k->offset;
+		if (k->type == KL_KEY_STRING)
+			*(char **)field = get_str(rd, o, k->json, !k->required && !k->dflt);
+		else if (k->type == KL_KEY_SIZE)
+			*(uint64_t *)field = get_u64(rd, o, k->json);
+		else
+			*(unsigned *)field = (unsigned)get_u64(rd, o, k->json);
+		if (k->json_resolved)
+			r->release = get_str(rd, o, k->json_resolved, true);
+	}
 }
 
 /* The index of s in a name table (name(0..n-1)); -1, and rd->bad = key, when it is not one. */
@@ -397,8 +381,7 @@ int kl_cell_result_from_json(struct json_object *o, struct kl_cell_result **ret,
 	if (!json_object_is_type(o, json_type_object))
 		rd.bad = "(the cell object)";
 	else {
-		spec_from_json(&rd, o, &r->spec);
-		r->release = get_str(&rd, o, "release", true);
+		spec_from_json(&rd, o, r);
 		outcome_from(&rd, o, r);
 		r->detail = get_str(&rd, o, "detail", true);
 		r->expected = get_bool(&rd, o, "expected");

@@ -522,7 +522,7 @@ static void finish_result(struct cell *c)
 
 /*
  * --keep-disks: "<cell>-<pid>.img" is what the next lab start takes for a killed lab's disk
- * (lab/virt/virt.c), so a disk kept on purpose becomes "<cell>-<pid>.kept.img".
+ * (lab/virt/leftovers.c), so a disk kept on purpose becomes "<cell>-<pid>.kept.img".
  */
 static void keep_disk(struct cell *c, const char *disk)
 {

@@ -10,7 +10,7 @@
 #include <libxml/xmlstring.h>
 #include <string.h>
 
-#include "virt-internal.h"
+#include "virt.h"
 
 static void xmlFreeDocp(xmlDocPtr *d)
 {

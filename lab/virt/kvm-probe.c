@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "owner.h"
 #include "protocol.h"
-#include "virt-internal.h"
+#include "virt.h"
 
 #define PROBE_CACHE_FILE "kvm-probe"
 #define PROBE_NEEDLE	 KL_PROTO_PREFIX "phase=start"

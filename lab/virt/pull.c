@@ -32,6 +32,8 @@
 #include "base/fs.h"
 #include "guest/blockmap.h"
 #include "protocol.h"
+#include "pull-dir.h"
+#include "pull-watchdog.h"
 #include "pull.h"
 
 static double now_s(void)
@@ -326,123 +328,6 @@ static int copy_extents(guestfs_h *g, const struct kl_extent *runs, size_t n)
 	return 0;
 }
 
-/*
- * The watchdog: libguestfs has no timeouts of its own, and under TCG a wedged appliance would
- * block its caller forever. After the deadline, or once the run's interrupt flag is set (looked
- * at every 200 ms), it SIGKILLs the QEMU whose command line names this pull's own libguestfs
- * temporary directory (where the overlay of the dump disk lives: the disk's own path is not on
- * the appliance's command line), which makes the pending libguestfs call fail.
- */
-struct watchdog {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done, fired, interrupted;
-	double deadline;
-	const char *needle;
-	volatile sig_atomic_t *interrupt_flag;
-};
-
-static void in_200ms(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_nsec += 200 * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static bool cmdline_has(pid_t pid, const char *needle)
-{
-	char path[64], buf[8192];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
-static void kill_appliance(const char *needle)
-{
-	_cleanup_closedir_ DIR *d = opendir("/proc");
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		pid_t pid = (pid_t)atoi(de->d_name);
-		if (pid > 1 && pid != getpid() && cmdline_has(pid, "qemu-system") &&
-		    cmdline_has(pid, needle))
-			kill(pid, SIGKILL);
-	}
-}
-
-static void *watchdog_main(void *arg)
-{
-	struct watchdog *w = arg;
-	struct timespec ts;
-	double end = now_s() + w->deadline;
-	pthread_mutex_lock(&w->lock);
-	while (!w->done) {
-		if (w->interrupt_flag && *w->interrupt_flag) {
-			w->interrupted = true;
-			break;
-		}
-		if (w->deadline > 0 && now_s() >= end)
-			break;
-		in_200ms(&ts);
-		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-	}
-	/* Keep killing until the caller returns: QEMU may not have been started yet. */
-	while (!w->done) {
-		w->fired = true;
-		kill_appliance(w->needle);
-		in_200ms(&ts);
-		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static bool watchdog_needed(const struct watchdog *w)
-{
-	return w->deadline > 0 || w->interrupt_flag;
-}
-
-static int watchdog_start(struct watchdog *w, const char *needle, double deadline,
-			  volatile sig_atomic_t *interrupted)
-{
-	*w = (struct watchdog){ .deadline = deadline,
-				.needle = needle,
-				.interrupt_flag = interrupted };
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_t a;
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &a);
-	pthread_condattr_destroy(&a);
-	return watchdog_needed(w) ? -pthread_create(&w->thread, NULL, watchdog_main, w) : 0;
-}
-
-/* Returns true when the watchdog had to kill the appliance. */
-static bool watchdog_stop(struct watchdog *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->done = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	if (watchdog_needed(w))
-		pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-	return w->fired;
-}
-
 /* ---- a pull in flight: the appliance launches in a thread, possibly while the guest runs ---- */
 
 struct kl_pull {
@@ -492,93 +377,6 @@ static void pull_free(struct kl_pull *p)
 	free(p);
 }
 
-/*
- * Leftovers of killed labs. Each pull works in $TMPDIR/kdumplab-pull.<pid>.XXXXXX (libguestfs'
- * sockets and the overlay of the dump disk; the appliance's QEMU names it on its command line)
- * and holds a flock on owner.lock in it for as long as it lives. The output file it creates
- * outside (the vmcore in the cell's directory) is recorded in "output" there ("<dev> <ino>
- * <path>"). A directory whose lock can be taken, or that has no lock yet and whose pid is gone,
- * belongs to a dead process: kl_pull_reap kills its appliance, removes the recorded output if
- * it is still the same file, and removes the directory.
- */
-#define PULL_DIR_PREFIX "kdumplab-pull."
-#define PULL_LOCK	"owner.lock"
-#define PULL_OUTPUT	"output"
-
-static int own_pull_dir(struct kl_pull *p, struct kl_error **err)
-{
-	_cleanup_free_ char *lock = NULL;
-	if (asprintf(&lock, "%s/" PULL_LOCK, p->tmpdir) < 0)
-		return kl_error_set(err, ENOMEM, "pull");
-	p->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return kl_error_set(err, errno, "cannot lock \"%s\"", lock);
-	return 0;
-}
-
-static int record_output(struct kl_pull *p, struct kl_error **err)
-{
-	struct stat st;
-	_cleanup_free_ char *rec = NULL, *tmp = NULL, *text = NULL;
-	if (stat(p->out, &st) < 0)
-		return kl_error_set(err, errno, "cannot stat \"%s\"", p->out);
-	if (asprintf(&rec, "%s/" PULL_OUTPUT, p->tmpdir) < 0 ||
-	    asprintf(&text, "%llu %llu %s", (unsigned long long)st.st_dev,
-		     (unsigned long long)st.st_ino, p->out) < 0)
-		return kl_error_set(err, ENOMEM, "pull");
-	return kl_write_file_atomic(rec, text, strlen(text), 0600, err);
-}
-
-/* Remove the output a dead pull recorded, if the path still names that file. */
-static void remove_recorded_output(const char *dir)
-{
-	_cleanup_free_ char *rec = NULL;
-	char text[4200];
-	if (asprintf(&rec, "%s/" PULL_OUTPUT, dir) < 0)
-		return;
-	_cleanup_close_ int fd = open(rec, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
-	if (n <= 0)
-		return;
-	text[n] = 0;
-	unsigned long long dev, ino;
-	int at = 0;
-	struct stat st;
-	if (sscanf(text, "%llu %llu %n", &dev, &ino, &at) != 2 || at <= 0 || text[at] != '/' ||
-	    lstat(text + at, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
-	    st.st_ino != ino)
-		return;
-	unlink(text + at);
-}
-
-int kl_pull_reap(void)
-{
-	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	_cleanup_closedir_ DIR *d = opendir(base);
-	int reaped = 0;
-	for (struct dirent *de; d && (de = readdir(d));) {
-		if (strncmp(de->d_name, PULL_DIR_PREFIX, strlen(PULL_DIR_PREFIX)) != 0)
-			continue;
-		char *end;
-		long pid = strtol(de->d_name + strlen(PULL_DIR_PREFIX), &end, 10);
-		if (pid <= 0 || *end != '.' || pid == (long)getpid())
-			continue; /* not ours to judge (another naming), or this process's */
-		_cleanup_free_ char *dir = NULL, *lock = NULL, *needle = NULL;
-		if (asprintf(&dir, "%s/%s", base, de->d_name) < 0 ||
-		    asprintf(&lock, "%s/" PULL_LOCK, dir) < 0 || asprintf(&needle, "%s/", dir) < 0)
-			continue;
-		_cleanup_close_ int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) < 0
-			    : !(errno == ENOENT && kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-			continue; /* its pull lives (or is being set up) */
-		kill_appliance(needle);
-		remove_recorded_output(dir);
-		(void)kl_rm_rf(dir);
-		reaped++;
-	}
-	return reaped;
-}
-
 int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct kl_error **err)
 {
 	if (!o->disk_path || !o->out_dir)
@@ -599,21 +397,10 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		return kl_error_set(
 			err, errno,
 			"libguestfs's appliance builder needs the directory \"/lib/modules\" to exist");
-	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	if (asprintf(&p->tmpdir, "%s/" PULL_DIR_PREFIX "%d.XXXXXX", base, (int)getpid()) < 0 ||
-	    asprintf(&p->out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
-	    asprintf(&p->manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0) {
-		free(p->tmpdir);
-		p->tmpdir = NULL;
+	if (asprintf(&p->out, "%s/" KL_DUMP_FILE, o->out_dir) < 0 ||
+	    asprintf(&p->manifest, "%s/" KL_MANIFEST_FILE, o->out_dir) < 0)
 		return kl_error_set(err, ENOMEM, "pull");
-	}
-	if (!mkdtemp(p->tmpdir)) {
-		int e = errno;
-		free(p->tmpdir);
-		p->tmpdir = NULL;
-		return kl_error_set(err, e, "cannot create a temporary directory in \"%s\"", base);
-	}
-	int r = own_pull_dir(p, err);
+	int r = kl_pull_dir_create(&p->tmpdir, &p->lock_fd, err);
 	if (r < 0)
 		return r;
 	r = handle_setup(o, p->tmpdir, &p->g, err);
@@ -627,7 +414,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		r = add_output_drive(p->g, p->out, out_size, o->disk_path, err);
 		if (r < 0)
 			return r;
-		r = record_output(p, err);
+		r = kl_pull_dir_record_output(p->tmpdir, p->out, err);
 		if (r < 0)
 			return r;
 	}
@@ -654,7 +441,7 @@ void kl_pull_abort(struct kl_pull *p)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
-			kill_appliance(p->tmpdir);
+			kl_pull_kill_appliance(p->tmpdir);
 			if (pthread_timedjoin_np(p->thread, NULL, &ts) == 0)
 				break;
 		}
@@ -676,16 +463,16 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadline_seconds,
 		   struct kl_pull_result **ret, struct kl_error **err)
 {
-	struct watchdog w;
+	struct kl_pull_watchdog w;
 	_cleanup_error_ struct kl_error *e = NULL;
 	p->o.deadline_seconds = deadline_seconds;
-	if (watchdog_start(&w, p->tmpdir, deadline_seconds, p->o.interrupted) < 0) {
+	if (kl_pull_watchdog_start(&w, p->tmpdir, deadline_seconds, p->o.interrupted) < 0) {
 		kl_pull_abort(p);
 		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
 	}
 	double deadline_at = deadline_seconds > 0 ? now_s() + deadline_seconds : 0;
 	int r = finish_guarded(p, expected_dump_size, deadline_at, ret, &e);
-	bool fired = watchdog_stop(&w);
+	bool fired = kl_pull_watchdog_stop(&w);
 	_cleanup_free_ char *disk = strdup(p->o.disk_path);
 	if (r < 0 || fired)
 		kl_pull_abort(p); /* joins the launch, removes a partial output */
@@ -819,7 +606,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 		_cleanup_close_ int ofd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (ofd < 0)
 			return kl_error_set(err, errno, "cannot create \"%s\"", out);
-		rr = record_output(p, err);
+		rr = kl_pull_dir_record_output(p->tmpdir, p->out, err);
 		if (rr < 0) {
 			unlink(out);
 			return rr;

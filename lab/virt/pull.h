@@ -89,7 +89,7 @@ void kl_pull_result_free(struct kl_pull_result *r);
 /*
  * Remove what pulls of dead processes left in $TMPDIR (or /tmp): their kdumplab-pull.<pid>.*
  * directories, appliances still running from them, and the partial output each recorded (see
- * pull.c). Returns how many directories were removed. kl_virt_open() calls it.
+ * pull-dir.c). Returns how many directories were removed. kl_virt_open() calls it.
  */
 int kl_pull_reap(void);
 static inline void kl_pull_result_freep(struct kl_pull_result **r)

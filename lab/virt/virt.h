@@ -9,7 +9,7 @@
  * VIR_DOMAIN_START_AUTODESTROY for it), so:
  *   - kl_vm_free() and kl_virt_close() destroy what this process started;
  *   - kl_virt_emergency_stop() SIGKILLs the recorded QEMU pids from a signal handler;
- *   - kl_virt_open() removes what dead labs left: see virt.c for the on-disk layout.
+ *   - kl_virt_open() removes what dead labs left: see leftovers.c for the on-disk layout.
  */
 #pragma once
 
@@ -39,7 +39,7 @@ int kl_virt_open(const char *uri, const char *state_dir, struct kl_virt **ret,
 /*
  * Remove what dead labs left under state_dir: embedded roots whose lock is free, the QEMU
  * processes running from them, their console lock files, and dump disks of labs whose
- * lab-<pid>.lock is free (see virt.c). Live labs are untouched. Returns the number of roots
+ * lab-<pid>.lock is free (see leftovers.c). Live labs are untouched. Returns the number of roots
  * removed. kl_virt_open() does this (and kl_pull_reap()); exposed for tests and a "clean" verb.
  */
 int kl_virt_reap(const char *state_dir);

@@ -16,7 +16,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,7 +28,11 @@
 
 #include "caplog.h"
 #include "conbuf.h"
-#include "virt-internal.h"
+#include "connection.h"
+#include "emergency.h"
+#include "owner.h"
+#include "proc.h"
+#include "virt-error.h"
 
 /* Shared by the kl_vm and the stream callback; the last of the two to let go frees it. */
 struct console {
@@ -38,8 +46,8 @@ struct console {
 };
 
 struct kl_vm {
-	struct kl_virt *virt; /* NULL once the connection was closed */
-	struct kl_vm *next;
+	struct kl_virt_child child; /* on virt's list while virt is set */
+	struct kl_virt *virt;	    /* NULL once the connection was closed */
 	virDomainPtr dom;
 	char *name;
 	pid_t pid;
@@ -245,16 +253,8 @@ static bool kill_qemu(pid_t pid)
 	if (kill(pid, SIGKILL) < 0 && errno == ESRCH)
 		return true;
 	for (int i = 0; i < 100; i++) {
-		char path[64], buf[512];
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (n <= 0)
-			return true;
-		buf[n] = 0;
-		const char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'Z')
-			return true; /* a zombie: dead, its parent reaps it */
+		if (kl_proc_gone(pid))
+			return true; /* gone, or a zombie: dead, its parent reaps it */
 		usleep(20 * 1000);
 	}
 	return false;
@@ -301,17 +301,12 @@ const char *kl_vm_destroy_note(const struct kl_vm *vm)
 	return vm ? vm->destroy_note : NULL;
 }
 
-void kl_vm_detach_locked(struct kl_vm *vm)
+/* kl_virt_child.end: destroy, and forget the connection (which unlinks us). */
+static void vm_end(struct kl_virt_child *c)
 {
-	struct kl_virt *v = vm->virt;
+	struct kl_vm *vm = (struct kl_vm *)((char *)c - offsetof(struct kl_vm, child));
 	kl_vm_destroy(vm);
-	for (struct kl_vm **p = &v->vms; *p; p = &(*p)->next)
-		if (*p == vm) {
-			*p = vm->next;
-			break;
-		}
 	vm->virt = NULL;
-	vm->next = NULL;
 }
 
 void kl_vm_free(struct kl_vm *vm)
@@ -319,10 +314,7 @@ void kl_vm_free(struct kl_vm *vm)
 	if (!vm)
 		return;
 	if (vm->virt) {
-		struct kl_virt *v = vm->virt;
-		pthread_mutex_lock(&v->lock);
-		kl_vm_detach_locked(vm);
-		pthread_mutex_unlock(&v->lock);
+		kl_virt_child_end(vm->virt, &vm->child);
 	} else {
 		kl_vm_destroy(vm);
 	}
@@ -351,6 +343,7 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 	_cleanup_(kl_vm_freep) struct kl_vm *vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return kl_error_set(err, ENOMEM, "domain \"%s\"", c->name);
+	vm->child.end = vm_end;
 	vm->console_fd = -1;
 	vm->console_max = c->console_max ? c->console_max : KL_CONSOLE_LOG_MAX;
 	if (!(vm->name = strdup(c->name)))
@@ -367,26 +360,23 @@ int kl_vm_start(struct kl_virt *v, const struct kl_domain_config *c, struct kl_v
 
 	/* Paused: the console must be open before the guest prints its first byte. Without a
 	 * console there is nothing to wait for (and the test driver cannot start paused). */
-	vm->dom = virDomainCreateXML(v->conn, xml, stream ? VIR_DOMAIN_START_PAUSED : 0);
+	vm->dom = virDomainCreateXML(kl_virt_conn(v), xml, stream ? VIR_DOMAIN_START_PAUSED : 0);
 	if (!vm->dom)
 		return kl_virt_error(err, "cannot start domain \"%s\"", c->name);
-	pthread_mutex_lock(&v->lock);
 	vm->virt = v;
-	vm->next = v->vms;
-	v->vms = vm;
-	pthread_mutex_unlock(&v->lock);
+	kl_virt_child_add(v, &vm->child);
 
-	if (v->local) {
-		const char *type = virConnectGetType(v->conn);
+	if (kl_virt_is_local(v)) {
+		const char *type = virConnectGetType(kl_virt_conn(v));
 		if (type && streq(type, "QEMU")) {
-			vm->pid = kl_find_qemu_pid(vm->name, v->embed_root);
+			vm->pid = kl_find_qemu_pid(vm->name, kl_virt_embed_root(v));
 			kl_emergency_add(vm->pid);
 		}
 		virResetLastError();
 	}
 
 	if (stream) {
-		r = console_open(vm, v->conn, err);
+		r = console_open(vm, kl_virt_conn(v), err);
 		if (r < 0)
 			return r;
 	}

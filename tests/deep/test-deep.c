@@ -4,7 +4,7 @@
  * (bookworm) and the process handling (deadline, missing program, exit status) with fake
  * crash programs written as shell scripts.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,9 +305,5 @@ int main(void)
 	tcase_add_test(run, run_exit_status_quoted);
 	tcase_add_test(run, run_missing_program_and_files);
 	suite_add_tcase(s, run);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(s);
 }

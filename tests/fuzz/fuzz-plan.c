@@ -3,7 +3,8 @@
  * libFuzzer target: plan files (lab/plan/plan.c). Plans come from users and from CI jobs that
  * generate them, and their values reach kernel command lines and file names, so no input may
  * crash, hang, leak or allocate without bound, and every cell of a parsed plan must pass
- * kl_cell_spec_check and copy. Text goes to kl_plan_parse_string, the parser
+ * kl_cell_spec_check and copy, and its cell.json keys (kl_cell_keys_json, as text and back)
+ * must resume it (kl_cell_keys_match). Text goes to kl_plan_parse_string, the parser
  * kl_plan_parse_file calls after its size bound and NUL check; an input holding a NUL byte
  * goes through kl_plan_parse_file itself (a memfd opened by its /proc/self/fd path, as a plan
  * on disk), which must refuse it. (kl_plan_parse_file's 1 MiB read buffer costs ~2 ms per call
@@ -18,9 +19,27 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "plan/keys.h"
 #include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What a run writes for the cell, read back as the journal does, resumes the same cell. */
+static void check_json(const struct kl_cell_spec *c)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o)
+		abort();
+	kl_cell_keys_json(o, c, "6.1.0-fuzz");
+	struct json_object *back = json_tokener_parse(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (!back || !kl_cell_keys_match(back, c)) {
+		fprintf(stderr, "cell %s does not match its own cell.json\n", c->id);
+		abort();
+	}
+	json_object_put(back);
+	json_object_put(o);
+}
 
 static void check(const struct kl_plan *p)
 {
@@ -40,6 +59,7 @@ static void check(const struct kl_plan *p)
 		if (kl_cell_spec_copy(&copy, c) < 0 || strcmp(copy.id, c->id) != 0)
 			abort();
 		kl_cell_spec_clear(&copy);
+		check_json(c);
 	}
 }
 

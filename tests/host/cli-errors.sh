@@ -6,11 +6,13 @@ kl=$1
 work=$(mktemp -d /tmp/kdumplab-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failures=0
+count=0
 
 # expect_usage NAME NEEDLE ARGS...: exit 2, one stderr line containing NEEDLE, no $work/out.
 expect_usage() {
 	name=$1 needle=$2
 	shift 2
+	count=$((count + 1))
 	"$kl" "$@" >"$work/stdout" 2>"$work/stderr"
 	rc=$?
 	# Progress lines ("images: ...") may precede it; the error itself is one "kdumplab" line.
@@ -64,8 +66,35 @@ expect_usage "scenario with kernel parameters" 'unknown scenario "sysrq init=/bi
 expect_usage "unknown scenario option" 'unknown scenario "nope"; expected one of sysrq' run --scenario nope $common
 expect_usage "memory not whole pages" 'pages.plan:1' run "$work/pages.plan" $common
 expect_usage "matrix id too long" 'longid.plan:1' run "$work/longid.plan" $common
+# Cell keys as options (lab/plan/keys.c): the bounds a plan file gets, with the option's name.
+expect_usage "expect not a verdict" 'expect "maybe"; expected "pass"' run --expect maybe $common
+expect_usage "vcpus 65" '--vcpus "65": expected a number from 1 to 64' run --vcpus 65 $common
+expect_usage "crashkernel not whole MiB" 'crashkernel "100K" is not a whole number of MiB' run --crashkernel 100K $common
+expect_usage "memory too large" 'memory "2T" is too large; expected at most 1T' run --memory 2T $common
+expect_usage "capture-append too long" 'capture_append is 300 bytes; expected 1 to 256' run --capture-append "$(printf '%0300d' 0)" $common
 # Needs Debian's archive (the package lists), like every debian: kernel.
 expect_usage "package that does not exist" 'linux-image-0.0.0-0-cloud-amd64-unsigned' run --kernel debian:bookworm:linux-image-0.0.0-0-cloud-amd64-unsigned $common
 
-echo "1..24"
+# Every plan key is a `kdumplab run` option (both come from one table): each key a plan error
+# lists is in --help and accepted as --KEY (with - for _); --vcpus 0 then stops the run.
+"$kl" run "$work/typo.plan" $common 2>"$work/keys.err"
+keys=$(sed -n 's/.*expected one of //p' "$work/keys.err" | tr -d ',')
+"$kl" run --help >"$work/help"
+[ -n "$keys" ] || { echo "not ok - no key list in: $(cat "$work/keys.err")"; failures=$((failures + 1)); }
+for k in $keys; do
+	count=$((count + 1))
+	opt=$(echo "$k" | tr _ -)
+	"$kl" run "--$opt" "" --vcpus 0 $common >/dev/null 2>"$work/stderr"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "^  --$opt " "$work/help" && ! grep -q "unknown option" "$work/stderr"; then
+		echo "ok - plan key $k is option --$opt"
+	else
+		echo "not ok - plan key $k: --$opt rc=$rc, in --help: $(grep -c -- "--$opt " "$work/help")"
+		sed 's/^/#   /' "$work/stderr"
+		failures=$((failures + 1))
+	fi
+	rm -rf "$work/out"
+done
+
+echo "1..$count"
 [ "$failures" -eq 0 ]

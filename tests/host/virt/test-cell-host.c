@@ -8,7 +8,7 @@
  * - a guest that prints without end: console.log and system.log end at the cap with the note;
  * - a log that cannot be written (disk full) is said in the verdict's detail.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@
 #include "images.h"
 #include "run/cell.h"
 #include "virt/caplog.h"
-#include "virt/virt-internal.h"
+#include "virt/connection.h"
 #include "virt/virt.h"
 
 static struct kl_virt *conn;
@@ -203,16 +203,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("cell-host");
-	TCase *t = tcase_create("all");
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, lost_connection_ends_the_cell_error_infra);
-	tcase_add_test(t, console_logs_end_at_the_cap);
-	tcase_add_test(t, log_write_errors_are_said);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { lost_connection_ends_the_cell_error_infra,
+				       console_logs_end_at_the_cap, log_write_errors_are_said };
+	return kl_check_main("cell-host", 60, tests, sizeof(tests) / sizeof(tests[0]));
 }

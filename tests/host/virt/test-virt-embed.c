@@ -4,7 +4,7 @@
  * libguestfs appliance. Skips (77) without a kernel: set KDUMPLAB_TEST_KERNEL (and, for the
  * appliance, KDUMPLAB_TEST_MODULES), or have an extracted kernel at /tmp/k/x.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "protocol.h"
+#include "virt/connection.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
-#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 static char kernel[1024], modules[1024], initrd[256], state[64];
@@ -709,9 +709,5 @@ int main(void)
 		tcase_add_test(t, tests[i].test);
 		suite_add_tcase(s, t);
 	}
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(s);
 }

@@ -4,7 +4,7 @@
  * ownership and cleanup of leftovers. test:///default keeps one in-process state while any
  * connection to it is open, so a raw connection held by the test sees what the lab did.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "virt/connection.h"
 #include "virt/pull.h"
-#include "virt/virt-internal.h"
 #include "virt/virt.h"
 
 #define TEST_URI "test:///default"
@@ -531,7 +531,7 @@ static bool exists(const char *fmt, ...)
 }
 
 /*
- * A pull directory as pull.c makes it for process pid: owner.lock (flocked when lock_fd is
+ * A pull directory as pull-dir.c makes it for process pid: owner.lock (flocked when lock_fd is
  * given), an "output" record naming out, and (when appliance) a fake appliance QEMU whose
  * command line names the directory, like libguestfs' overlay does. Returns the fake QEMU's pid.
  */
@@ -650,22 +650,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("virt-host");
-	TCase *t = tcase_create("all");
-	tcase_set_timeout(t, 30);
-	tcase_add_test(t, lifecycle);
-	tcase_add_test(t, console_unsupported_cleans_up);
-	tcase_add_test(t, names_and_errors);
-	tcase_add_test(t, reaps_dead_owners_only);
-	tcase_add_test(t, close_destroys_what_it_started);
-	tcase_add_test(t, reap_embed_roots);
-	tcase_add_test(t, reap_disks_and_pull_dirs);
-	tcase_add_test(t, console_file_is_capped);
-	tcase_add_test(t, lost_connection_is_not_an_end);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { lifecycle,
+				       console_unsupported_cleans_up,
+				       names_and_errors,
+				       reaps_dead_owners_only,
+				       close_destroys_what_it_started,
+				       reap_embed_roots,
+				       reap_disks_and_pull_dirs,
+				       console_file_is_capped,
+				       lost_connection_is_not_an_end };
+	return kl_check_main("virt-host", 30, tests, sizeof(tests) / sizeof(tests[0]));
 }

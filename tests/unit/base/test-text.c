@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest text made safe (lab/base/text.h): every byte value, broken UTF-8, C1 and escape sequences. */
-#include <check.h>
+#include "kl-check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,9 +265,5 @@ int main(void)
 	tcase_add_test(t, make_safe_in_place);
 	tcase_add_test(t, idempotent);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(s);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The in-guest core: console lines, command line parsing, CPU lists. */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <string.h>
 
@@ -128,9 +128,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(core_suite());
 }

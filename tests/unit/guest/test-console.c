@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <string.h>
 
@@ -394,25 +394,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("console");
-	TCase *t = tcase_create("all");
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, console_transcript);
-	tcase_add_test(t, console_split_every_byte);
-	tcase_add_test(t, console_junk);
-	tcase_add_test(t, console_escape_cut_by_newline);
-	tcase_add_test(t, console_overlong);
-	tcase_add_test(t, console_decoding);
-	tcase_add_test(t, console_malformed);
-	tcase_add_test(t, console_callback_stops);
-	tcase_add_test(t, console_hostile_lines);
-	tcase_add_test(t, console_banner_anchored);
-	tcase_add_test(t, record_get_u64);
-	tcase_add_test(t, console_fuzz);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { console_transcript,    console_split_every_byte,
+				       console_junk,	      console_escape_cut_by_newline,
+				       console_overlong,      console_decoding,
+				       console_malformed,     console_callback_stops,
+				       console_hostile_lines, console_banner_anchored,
+				       record_get_u64,	      console_fuzz };
+	return kl_check_main("console", 60, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -447,21 +447,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("facts");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, facts_fold_run);
-	tcase_add_test(t, facts_unset_by_default);
-	tcase_add_test(t, facts_bad_values);
-	tcase_add_test(t, facts_routing_without_banners);
-	tcase_add_test(t, facts_bounds);
-	tcase_add_test(t, facts_json_roundtrip);
-	tcase_add_test(t, facts_json_bad);
-	tcase_add_test(t, facts_guest_text_is_safe);
-	tcase_add_test(t, facts_json_fits_its_read_bound);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { facts_fold_run,
+				       facts_unset_by_default,
+				       facts_bad_values,
+				       facts_routing_without_banners,
+				       facts_bounds,
+				       facts_json_roundtrip,
+				       facts_json_bad,
+				       facts_guest_text_is_safe,
+				       facts_json_fits_its_read_bound };
+	return kl_check_main("facts", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -261,19 +261,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("manifest");
-	TCase *t = tcase_create("all");
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, manifest_good);
-	tcase_add_test(t, manifest_minimal);
-	tcase_add_test(t, manifest_bad);
-	tcase_add_test(t, manifest_bounds);
-	tcase_add_test(t, hash_sparse_equals_dense);
-	tcase_add_test(t, hash_empty_and_missing);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = {
+		manifest_good,	 manifest_minimal,	   manifest_bad,
+		manifest_bounds, hash_sparse_equals_dense, hash_empty_and_missing
+	};
+	return kl_check_main("manifest", 60, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The loader on a fake root: console lines, syscalls requested, and what it refuses. */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,9 +365,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(loader_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(loader_suite());
 }

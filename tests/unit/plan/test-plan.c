@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
+#include "kl-check.h"
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "base/size.h"
+#include "plan/journal.h"
+#include "plan/keys.h"
 #include "plan/plan.h"
 #include "run/cell.h"
 
@@ -301,26 +305,260 @@ START_TEST(plan_capture_append)
 }
 END_TEST
 
+/*
+ * The cell key table (lab/plan/keys.c). Every key needs a sample here: a value that parses,
+ * another value (the journal must tell them apart), and a value its bounds refuse, so a key
+ * added to the table without one fails this test.
+ */
+static const struct {
+	const char *name, *good, *other, *bad;
+} key_samples[] = {
+	/* kernel specs are checked when the run prepares them (images/kernel-spec.c; errors in
+	 * tests/host/cli-errors.sh), not when a plan is read */
+	{ "kernel", "local:/x/vmlinuz", "debian:trixie", NULL },
+	{ "memory", "2G", "1536M", "1X" },
+	{ "vcpus", "4", "8", "0" },
+	{ "crashkernel", "256M", "128M", "100K" },
+	{ "scenario", "none", "sysrq", "nope" },
+	{ "expect", "fail/no-reservation", "pass", "maybe" },
+	{ "capture_append", "nr_cpus=1", "irqpoll", "a\tb" },
+};
+
+static size_t key_sample(const struct kl_cell_key *k)
+{
+	for (size_t i = 0; i < sizeof(key_samples) / sizeof(key_samples[0]); i++)
+		if (streq(key_samples[i].name, k->name))
+			return i;
+	ck_abort_msg("cell key \"%s\" has no sample in key_samples[] (test-plan.c)", k->name);
+	return 0;
+}
+
+/* "[cell a]\nmemory = 1G\n<key> = <value>\n" (memory given once). */
+static void key_plan(char *buf, size_t len, const struct kl_cell_key *k, const char *value)
+{
+	if (streq(k->name, "memory"))
+		snprintf(buf, len, "[cell a]\nmemory = %s\n", value);
+	else
+		snprintf(buf, len, "[cell a]\nmemory = 1G\n%s = %s\n", k->name, value);
+}
+
+START_TEST(cell_keys_table_is_consistent)
+{
+	size_t resolved = 0;
+	ck_assert_uint_le(kl_cell_keys_count, KL_CELL_KEYS_MAX);
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		ck_assert_msg(k->name && k->option && k->json && k->metavar && k->help,
+			      "key %zu lacks a name, option, JSON key, metavar or help", i);
+		ck_assert_ptr_eq(kl_cell_key_find(k->name), k);
+		ck_assert_uint_eq(strspn(k->option, "abcdefghijklmnopqrstuvwxyz-"),
+				  strlen(k->option));
+		for (size_t j = 0; j < i; j++) {
+			const struct kl_cell_key *o = &kl_cell_keys[j];
+			ck_assert_msg(!streq(o->option, k->option) && !streq(o->json, k->json) &&
+					      o->offset != k->offset,
+				      "keys %s and %s share an option, JSON key or field", o->name,
+				      k->name);
+		}
+		if (k->type == KL_KEY_UINT)
+			ck_assert_uint_le(k->min, k->max);
+		resolved += k->json_resolved != NULL;
+		/* defaults parse (a plan's and kdumplab run's) */
+		struct kl_cell_spec c = { 0 };
+		_cleanup_error_ struct kl_error *e = NULL;
+		if (k->dflt)
+			ck_assert_int_eq(kl_cell_key_set(k, &c, k->dflt, KL_KEY_FROM_PLAN, &e), 0);
+		if (k->option_dflt)
+			ck_assert_int_eq(
+				kl_cell_key_set(k, &c, k->option_dflt, KL_KEY_FROM_OPTION, &e), 0);
+		ck_assert_msg(!(k->required && k->dflt), "%s: required with a default", k->name);
+		kl_cell_spec_clear(&c);
+	}
+	ck_assert_uint_eq(resolved, 1); /* the kernel's release */
+	char names[512];
+	ck_assert_str_eq(kl_cell_key_names(names, sizeof(names)),
+			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append");
+}
+END_TEST
+
+START_TEST(cell_keys_parse_good_refuse_bad)
+{
+	char text[512];
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		size_t s = key_sample(k);
+		/* a plan value */
+		key_plan(text, sizeof(text), k, key_samples[s].good);
+		struct kl_plan *p = parse_ok(text);
+		struct kl_cell_spec want = { 0 };
+		ck_assert_int_eq(
+			kl_cell_key_set(k, &want, key_samples[s].good, KL_KEY_FROM_OPTION, NULL),
+			0);
+		if (k->type == KL_KEY_STRING)
+			ck_assert_str_eq(kl_cell_key_string(k, &p->cells[0]),
+					 kl_cell_key_string(k, &want));
+		else
+			ck_assert_int_eq(memcmp((char *)&p->cells[0] + k->offset,
+						(char *)&want + k->offset,
+						k->type == KL_KEY_SIZE ? sizeof(uint64_t)
+								       : sizeof(unsigned)),
+					 0);
+		kl_cell_spec_clear(&want);
+		kl_plan_free(p);
+		if (!key_samples[s].bad)
+			continue;
+		/* a bad plan value: refused with file:line, naming the key */
+		key_plan(text, sizeof(text), k, key_samples[s].bad);
+		char *m = parse_err(text);
+		ck_assert_msg(strstr(m, "t.plan:") && strstr(m, k->name),
+			      "%s = %s: message \"%s\" lacks t.plan: or the key", k->name,
+			      key_samples[s].bad, m);
+		free(m);
+		/* the same value as kdumplab run --OPTION: refused when set or when checked */
+		struct kl_cell_spec c = { .id = (char *)"a", .memory = 1ULL << 30, .vcpus = 2 };
+		_cleanup_error_ struct kl_error *e = NULL;
+		int r = kl_cell_key_set(k, &c, key_samples[s].bad, KL_KEY_FROM_OPTION, &e);
+		if (r == 0)
+			r = kl_cell_spec_check(&c, &e);
+		ck_assert_int_lt(r, 0);
+		ck_assert_int_eq(e->exit_code, 2);
+		ck_assert_msg(strstr(e->msg, k->name) || strstr(e->msg, k->option), "--%s %s: %s",
+			      k->option, key_samples[s].bad, e->msg);
+		char **str = k->type == KL_KEY_STRING ? (char **)((char *)&c + k->offset) : NULL;
+		if (str)
+			free(*str);
+	}
+}
+END_TEST
+
+static struct kl_cell_spec sample_cell(void)
+{
+	struct kl_cell_spec c = { 0 };
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_ptr_nonnull(c.id = strdup("a"));
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		ck_assert_int_eq(kl_cell_key_set(k, &c, key_samples[key_sample(k)].good,
+						 KL_KEY_FROM_PLAN, &e),
+				 0);
+	}
+	return c;
+}
+
+/* What a run writes (results.json, cell.json) and a rerun reads back resumes the cell; a
+ * cell that differs in any one key does not. */
+START_TEST(cell_keys_json_roundtrip_and_resume)
+{
+	char dir[] = "/tmp/kdumplab-keys.XXXXXX", cells[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cells, sizeof(cells), "%s/cells/a", dir);
+	ck_assert_int_eq(kl_mkdir_p(cells, 0755, NULL), 0);
+	struct kl_cell_spec c = sample_cell();
+	struct kl_cell_result *r = kl_cell_result_new(&c);
+	ck_assert_ptr_nonnull(r);
+	r->phase = KL_PHASE_VERDICT;
+	r->release = strdup("6.1.0-test");
+	r->attempts = 1;
+	r->images_id = strdup("img");
+	r->lab_version = strdup("v");
+	ck_assert_int_eq(kl_journal_store(dir, r, NULL), 0);
+	kl_cell_result_free(r);
+
+	struct kl_cell_result *back = kl_journal_load(dir, &c, "img", "v");
+	ck_assert_msg(back, "a stored cell with the same keys is not resumed");
+	/* Read back through the table: every key's value, and the release. */
+	struct json_object *o = json_object_new_object();
+	kl_cell_keys_json(o, &back->spec, back->release);
+	ck_assert(kl_cell_keys_match(o, &c));
+	ck_assert_str_eq(back->release, "6.1.0-test");
+	json_object_put(o);
+	kl_cell_result_free(back);
+	for (size_t i = 0; i < kl_cell_keys_count; i++) {
+		const struct kl_cell_key *k = &kl_cell_keys[i];
+		struct kl_cell_spec d;
+		ck_assert_int_eq(kl_cell_spec_copy(&d, &c), 0);
+		ck_assert_int_eq(kl_cell_key_set(k, &d, key_samples[key_sample(k)].other,
+						 KL_KEY_FROM_PLAN, NULL),
+				 0);
+		back = kl_journal_load(dir, &d, "img", "v");
+		ck_assert_msg((back != NULL) == (k->resume == KL_RESUME_IGNORE),
+			      "%s changed from %s to %s: resumed %d", k->name,
+			      key_samples[key_sample(k)].good, key_samples[key_sample(k)].other,
+			      back != NULL);
+		kl_cell_result_free(back);
+		kl_cell_spec_clear(&d);
+	}
+	kl_cell_spec_clear(&c);
+	kl_rm_rf(dir);
+}
+END_TEST
+
+/* results.json and cell.json: the spec part, byte for byte as before the table (key order,
+ * sizes with their _h twins, release after kernel, expect last, null for an unset string). */
+START_TEST(cell_keys_json_golden)
+{
+	struct kl_cell_spec c = sample_cell();
+	struct json_object *o = json_object_new_object();
+	kl_cell_keys_json(o, &c, "6.1.0-test");
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE),
+			 "{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":\"6.1.0-test\","
+			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
+			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
+			 "\"scenario\":\"none\",\"capture_append\":\"nr_cpus=1\","
+			 "\"expect\":\"fail/no-reservation\"}");
+	json_object_put(o);
+	free(c.capture_append);
+	c.capture_append = NULL;
+	o = json_object_new_object();
+	kl_cell_keys_json(o, &c, NULL);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE),
+			 "{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":null,"
+			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
+			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
+			 "\"scenario\":\"none\",\"capture_append\":null,"
+			 "\"expect\":\"fail/no-reservation\"}");
+	ck_assert(kl_cell_keys_match(o, &c));
+	json_object_put(o);
+	kl_cell_spec_clear(&c);
+}
+END_TEST
+
+/* Copies own their strings and fill the defaults; clearing frees them all (ASan/valgrind). */
+START_TEST(cell_spec_copy_defaults)
+{
+	struct kl_cell_spec src = { .id = (char *)"a", .memory = 1ULL << 30, .vcpus = 2 }, d;
+	ck_assert_int_eq(kl_cell_spec_copy(&d, &src), 0);
+	ck_assert_str_eq(d.kernel, KL_DEFAULT_KERNEL);
+	ck_assert_str_eq(d.scenario, KL_DEFAULT_SCENARIO);
+	ck_assert_str_eq(d.expect, "pass");
+	ck_assert_ptr_null(d.capture_append);
+	ck_assert_ptr_ne(d.id, src.id);
+	ck_assert_uint_eq(d.memory, src.memory);
+	kl_cell_spec_clear(&d);
+	ck_assert_ptr_null(d.id);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("plan");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, size_parse_units);
-	tcase_add_test(t, plan_capture_append);
-	tcase_add_test(t, size_parse_bad);
-	tcase_add_test(t, size_format_roundtrip);
-	tcase_add_test(t, plan_cells_and_defaults);
-	tcase_add_test(t, plan_matrix_expands);
-	tcase_add_test(t, plan_matrix_4096_cells);
-	tcase_add_test(t, plan_errors_name_line_and_value);
-	tcase_add_test(t, plan_file_missing);
-	tcase_add_test(t, plan_matrix_id_bounded);
-	tcase_add_test(t, plan_smoke_ships_and_parses);
-	tcase_add_test(t, cell_cmdline_golden);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { size_parse_units,
+				       plan_capture_append,
+				       size_parse_bad,
+				       size_format_roundtrip,
+				       plan_cells_and_defaults,
+				       plan_matrix_expands,
+				       plan_matrix_4096_cells,
+				       plan_errors_name_line_and_value,
+				       plan_file_missing,
+				       plan_matrix_id_bounded,
+				       plan_smoke_ships_and_parses,
+				       cell_cmdline_golden,
+				       cell_keys_table_is_consistent,
+				       cell_keys_parse_good_refuse_bad,
+				       cell_keys_json_roundtrip_and_resume,
+				       cell_keys_json_golden,
+				       cell_spec_copy_defaults };
+	return kl_check_main("plan", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The saver on a fake root: the dump it writes, the manifest, the marker, and its refusals. */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -352,9 +352,5 @@ static Suite *saver_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(saver_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(saver_suite());
 }

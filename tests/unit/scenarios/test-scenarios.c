@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The catalogue, the guest triggers and catalogue.txt agree. */
-#include <check.h>
+#include "kl-check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +81,5 @@ static Suite *scenarios_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(scenarios_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(scenarios_suite());
 }

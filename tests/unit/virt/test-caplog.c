@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Console logs are capped: a guest that prints without end gets the cap and a note, no more. */
-#include <check.h>
+#include "kl-check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,14 +77,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("caplog");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, stream_past_the_cap_ends_with_the_note);
-	tcase_add_test(t, under_and_at_the_cap_nothing_is_cut);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { stream_past_the_cap_ends_with_the_note,
+				       under_and_at_the_cap_nothing_is_cut };
+	return kl_check_main("caplog", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The remote console stream's buffer: a reader that lags never makes it grow past its bound. */
-#include <check.h>
+#include "kl-check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,14 +65,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("conbuf");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, lagging_reader_gets_the_bound_and_one_note);
-	tcase_add_test(t, a_reader_that_keeps_up_loses_nothing);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { lagging_reader_gets_the_bound_and_one_note,
+				       a_reader_that_keeps_up_loses_nothing };
+	return kl_check_main("conbuf", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -3,7 +3,7 @@
  * Domain XML: golden files for the shapes the lab generates, and escaping of hostile names and
  * paths. KL_UPDATE_GOLDEN=1 rewrites the golden files (review the diff by hand).
  */
-#include <check.h>
+#include "kl-check.h"
 #include <libxml/parser.h>
 #include <string.h>
 
@@ -203,17 +203,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("domain-xml");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, golden_tcg);
-	tcase_add_test(t, golden_kvm_no_disk);
-	tcase_add_test(t, escaping_round_trips);
-	tcase_add_test(t, rejects_bad_input);
-	tcase_add_test(t, cpu_models);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { golden_tcg, golden_kvm_no_disk, escaping_round_trips,
+				       rejects_bad_input, cpu_models };
+	return kl_check_main("domain-xml", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }
