@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/fs.h"
+#include "kl-check.h"
 #include "plan/journal.h"
 #include "result-fixture.h"
 
@@ -307,10 +308,7 @@ int main(void)
 	tcase_add_test(t, journal_round_trip);
 	tcase_add_test(t, journal_damaged_result_is_not_resumed);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = kl_check_run(s);
 	kl_rm_rf(dir);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

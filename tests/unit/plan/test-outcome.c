@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kl-check.h"
 #include "plan/outcome.h"
 #include "plan/plan.h"
 #include "plan/result.h"
@@ -174,9 +175,5 @@ int main(void)
 	tcase_add_test(t, outcomes_compare_as_enums);
 	tcase_add_test(t, plan_checks_expect);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kl_check_run(s);
 }

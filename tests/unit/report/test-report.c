@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/fs.h"
+#include "kl-check.h"
 #include "report/report.h"
 #include "result-fixture.h"
 
@@ -176,9 +177,5 @@ int main(void)
 	tcase_add_test(t, junit_xml_golden);
 	tcase_add_test(t, formats_table_writes_every_file);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kl_check_run(s);
 }

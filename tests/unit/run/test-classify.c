@@ -20,6 +20,7 @@
 
 #include "base/fs.h"
 #include "guest/console.h"
+#include "kl-check.h"
 #include "run/classify.h"
 #include "virt/pull.h"
 #include "vmcore/vmcore.h"
@@ -435,9 +436,5 @@ int main(void)
 	tcase_add_test(t, pull_of_a_dump_larger_than_its_disk_is_dump_invalid);
 	tcase_add_test(t, validation_failures);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kl_check_run(s);
 }

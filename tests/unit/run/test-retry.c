@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "kl-check.h"
 #include "run/scheduler.h"
 
 static struct kl_cell_result *ended(const char *expect, const char *got)
@@ -64,9 +65,5 @@ int main(void)
 	TCase *t = tcase_create("retry");
 	tcase_add_test(t, only_an_unexpected_boot_timeout_runs_again);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return kl_check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "images.h"
+#include "kl-check.h"
 #include "run/scheduler.h"
 #include "virt/virt.h"
 
@@ -162,10 +163,7 @@ int main(void)
 	tcase_add_test(t, every_cell_comes_back_once_typed);
 	tcase_add_test(t, interrupted_takes_no_more_cells);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = kl_check_run(s);
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
