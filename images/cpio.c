@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fs.h"
 #include "cpio.h"
 
 enum kind { K_DIR, K_DATA, K_FILE, K_SYMLINK, K_CHR };
@@ -185,30 +188,28 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-static const char zeros[4];
-
-static int put_header(FILE *f, unsigned ino, mode_t mode, unsigned nlink, size_t size,
-		      unsigned rmaj, unsigned rmin, const char *name)
+static void archive_write_freep(struct archive **a)
 {
-	size_t namesize = strlen(name) + 1;
-	if (size > 0xffffffffu)
-		return -EFBIG;
-	if (fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
-		    (unsigned)mode, 0u, 0u, nlink, 0u, (unsigned)size, 0u, 0u, rmaj, rmin,
-		    (unsigned)namesize, 0u) < 0 ||
-	    fwrite(name, 1, namesize, f) != namesize)
-		return -EIO;
-	size_t pad = (4 - (110 + namesize) % 4) % 4;
-	return fwrite(zeros, 1, pad, f) == pad ? 0 : -EIO;
+	if (*a)
+		archive_write_free(*a);
 }
 
-static int put_pad(FILE *f, size_t size)
+static void archive_entry_freep(struct archive_entry **e)
 {
-	size_t pad = (4 - size % 4) % 4;
-	return fwrite(zeros, 1, pad, f) == pad ? 0 : -EIO;
+	if (*e)
+		archive_entry_free(*e);
 }
 
-static int put_file(FILE *f, unsigned ino, const struct entry *e, struct kl_error **err)
+static int archive_fail(struct archive *a, const struct entry *e, struct kl_error **err)
+{
+	int code = archive_errno(a) > 0 ? archive_errno(a) : EIO;
+	return kl_error_set(err, code, "cannot write initramfs entry '%s': %s", e->name,
+			    archive_error_string(a));
+}
+
+/* A file's content, streamed; it must still be a regular file of the size the header said. */
+static int put_file(struct archive *a, struct archive_entry *ae, const struct entry *e,
+		    struct kl_error **err)
 {
 	_cleanup_close_ int fd = open(e->src, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -219,8 +220,11 @@ static int put_file(FILE *f, unsigned ino, const struct entry *e, struct kl_erro
 		return kl_error_set(err, EINVAL,
 				    "'%s' for initramfs path '%s' is not a regular file", e->src,
 				    e->name);
-	if (put_header(f, ino, S_IFREG | e->perm, 1, (size_t)st.st_size, 0, 0, e->name) < 0)
-		return kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name);
+	if (st.st_size > 0xffffffff)
+		return kl_error_set(err, EFBIG, "cannot write initramfs entry '%s'", e->name);
+	archive_entry_set_size(ae, st.st_size);
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return archive_fail(a, e, err);
 	char buf[1 << 16];
 	off_t left = st.st_size;
 	while (left > 0) {
@@ -233,49 +237,71 @@ static int put_file(FILE *f, unsigned ino, const struct entry *e, struct kl_erro
 			return kl_error_set(err, EIO,
 					    "'%s' shrank while it was written to the initramfs",
 					    e->src);
-		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
-			return kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name);
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			return archive_fail(a, e, err);
 		left -= n;
 	}
-	return put_pad(f, (size_t)st.st_size) < 0
-		       ? kl_error_set(err, EIO, "cannot write initramfs entry '%s'", e->name)
-		       : 0;
+	return 0;
 }
 
-static int put_entry(FILE *f, unsigned ino, const struct entry *e, struct kl_error **err)
+/* newc header fields as the kernel's gen_init_cpio writes them: mtime, uid and gid 0. */
+static int put_entry(struct archive *a, unsigned ino, const struct entry *e, struct kl_error **err)
 {
-	int r = 0;
-	switch (e->kind) {
-	case K_DIR:
-		r = put_header(f, ino, S_IFDIR | e->perm, 2, 0, 0, 0, e->name);
-		break;
-	case K_CHR:
-		r = put_header(f, ino, S_IFCHR | e->perm, 1, 0, e->major, e->minor, e->name);
-		break;
-	case K_DATA:
-	case K_SYMLINK:
-		r = put_header(f, ino, (e->kind == K_DATA ? S_IFREG : S_IFLNK) | e->perm, 1, e->len,
-			       0, 0, e->name);
-		if (r == 0 && e->len && fwrite(e->data, 1, e->len, f) != e->len)
-			r = -EIO;
-		if (r == 0)
-			r = put_pad(f, e->len);
-		break;
-	case K_FILE:
-		return put_file(f, ino, e, err);
+	static const mode_t type[] = {
+		[K_DIR] = AE_IFDIR,	[K_DATA] = AE_IFREG, [K_FILE] = AE_IFREG,
+		[K_SYMLINK] = AE_IFLNK, [K_CHR] = AE_IFCHR,
+	};
+	_cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new2(a);
+	if (!ae)
+		return kl_error_set(err, ENOMEM, "cannot write initramfs entry '%s'", e->name);
+	archive_entry_set_pathname(ae, e->name);
+	archive_entry_set_ino(ae, ino);
+	archive_entry_set_mode(ae, type[e->kind] | e->perm);
+	archive_entry_set_nlink(ae, e->kind == K_DIR ? 2 : 1);
+	archive_entry_set_size(ae, 0);
+	if (e->kind == K_CHR) {
+		archive_entry_set_rdevmajor(ae, e->major);
+		archive_entry_set_rdevminor(ae, e->minor);
 	}
-	return r < 0 ? kl_error_set(err, -r, "cannot write initramfs entry '%s'", e->name) : 0;
+	if (e->kind == K_SYMLINK)
+		archive_entry_set_symlink(ae, e->data);
+	if (e->kind == K_DATA) {
+		if (e->len > 0xffffffff)
+			return kl_error_set(err, EFBIG, "cannot write initramfs entry '%s'",
+					    e->name);
+		archive_entry_set_size(ae, (la_int64_t)e->len);
+	}
+	if (e->kind == K_FILE)
+		return put_file(a, ae, e, err);
+	if (archive_write_header(a, ae) != ARCHIVE_OK)
+		return archive_fail(a, e, err);
+	if (e->kind == K_DATA && e->len &&
+	    archive_write_data(a, e->data, e->len) != (la_ssize_t)e->len)
+		return archive_fail(a, e, err);
+	return 0;
 }
 
-static int write_all_entries(struct kl_cpio *c, FILE *f, struct kl_error **err)
+/* Entries in order, inode numbers from 1, then the trailer; no padding to a block size. */
+static int write_archive(int fd, const char *tmp, void *userdata, struct kl_error **err)
 {
+	const struct kl_cpio *c = userdata;
+	_cleanup_(archive_write_freep) struct archive *a = archive_write_new();
+	if (!a || archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(a, 1 << 16) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK)
+		return kl_error_set(err, a && archive_errno(a) > 0 ? archive_errno(a) : ENOMEM,
+				    "cannot start the initramfs: %s",
+				    a ? archive_error_string(a) : "out of memory");
 	for (size_t i = 0; i < c->n; i++) {
-		int r = put_entry(f, (unsigned)i + 1, &c->e[i], err);
+		int r = put_entry(a, (unsigned)i + 1, &c->e[i], err);
 		if (r < 0)
 			return r;
 	}
-	if (put_header(f, 0, 0, 1, 0, 0, 0, "TRAILER!!!") < 0)
-		return kl_error_set(err, EIO, "cannot write the initramfs trailer");
+	if (archive_write_close(a) != ARCHIVE_OK)
+		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : EIO,
+				    "cannot write the initramfs trailer: %s",
+				    archive_error_string(a));
 	return 0;
 }
 
@@ -285,29 +311,5 @@ int kl_cpio_write(struct kl_cpio *c, const char *path, struct kl_error **err)
 	if (r < 0)
 		return r;
 	qsort(c->e, c->n, sizeof(*c->e), cmp_entry);
-	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return kl_error_set(err, ENOMEM, "cannot write '%s'", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return kl_error_set(err, errno, "cannot create a temporary file for '%s'", path);
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		r = kl_error_set(err, errno, "cannot write '%s'", tmp);
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	(void)fchmod(fd, 0644);
-	r = write_all_entries(c, f, err);
-	if (r == 0 && (fflush(f) != 0 || fsync(fd) < 0))
-		r = kl_error_set(err, errno, "cannot write '%s'", tmp);
-	if (fclose(f) != 0 && r == 0)
-		r = kl_error_set(err, errno, "cannot write '%s'", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = kl_error_set(err, errno, "cannot rename '%s' to '%s'", tmp, path);
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return kl_write_file_atomic_with(path, 0644, write_archive, c, err);
 }

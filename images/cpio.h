@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A writer for cpio "newc" archives (the initramfs format, Documentation/driver-api/
- * early-userspace/buffer-format.rst). Output is deterministic: entries are sorted by name at
- * the end, parents are added as 0755 directories where missing, mtime/uid/gid are 0 and inode
- * numbers count up from 1. Regular files added by path are streamed when the archive is written.
- * Names are given with or without a leading '/'; the archive stores them without it.
+ * cpio "newc" archives (the initramfs format, Documentation/driver-api/early-userspace/
+ * buffer-format.rst), written by libarchive. Output is deterministic: entries are sorted by
+ * name at the end, parents are added as 0755 directories where missing, mtime/uid/gid are 0
+ * and inode numbers count up from 1. Regular files added by path are streamed when the archive
+ * is written. Names are given with or without a leading '/'; the archive stores them without it.
  */
 #pragma once
 

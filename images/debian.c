@@ -4,10 +4,10 @@
 #include <time.h>
 
 #include "base/fs.h"
+#include "base/spawn.h"
 #include "debian.h"
 #include "debversion.h"
-#include "sha256.h"
-#include "spawn.h"
+#include "hash.h"
 
 #define KEYRING	      "/usr/share/keyrings/debian-archive-keyring.gpg"
 #define LISTS_MAX_AGE (24 * 60 * 60)
@@ -126,6 +126,23 @@ static int apt_setup(const char *cache_dir, const struct kl_debian_suite *s, str
 	if (geteuid() == 0 && apt_opt_raw(a, "APT::Sandbox::User", "root") < 0)
 		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", s->name);
 	return 0;
+}
+
+/* The suite's private apt tree, set up and locked (one apt run per suite at a time). */
+static int apt_open(const char *cache_dir, const char *suite, int *ret_lock, struct apt *a,
+		    struct kl_error **err)
+{
+	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
+	if (!s)
+		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)",
+				      suite, KL_DEBIAN_SUITES);
+	_cleanup_free_ char *key = NULL;
+	if (asprintf(&key, "apt-%s", suite) < 0)
+		return kl_error_set(err, ENOMEM, "cannot set up apt for '%s'", suite);
+	int r = kl_cache_lock(cache_dir, key, ret_lock, err);
+	if (r < 0)
+		return r;
+	return apt_setup(cache_dir, s, a, err);
 }
 
 /* argv = tool, our options, then args (NULL-terminated). */
@@ -333,19 +350,9 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 		      const struct kl_progress *progress, struct kl_debian_package *ret,
 		      struct kl_error **err)
 {
-	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
-	if (!s)
-		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)",
-				      suite, KL_DEBIAN_SUITES);
 	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *key = NULL;
-	if (asprintf(&key, "apt-%s", suite) < 0)
-		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
-	int r = kl_cache_lock(cache_dir, key, &lock, err);
-	if (r < 0)
-		return r;
 	struct apt a = { 0 };
-	r = apt_setup(cache_dir, s, &a, err);
+	int r = apt_open(cache_dir, suite, &lock, &a, err);
 	if (r >= 0)
 		r = apt_update(&a, suite, progress, err);
 	/* A resolution made after the last update is still the answer: no apt-cache run. */
@@ -404,20 +411,12 @@ int kl_debian_download(const char *cache_dir, const char *suite,
 		       const struct kl_debian_package *pkg, const char *dest_dir, char **ret_deb,
 		       struct kl_error **err)
 {
-	const struct kl_debian_suite *s = kl_debian_suite_find(suite);
-	if (!s)
-		return kl_error_usage(err, EINVAL, "unknown Debian suite '%s' (known suites: %s)",
-				      suite, KL_DEBIAN_SUITES);
 	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *key = NULL, *what = NULL, *deb = NULL;
-	if (asprintf(&key, "apt-%s", suite) < 0 ||
-	    asprintf(&what, "%s=%s", pkg->name, pkg->version) < 0)
+	_cleanup_free_ char *what = NULL, *deb = NULL;
+	if (asprintf(&what, "%s=%s", pkg->name, pkg->version) < 0)
 		return kl_error_set(err, ENOMEM, "cannot download '%s'", pkg->name);
-	int r = kl_cache_lock(cache_dir, key, &lock, err);
-	if (r < 0)
-		return r;
 	struct apt a = { 0 };
-	r = apt_setup(cache_dir, s, &a, err);
+	int r = apt_open(cache_dir, suite, &lock, &a, err);
 	const char *args[] = { "download", what, NULL };
 	if (r >= 0)
 		r = apt_run(&a, "apt-get", args, dest_dir, NULL, err);

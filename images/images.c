@@ -3,13 +3,13 @@
 
 #include "base/fs.h"
 #include "cache.h"
+#include "hash.h"
 #include "images.h"
 #include "initramfs.h"
 #include "kconfig.h"
 #include "kernel-spec.h"
 #include "kernel.h"
 #include "modules.h"
-#include "sha256.h"
 
 #define IMAGE_INFO  "image.info"
 #define SYSTEM_IMG  "system.img"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What a guest boots: a kernel (from a Debian package or a local file) checked for what kdump
- * needs, and the two initramfs images built by our own cpio writer. Everything is cached by
+ * needs, and the two initramfs images (cpio newc, written by libarchive). Everything is cached by
  * content hash; a second prepare of the same inputs does no download and no rebuild.
  */
 #pragma once

@@ -11,8 +11,11 @@
 
 #include "base/error.h"
 
-/* Bumped whenever the layout changes, so cached images are rebuilt (part of the image id). */
-#define KL_INITRAMFS_LAYOUT 1
+/*
+ * Bumped whenever the layout or the bytes change, so cached images are rebuilt (part of the
+ * image id). 2: written by libarchive, whose newc headers spell hex digits in lower case.
+ */
+#define KL_INITRAMFS_LAYOUT 2
 
 int kl_initramfs_write_capture(const char *path, const char *saver, const char *release,
 			       const char *modules_dir, const char *const *module_paths,

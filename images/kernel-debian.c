@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "base/fs.h"
+#include "base/spawn.h"
 #include "deb.h"
 #include "debian.h"
-#include "kernel.h"
-#include "spawn.h"
+#include "kernel-source.h"
 
 #define KERNEL_INFO "kernel.info"
 

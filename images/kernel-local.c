@@ -5,8 +5,8 @@
 
 #include "base/fs.h"
 #include "bzimage.h"
-#include "kernel.h"
-#include "sha256.h"
+#include "hash.h"
+#include "kernel-source.h"
 
 /* Where a config for this kernel may be, in order. */
 static int find_config(const char *vmlinuz, const char *modules_dir, const char *release,

@@ -6,19 +6,6 @@ static const struct kl_kernel_source *const sources[] = {
 	&kl_kernel_source_local,
 };
 
-void kl_kernel_free(struct kl_kernel *k)
-{
-	if (!k)
-		return;
-	free(k->release);
-	free(k->package);
-	free(k->identity);
-	free(k->vmlinuz);
-	free(k->config);
-	free(k->modules_dir);
-	free(k);
-}
-
 int kl_kernel_prepare(const struct kl_kernel_spec *spec, const char *cache_dir,
 		      const struct kl_progress *progress, struct kl_kernel **ret,
 		      struct kl_error **err)

@@ -1,34 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* A kernel ready to boot: where its files are and what identifies its content. */
+/* The table of kernel sources: a spec's scheme picks the source that prepares the kernel. */
 #pragma once
 
-#include "base/error.h"
-#include "cache.h"
-#include "kernel-spec.h"
-
-struct kl_kernel {
-	char *release;
-	char *package;	/* "name version" for Debian kernels, NULL for local ones */
-	char *identity; /* "deb-sha256:<hex>" or "local-sha256:<hex>": keys the image cache */
-	char *vmlinuz;
-	char *config;
-	char *modules_dir; /* lib/modules/<release> with modules.dep, or NULL */
-};
-
-void kl_kernel_free(struct kl_kernel *k);
-static inline void kl_kernel_freep(struct kl_kernel **k)
-{
-	kl_kernel_free(*k);
-}
-
-/* Kernel sources, one per spec scheme. */
-struct kl_kernel_source {
-	enum kl_kernel_kind source;
-	const char *name;
-	int (*prepare)(const struct kl_kernel_spec *spec, const char *cache_dir,
-		       const struct kl_progress *progress, struct kl_kernel **ret,
-		       struct kl_error **err);
-};
+#include "kernel-source.h"
 
 extern const struct kl_kernel_source kl_kernel_source_debian;
 extern const struct kl_kernel_source kl_kernel_source_local;

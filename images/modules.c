@@ -1,59 +1,72 @@
 /* SPDX-License-Identifier: MIT */
+#include <libkmod.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "base/fs.h"
 #include "modules.h"
 
-struct module {
-	char *name;
-	char *path;  /* relative, as in modules.dep */
-	char **deps; /* names */
-	char **pre;  /* softdep pre: names */
+/* libkmod's last error message: some failures (a dependency's file missing) are only said
+ * there, while the call itself returns an empty list. */
+struct kmod_log {
+	char *last;
 };
 
 struct kl_modules {
-	char *dir;
-	struct module *mods;
-	size_t n;
-	char **builtin; /* names */
-	size_t nbuiltin;
+	struct kmod_ctx *ctx;
+	char *dir; /* the modules directory as libkmod spells it, with a trailing '/' */
+	struct kmod_log *log;
 };
 
-static int strv_push(char ***v, size_t *n, char *s)
+static void kmod_unrefp(struct kmod_ctx **c)
 {
-	if (!s)
-		return -ENOMEM;
-	char **nv = reallocarray(*v, *n + 2, sizeof(char *));
-	if (!nv) {
-		free(s);
-		return -ENOMEM;
-	}
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
+	if (*c)
+		kmod_unref(*c);
 }
 
-static size_t strv_len(char **v)
+static void module_unrefp(struct kmod_module **m)
 {
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
+	if (*m)
+		kmod_module_unref(*m);
+}
+
+static void list_unrefp(struct kmod_list **l)
+{
+	if (*l)
+		kmod_module_unref_list(*l);
+}
+
+/* Library code never prints: libkmod's errors are kept for our message instead. */
+static void keep_error(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+	struct kmod_log *log = data;
+	char *msg = NULL;
+	if (priority > LOG_ERR || vasprintf(&msg, format, args) < 0)
+		return;
+	size_t len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	free(log->last);
+	log->last = msg;
+}
+
+static void log_clear(struct kmod_log *log)
+{
+	free(log->last);
+	log->last = NULL;
 }
 
 void kl_modules_free(struct kl_modules *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->mods[i].name);
-		free(m->mods[i].path);
-		strv_free(m->mods[i].deps);
-		strv_free(m->mods[i].pre);
-	}
-	free(m->mods);
-	strv_free(m->builtin);
+	kmod_unrefp(&m->ctx);
+	if (m->log)
+		log_clear(m->log);
+	free(m->log);
 	free(m->dir);
 	free(m);
 }
@@ -76,183 +89,171 @@ char *kl_module_name(const char *path)
 	return name;
 }
 
-static struct module *find(const struct kl_modules *m, const char *name)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (streq(m->mods[i].name, name))
-			return &m->mods[i];
-	return NULL;
-}
-
-int kl_modules_is_builtin(const struct kl_modules *m, const char *name)
-{
-	_cleanup_free_ char *n = strdup(name);
-	if (!n)
-		return 0;
-	normalise(n);
-	for (size_t i = 0; i < m->nbuiltin; i++)
-		if (streq(m->builtin[i], n))
-			return 1;
-	return 0;
-}
-
-/* modules.dep: "kernel/a/b.ko: kernel/c.ko kernel/d.ko" */
-static int parse_dep(struct kl_modules *m, char *text)
-{
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		*colon = '\0';
-		struct module *nm = reallocarray(m->mods, m->n + 1, sizeof(*nm));
-		if (!nm)
-			return -ENOMEM;
-		m->mods = nm;
-		struct module *mod = &m->mods[m->n++];
-		*mod = (struct module){ .name = kl_module_name(line), .path = strdup(line) };
-		if (!mod->name || !mod->path)
-			return -ENOMEM;
-		size_t nd = 0;
-		char *s2 = NULL;
-		for (char *d = strtok_r(colon + 1, " \t", &s2); d; d = strtok_r(NULL, " \t", &s2))
-			if (strv_push(&mod->deps, &nd, kl_module_name(d)) < 0)
-				return -ENOMEM;
-	}
-	return 0;
-}
-
-static int parse_builtin(struct kl_modules *m, char *text)
-{
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strv_push(&m->builtin, &m->nbuiltin, kl_module_name(line)) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
-/* modules.softdep: "softdep MOD pre: A B post: C" (only pre: matters for load order). */
-static int parse_softdep(struct kl_modules *m, char *text)
-{
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *s2 = NULL;
-		char *w = strtok_r(line, " \t", &s2);
-		if (!w || !streq(w, "softdep"))
-			continue;
-		char *modname = strtok_r(NULL, " \t", &s2);
-		if (!modname)
-			continue;
-		normalise(modname);
-		struct module *mod = find(m, modname);
-		if (!mod)
-			continue;
-		int in_pre = 0;
-		size_t np = strv_len(mod->pre);
-		while ((w = strtok_r(NULL, " \t", &s2))) {
-			if (streq(w, "pre:"))
-				in_pre = 1;
-			else if (streq(w, "post:"))
-				in_pre = 0;
-			else if (in_pre && strv_push(&mod->pre, &np, kl_module_name(w)) < 0)
-				return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-static int load_index(struct kl_modules *m, const char *file, int required,
-		      int (*parse)(struct kl_modules *, char *), struct kl_error **err)
-{
-	_cleanup_free_ char *path = kl_path_join(m->dir, file);
-	_cleanup_free_ char *text = NULL;
-	if (!path)
-		return kl_error_set(err, ENOMEM, "cannot read %s", file);
-	if (!required && !kl_exists(path))
-		return 0;
-	int r = kl_read_file(path, &text, NULL, err);
-	if (r < 0)
-		return r;
-	if (parse(m, text) < 0)
-		return kl_error_set(err, ENOMEM, "cannot parse '%s'", path);
-	return 0;
-}
-
 int kl_modules_load(const char *modules_dir, struct kl_modules **ret, struct kl_error **err)
 {
-	_cleanup_(kl_modules_freep) struct kl_modules *m = calloc(1, sizeof(*m));
-	if (!m || !(m->dir = strdup(modules_dir)))
+	_cleanup_free_ char *index = kl_path_join(modules_dir, "modules.dep.bin");
+	if (!index)
 		return kl_error_set(err, ENOMEM, "cannot read modules of '%s'", modules_dir);
-	int r = load_index(m, "modules.dep", 1, parse_dep, err);
-	if (r < 0)
-		return r;
-	r = load_index(m, "modules.builtin", 0, parse_builtin, err);
-	if (r < 0)
-		return r;
-	r = load_index(m, "modules.softdep", 0, parse_softdep, err);
-	if (r < 0)
-		return r;
+	if (!kl_exists(index))
+		return kl_error_set(err, ENOENT, "cannot read '%s' (run depmod for this tree)",
+				    index);
+	/* No configuration: the host's modprobe.d must not change what a guest loads.
+	 * libkmod still reads the tree's own modules.softdep. */
+	static const char *const no_config[] = { NULL };
+	_cleanup_(kl_modules_freep) struct kl_modules *m = calloc(1, sizeof(*m));
+	if (!m || !(m->log = calloc(1, sizeof(*m->log))) ||
+	    !(m->ctx = kmod_new(modules_dir, no_config)))
+		return kl_error_set(err, ENOMEM, "cannot read modules of '%s'", modules_dir);
+	kmod_set_log_fn(m->ctx, keep_error, m->log);
+	kmod_set_log_priority(m->ctx, LOG_ERR);
+	if (asprintf(&m->dir, "%s/", kmod_get_dirname(m->ctx)) < 0) {
+		m->dir = NULL;
+		return kl_error_set(err, ENOMEM, "cannot read modules of '%s'", modules_dir);
+	}
 	*ret = TAKE_PTR(m);
 	return 0;
 }
 
+/* The module file of mod, or NULL when it has none (built in, or not in modules.dep). */
+static const char *module_path(struct kmod_module *mod)
+{
+	return kmod_module_get_path(mod);
+}
+
+static bool builtin(struct kmod_module *mod)
+{
+	/* Asked only of a module without a file: libkmod answers from modules.builtin.bin
+	 * then, never from the running host's /sys/module. */
+	return !module_path(mod) && kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+}
+
+/* By name only, as modules.dep and modules.builtin spell it ('-' and '_' alike). */
+static int lookup(const struct kl_modules *m, const char *name, struct kmod_module **ret)
+{
+	_cleanup_free_ char *n = strdup(name);
+	if (!n)
+		return -ENOMEM;
+	normalise(n);
+	*ret = NULL;
+	int r = kmod_module_new_from_name_lookup(m->ctx, n, ret);
+	return r < 0 ? r : 0;
+}
+
+int kl_modules_is_builtin(const struct kl_modules *m, const char *name)
+{
+	_cleanup_(module_unrefp) struct kmod_module *mod = NULL;
+	if (lookup(m, name, &mod) < 0 || !mod)
+		return 0;
+	return builtin(mod);
+}
+
 struct walk {
 	const struct kl_modules *m;
-	char *state; /* per module: 0 unvisited, 1 in progress, 2 done */
+	char **seen; /* names visited (in progress or done) */
+	size_t nseen;
 	char **names, **paths;
 	size_t n, np;
 };
 
-/* Depth-first, post-order: everything a module needs is emitted before it. */
-static int visit(struct walk *w, const char *name, int soft, struct kl_error **err)
+static int strv_push(char ***v, size_t *n, char *s)
 {
-	const struct module *mod = find(w->m, name);
-	if (!mod) {
-		if (soft || kl_modules_is_builtin(w->m, name))
-			return 0;
-		return kl_error_set(
-			err, 0,
-			"module '%s' is neither built into the kernel nor listed in '%s/modules.dep'",
-			name, w->m->dir);
+	if (!s)
+		return -ENOMEM;
+	char **nv = reallocarray(*v, *n + 2, sizeof(char *));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
 	}
-	size_t i = (size_t)(mod - w->m->mods);
-	if (w->state[i])
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+static bool seen(const struct walk *w, const char *name)
+{
+	for (size_t i = 0; i < w->nseen; i++)
+		if (streq(w->seen[i], name))
+			return true;
+	return false;
+}
+
+static int visit(struct walk *w, struct kmod_module *mod, struct kl_error **err);
+
+/*
+ * Each module of list; soft ones (softdep pre:) may be missing. libkmod builds a module's
+ * dependency list by prepending, so reversed walks it in modules.dep's own order.
+ */
+static int visit_list(struct walk *w, struct kmod_list *list, bool reversed, const char *of,
+		      struct kl_error **err)
+{
+	for (struct kmod_list *l = reversed ? kmod_list_last(list) : list; l;
+	     l = reversed ? kmod_list_prev(list, l) : kmod_list_next(list, l)) {
+		_cleanup_(module_unrefp) struct kmod_module *dep = kmod_module_get_module(l);
+		int r = visit(w, dep, err);
+		if (r < 0)
+			return of ? kl_error_wrap(err, "dependency of '%s'", of) : r;
+	}
+	return 0;
+}
+
+/* Depth-first, post-order: everything a module needs is emitted before it. */
+static int visit(struct walk *w, struct kmod_module *mod, struct kl_error **err)
+{
+	const char *name = kmod_module_get_name(mod), *path = module_path(mod);
+	if (seen(w, name))
 		return 0; /* done, or a softdep cycle: break it here */
-	w->state[i] = 1;
-	for (char **p = mod->pre; p && *p; p++) {
-		int r = visit(w, *p, 1, err);
-		if (r < 0)
-			return r;
+	if (!path)
+		return 0; /* built in: needs no file (missing ones never get here) */
+	if (strv_push(&w->seen, &w->nseen, strdup(name)) < 0)
+		return kl_error_set(err, ENOMEM, "cannot resolve module '%s'", name);
+	if (access(path, R_OK) < 0)
+		return kl_error_set(err, errno, "module '%s': cannot read '%s'", name, path);
+	_cleanup_(list_unrefp) struct kmod_list *pre = NULL, *post = NULL;
+	int r = kmod_module_get_softdeps(mod, &pre, &post);
+	if (r < 0)
+		return kl_error_set(err, -r, "cannot read the soft dependencies of '%s'", name);
+	if ((r = visit_list(w, pre, false, NULL, err)) < 0)
+		return r;
+	log_clear(w->m->log);
+	_cleanup_(list_unrefp) struct kmod_list *deps = kmod_module_get_dependencies(mod);
+	if (w->m->log->last) {
+		/* e.g. "ctx=0x... path=/x/missing.ko error=No such file or directory" */
+		const char *said = strstr(w->m->log->last, "path=");
+		return kl_error_set(err, ENOENT, "cannot resolve the dependencies of '%s': %s",
+				    name, said ? said : w->m->log->last);
 	}
-	for (char **d = mod->deps; d && *d; d++) {
-		int r = visit(w, *d, 0, err);
-		if (r < 0)
-			return kl_error_wrap(err, "dependency of '%s'", mod->name);
-	}
-	w->state[i] = 2;
-	if (strv_push(&w->names, &w->n, strdup(mod->name)) < 0 ||
-	    strv_push(&w->paths, &w->np, strdup(mod->path)) < 0)
+	if ((r = visit_list(w, deps, true, name, err)) < 0)
+		return r;
+	const char *rel = startswith(path, w->m->dir) ? path + strlen(w->m->dir) : path;
+	if (strv_push(&w->names, &w->n, strdup(name)) < 0 ||
+	    strv_push(&w->paths, &w->np, strdup(rel)) < 0)
 		return kl_error_set(err, ENOMEM, "cannot resolve module '%s'", name);
 	return 0;
+}
+
+static int visit_wanted(struct walk *w, const char *name, struct kl_error **err)
+{
+	_cleanup_(module_unrefp) struct kmod_module *mod = NULL;
+	int r = lookup(w->m, name, &mod);
+	if (r < 0)
+		return kl_error_set(err, -r, "cannot look up module '%s'", name);
+	if (!mod || (!module_path(mod) && !builtin(mod)))
+		return kl_error_set(
+			err, 0,
+			"module '%s' is neither built into the kernel nor listed in '%smodules.dep'",
+			name, w->m->dir);
+	return visit(w, mod, err);
 }
 
 int kl_modules_closure(const struct kl_modules *m, const char *const *wanted, char ***ret_names,
 		       char ***ret_paths, struct kl_error **err)
 {
-	_cleanup_free_ char *state = calloc(m->n + 1, 1);
-	struct walk w = { .m = m, .state = state };
+	struct walk w = { .m = m };
 	int r = 0;
-	if (!state)
-		return kl_error_set(err, ENOMEM, "cannot resolve modules");
-	for (const char *const *p = wanted; *p && r >= 0; p++) {
-		_cleanup_free_ char *name = strdup(*p);
-		if (!name) {
-			r = kl_error_set(err, ENOMEM, "cannot resolve modules");
-			break;
-		}
-		normalise(name);
-		r = visit(&w, name, 0, err);
-	}
+	for (const char *const *p = wanted; *p && r >= 0; p++)
+		r = visit_wanted(&w, *p, err);
+	strv_free(w.seen);
 	if (r >= 0 && (!w.names || !w.paths)) {
 		/* Everything built in: two empty lists. */
 		w.names = w.names ? w.names : calloc(1, sizeof(char *));

@@ -157,20 +157,62 @@ static int write_all(int fd, const void *data, size_t size)
 	return 0;
 }
 
-int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
-			 struct kl_error **err)
+int kl_write_file_atomic_with(const char *path, mode_t mode,
+			      int (*fill)(int fd, const char *tmp, void *userdata,
+					  struct kl_error **err),
+			      void *userdata, struct kl_error **err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int fd = open_tmp(path, mode, &tmp, err);
 	if (fd < 0)
 		return fd;
-	int r = write_all(fd, data, size);
+	int r = fill(fd, tmp, userdata, err);
 	if (r < 0) {
 		close(fd);
 		unlink(tmp);
-		return kl_error_set(err, -r, "cannot write '%s'", tmp);
+		return r;
 	}
 	return finish_tmp(fd, tmp, path, err);
+}
+
+struct bytes {
+	const void *data;
+	size_t size;
+};
+
+static int fill_bytes(int fd, const char *tmp, void *userdata, struct kl_error **err)
+{
+	const struct bytes *b = userdata;
+	int r = write_all(fd, b->data, b->size);
+	return r < 0 ? kl_error_set(err, -r, "cannot write '%s'", tmp) : 0;
+}
+
+int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
+			 struct kl_error **err)
+{
+	struct bytes b = { .data = data, .size = size };
+	return kl_write_file_atomic_with(path, mode, fill_bytes, &b, err);
+}
+
+struct copy {
+	const char *src;
+	int in;
+};
+
+static int fill_copy(int fd, const char *tmp, void *userdata, struct kl_error **err)
+{
+	const struct copy *c = userdata;
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(c->in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		int r = n < 0 ? -errno : write_all(fd, buf, (size_t)n);
+		if (r < 0)
+			return kl_error_set(err, -r, "cannot copy '%s' to '%s'", c->src, tmp);
+		if (n == 0)
+			return 0;
+	}
 }
 
 int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct kl_error **err)
@@ -178,25 +220,8 @@ int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct k
 	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return kl_error_set(err, errno, "cannot open '%s'", src);
-	_cleanup_free_ char *tmp = NULL;
-	int fd = open_tmp(path, mode, &tmp, err);
-	if (fd < 0)
-		return fd;
-	char buf[1 << 16];
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		int r = n < 0 ? -errno : write_all(fd, buf, (size_t)n);
-		if (r < 0) {
-			close(fd);
-			unlink(tmp);
-			return kl_error_set(err, -r, "cannot copy '%s' to '%s'", src, tmp);
-		}
-		if (n == 0)
-			break;
-	}
-	return finish_tmp(fd, tmp, path, err);
+	struct copy c = { .src = src, .in = in };
+	return kl_write_file_atomic_with(path, mode, fill_copy, &c, err);
 }
 
 int kl_exists(const char *path)

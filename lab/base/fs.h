@@ -19,6 +19,12 @@ int kl_read_file(const char *path, char **ret_data, size_t *ret_size, struct kl_
 /* Write data to path.tmp.XXXXXX, fsync, rename over path. */
 int kl_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
 			 struct kl_error **err);
+/* The same for content written by fill() to fd (streaming; tmp names the file for messages);
+ * when fill fails (returning -errno, *err filled by it), nothing is left behind. */
+int kl_write_file_atomic_with(const char *path, mode_t mode,
+			      int (*fill)(int fd, const char *tmp, void *userdata,
+					  struct kl_error **err),
+			      void *userdata, struct kl_error **err);
 /* Copy a file (streaming) to path atomically, like kl_write_file_atomic. */
 int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct kl_error **err);
 /* True when path exists (any type). */

@@ -1,83 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "base/spawn.h"
 #include "disk.h"
 
-extern char **environ;
-
-/* Run argv (argv[0] looked up in PATH, then /sbin and /usr/sbin); capture its output. */
+/* Run argv (argv[0] looked up in PATH, then /usr/sbin and /sbin); capture its output. */
 static int run_capture(const char *const *argv, char **ret_output, int *ret_status)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-
-	static const char *const dirs[] = { NULL, "/usr/sbin", "/sbin" };
-	pid_t pid = 0;
-	int r = ENOENT;
-	for (size_t i = 0; i < ELEMENTSOF(dirs) && r == ENOENT; i++) {
-		_cleanup_free_ char *p = NULL;
-		if (dirs[i] && asprintf(&p, "%s/%s", dirs[i], argv[0]) < 0)
-			break;
-		r = dirs[i] ? posix_spawn(&pid, p, &fa, NULL, (char **)argv, environ)
-			    : posix_spawnp(&pid, argv[0], &fa, NULL, (char **)argv, environ);
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (r != 0) {
-		close(pipefd[0]);
-		return -r;
-	}
-
-	size_t len = 0, cap = 4096;
-	char *out = malloc(cap);
-	for (;;) {
-		if (out && len + 1024 > cap) {
-			char *o = realloc(out, cap * 2);
-			if (!o) {
-				free(out);
-				out = NULL;
-			} else {
-				out = o;
-				cap *= 2;
-			}
-		}
-		char sink[1024];
-		ssize_t n =
-			read(pipefd[0], out ? out + len : sink, out ? cap - len - 1 : sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out)
-			len += n;
-	}
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (out) {
-		out[len] = 0;
-		/* A one-line message reads better: join lines. */
-		while (len > 0 && out[len - 1] == '\n')
-			out[--len] = 0;
-		for (char *p = out; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-	}
+	static const char *const dirs[] = { "/usr/sbin", "/sbin", NULL };
+	const struct kl_spawn_options o = {
+		.dirs = dirs,
+		.merge_stderr = true,
+		.out = KL_SPAWN_ALL,
+	};
+	struct kl_spawn_result res = { 0 };
+	int r = kl_spawn_run(argv, &o, &res, NULL);
+	if (r < 0)
+		return r;
+	char *out = res.out;
+	size_t len = res.out_len;
+	/* A one-line message reads better: join lines. */
+	while (len > 0 && out[len - 1] == '\n')
+		out[--len] = 0;
+	for (char *p = out; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
 	*ret_output = out;
-	*ret_status = status;
+	*ret_status = res.status;
 	return 0;
 }
 

@@ -3,16 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "base/macro.h"
+#include "base/spawn.h"
 #include "base/text.h"
 #include "deep.h"
 
@@ -36,63 +34,6 @@ static const char commands[] = "echo " MARK "sys\n"
 			       "log | tail -n 20\n"
 			       "echo " MARK "end\n"
 			       "q\n";
-
-/* ---- output capture ---- */
-
-struct capture {
-	char *head;
-	size_t head_len;
-	char *tail; /* ring of OUT_TAIL bytes */
-	size_t tail_pos, tail_len;
-	size_t dropped; /* bytes between head and tail we did not keep */
-};
-
-static void capture_add(struct capture *c, const char *p, size_t n)
-{
-	size_t h = MIN(n, OUT_HEAD - c->head_len);
-	memcpy(c->head + c->head_len, p, h);
-	c->head_len += h;
-	p += h, n -= h;
-	for (; n > 0; p++, n--) {
-		if (c->tail_len == OUT_TAIL)
-			c->dropped++;
-		else
-			c->tail_len++;
-		c->tail[c->tail_pos] = *p;
-		c->tail_pos = (c->tail_pos + 1) % OUT_TAIL;
-	}
-}
-
-/* head, a line saying how much was dropped, then the tail from its first full line. */
-static char *capture_join(const struct capture *c, size_t *ret_len)
-{
-	char *tail = malloc(c->tail_len + 1);
-	if (!tail)
-		return NULL;
-	size_t start = (c->tail_pos + OUT_TAIL - c->tail_len) % OUT_TAIL;
-	for (size_t i = 0; i < c->tail_len; i++)
-		tail[i] = c->tail[(start + i) % OUT_TAIL];
-	size_t skip = 0;
-	if (c->dropped) {
-		char *nl = memchr(tail, '\n', c->tail_len);
-		skip = nl ? (size_t)(nl - tail) + 1 : c->tail_len;
-	}
-	char note[96] = "";
-	if (c->dropped)
-		snprintf(note, sizeof(note), "\n[%zu bytes of crash output not kept]\n",
-			 c->dropped + skip);
-	size_t len = c->head_len + strlen(note) + c->tail_len - skip;
-	char *out = malloc(len + 1);
-	if (out) {
-		memcpy(out, c->head, c->head_len);
-		memcpy(out + c->head_len, note, strlen(note));
-		memcpy(out + c->head_len + strlen(note), tail + skip, c->tail_len - skip);
-		out[len] = '\0';
-		*ret_len = len;
-	}
-	free(tail);
-	return out;
-}
 
 /* ---- parsing ---- */
 
@@ -355,62 +296,6 @@ struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_statu
 
 /* ---- running crash ---- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The child's environment: ours with a fixed locale (stable messages) and no pager. */
-static char **child_env(void)
-{
-	extern char **environ;
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = calloc(n + 3, sizeof(char *));
-	if (!env)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!startswith(environ[i], "LC_ALL=") && !startswith(environ[i], "PAGER=") &&
-		    !startswith(environ[i], "CRASHPAGER="))
-			env[k++] = environ[i];
-	env[k++] = (char *)"LC_ALL=C";
-	env[k++] = (char *)"PAGER=cat";
-	return env;
-}
-
-/*
- * Reap crash, waiting until deadline at most; then (or with kill_it) kill its whole process
- * group (it runs `tail` for us). Its exit status, or -1 when killed; *killed says whether
- * we killed it.
- */
-static int reap(pid_t pid, bool kill_it, double deadline, bool *killed)
-{
-	int status;
-	for (;;) {
-		if (kill_it) {
-			kill(-pid, SIGKILL);
-			if (killed)
-				*killed = true;
-		}
-		pid_t w = waitpid(pid, &status, kill_it ? 0 : WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (w == 0 && now_s() >= deadline)
-			kill_it = true;
-		else if (w == 0)
-			nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -1;
-}
-
 static int check_readable(const char *what, const char *path, struct kl_error **err)
 {
 	struct stat st;
@@ -445,82 +330,36 @@ int kl_deep_check_opts(const char *dump, const char *vmlinux, const struct kl_de
 	    lseek(in, 0, SEEK_SET) < 0)
 		return kl_error_set(err, errno ? errno : EIO, "crash's command file: %s",
 				    strerror(errno));
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return kl_error_set(err, errno, "pipe: %s", strerror(errno));
-	_cleanup_close_ int out = pfd[0], out_w = pfd[1];
-	_cleanup_free_ char **env = child_env();
-	if (!env)
-		return kl_error_set(err, ENOMEM, "out of memory");
 	/* --no_scroll: never run a pager; --no_crashrc: the user's ~/.crashrc must not change
 	 * what we parse; -s: no banner; "--": the paths are never options (a dump named "-x"
 	 * or "--minimal"; crash parses its arguments with getopt_long). */
 	const char *argv[] = {
 		crash, "-s", "--no_scroll", "--no_crashrc", "--", vmlinux, dump, NULL
 	};
-
-	double start = now_s();
-	pid_t pid = fork();
-	if (pid < 0)
-		return kl_error_set(err, errno, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (dup2(in, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
-			_exit(126);
-		execvpe(crash, (char *const *)argv, env);
-		/* the parent recognises 127 with this exact line as "not installed" */
-		dprintf(2, MARK "exec %s: %s\n", crash, strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid); /* also in the parent: no race with kill(-pid) */
-	closep(&out_w);
-	out_w = -1;
-
-	struct capture cap = { .head = malloc(OUT_HEAD), .tail = malloc(OUT_TAIL) };
-	if (!cap.head || !cap.tail) {
-		free(cap.head), free(cap.tail);
-		reap(pid, true, 0, NULL);
+	/* A fixed locale (stable messages), no pager; its own process group, killed as a whole
+	 * at the deadline (it runs `tail` for us). */
+	static const char *const env[] = { "LC_ALL=C", "PAGER=cat", "CRASHPAGER", NULL };
+	const struct kl_spawn_options o = {
+		.what = "crash",
+		.stdin_fd = in,
+		.env = env,
+		.merge_stderr = true,
+		.own_group = true,
+		.out = { .head = OUT_HEAD, .tail = OUT_TAIL },
+		.timeout_s = timeout,
+	};
+	struct kl_spawn_result run = { 0 };
+	r = kl_spawn_run(argv, &o, &run, NULL);
+	if (r == -ENOMEM)
 		return kl_error_set(err, ENOMEM, "out of memory");
-	}
-	bool timed_out = false;
-	for (;;) {
-		double left = start + timeout - now_s();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd p = { .fd = out, .events = POLLIN };
-		int pr = poll(&p, 1, (int)MIN(left * 1000 + 1, 1000.0 * 3600));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		char buf[65536];
-		ssize_t k = read(out, buf, sizeof(buf));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break; /* EOF: crash (and tail) closed their output */
-		capture_add(&cap, buf, (size_t)k);
-	}
-	/* After EOF crash exits promptly; a child that holds on past the deadline is killed. */
-	int status = reap(pid, timed_out, start + timeout, &timed_out);
-	double seconds = now_s() - start;
-
-	size_t len = 0;
-	_cleanup_free_ char *text = capture_join(&cap, &len);
-	free(cap.head), free(cap.tail);
-	if (!text)
-		return kl_error_set(err, ENOMEM, "out of memory");
-	char notfound[256];
-	snprintf(notfound, sizeof(notfound), MARK "exec %s: ", crash);
-	if (status == 127 && startswith(text, notfound)) {
-		char *nl = strchr(text, '\n');
-		if (nl)
-			*nl = '\0';
-		return kl_error_set(err, ENOENT, "cannot run \"%s\" (is crash installed?): %s",
-				    crash, text + strlen(notfound));
-	}
+	if (r < 0)
+		return kl_error_set(err, -r, "cannot run \"%s\" (is crash installed?): %s", crash,
+				    strerror(-r));
+	_cleanup_free_ char *text = run.out;
+	size_t len = run.out_len;
+	int status = WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1;
+	bool timed_out = run.timed_out;
+	double seconds = run.seconds;
 	struct kl_deep_result *res = kl_deep_parse(text, len, status, timed_out);
 	if (!res)
 		return kl_error_set(err, ENOMEM, "out of memory");

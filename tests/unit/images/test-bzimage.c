@@ -93,5 +93,5 @@ int main(void)
 	tcase_add_test(tc, bad_headers);
 	tcase_add_test(tc, release_from_file);
 	suite_add_tcase(s, tc);
-	return t_run_suite(s);
+	return kl_check_run(s);
 }

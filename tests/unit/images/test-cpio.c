@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The cpio newc writer, read back with GNU cpio; SHA-256 vectors for the cache ids. */
 #include "cpio.h"
+#include "hash.h"
 #include "helpers.h"
-#include "sha256.h"
 
 static char *big_file(const char *dir, size_t size)
 {
@@ -161,6 +161,50 @@ START_TEST(bad_entries)
 }
 END_TEST
 
+/* A newc header as bytes: the fields not given are 0 (uid, gid, mtime, dev, check). */
+static size_t header(char *buf, unsigned ino, unsigned mode, unsigned nlink, unsigned size,
+		     unsigned rmaj, unsigned rmin, const char *name)
+{
+	int n = sprintf(buf, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%s", ino,
+			mode, 0, 0, nlink, 0, size, 0, 0, rmaj, rmin, (unsigned)strlen(name) + 1, 0,
+			name);
+	return (size_t)n + 1; /* with the name's NUL */
+}
+
+/*
+ * The bytes the kernel reads (init/initramfs.c parse_header): a device node's header (inode
+ * numbers in name order from 1: bin, bin/sh, dev, dev/console; mtime/uid/gid 0; rdev 5:1;
+ * hex digits in lower case as libarchive writes them), a directory's nlink 2 (proc, the last
+ * of ten entries), and the archive ending right after the trailer's padding (no block padding).
+ */
+START_TEST(header_bytes)
+{
+	_cleanup_free_ char *dir = t_tmpdir();
+	_cleanup_free_ char *src = big_file(dir, 10);
+	_cleanup_free_ char *img = kl_path_join(dir, "a.cpio");
+	struct kl_cpio *c = sample(src, 0);
+	ck_assert_int_eq(kl_cpio_write(c, img, NULL), 0);
+	kl_cpio_free(c);
+	_cleanup_free_ char *data = NULL;
+	size_t size = 0;
+	ck_assert_int_eq(kl_read_file(img, &data, &size, NULL), 0);
+	char want[256];
+	size_t n = header(want, 4, S_IFCHR | 0600, 1, 0, 5, 1, "dev/console");
+	/* spelled out once: "00002180" is the mode, "0000000c" the name size */
+	ck_assert_str_eq(want, "07070100000004000021800000000000000000000000010000000000000000"
+			       "000000000000000000000005000000010000000c00000000dev/console");
+	ck_assert_ptr_nonnull(memmem(data, size, want, n));
+	n = header(want, 10, S_IFDIR | 0755, 2, 0, 0, 0, "proc");
+	ck_assert_ptr_nonnull(memmem(data, size, want, n));
+	n = header(want, 0, 0, 1, 0, 0, 0, "TRAILER!!!");
+	memset(want + n, 0, 3); /* 110 + 11 bytes, padded to 124 */
+	n += 3;
+	ck_assert_int_ge(size, n);
+	ck_assert_int_eq(memcmp(data + size - n, want, n), 0);
+	kl_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(sha256_vectors)
 {
 	static const char *const v[][2] = {
@@ -202,7 +246,8 @@ int main(void)
 	tcase_add_test(tc, read_back_with_cpio);
 	tcase_add_test(tc, deterministic);
 	tcase_add_test(tc, bad_entries);
+	tcase_add_test(tc, header_bytes);
 	tcase_add_test(tc, sha256_vectors);
 	suite_add_tcase(s, tc);
-	return t_run_suite(s);
+	return kl_check_run(s);
 }

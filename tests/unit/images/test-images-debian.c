@@ -121,7 +121,7 @@ int main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, real_kernel_then_cached);
 	suite_add_tcase(s, tc);
-	int ret = t_run_suite(s);
+	int ret = kl_check_run(s);
 	kl_images_free(first);
 	if (!getenv("KDUMPLAB_TEST_CACHE"))
 		kl_rm_rf(tmp);

@@ -118,5 +118,5 @@ int main(void)
 	tcase_add_test(tc, reasons_and_values);
 	tcase_add_test(tc, unreadable_or_not_a_config);
 	suite_add_tcase(s, tc);
-	return t_run_suite(s);
+	return kl_check_run(s);
 }

@@ -135,5 +135,5 @@ int main(void)
 	tcase_add_test(tc, local_specs);
 	tcase_add_test(tc, version_order);
 	suite_add_tcase(s, tc);
-	return t_run_suite(s);
+	return kl_check_run(s);
 }

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* SHA-256 (FIPS 180-4): the cache's content hash. Small and dependency-free on purpose. */
+/*
+ * SHA-256 for the image cache's content hash and the check of downloaded packages. The digest
+ * itself is nettle's (sha2.h); this file only adds hex output and hashing of files.
+ */
 #pragma once
 
+#include <nettle/sha2.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "base/error.h"
 
 #define KL_SHA256_HEX_LEN 64
 
 struct kl_sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-	size_t n;
+	struct sha256_ctx ctx;
 };
 
 void kl_sha256_init(struct kl_sha256 *s);
