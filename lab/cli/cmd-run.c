@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* kdumplab run: one cell from options, or the cells of a plan file. */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -46,52 +45,35 @@ static void on_phase(void *userdata, const char *cell, const char *phase)
 		cli_note("[%s] %s", cell, phase);
 }
 
-static const char *js(struct json_object *o, const char *k)
+static void on_done(void *userdata, const struct kl_cell_result *c, bool resumed)
 {
-	struct json_object *v;
-	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static void on_done(void *userdata, struct json_object *c, bool resumed)
-{
-	struct json_object *x, *sec, *dl;
-	const char *verdict = js(c, "verdict"), *cause = js(c, "cause");
-	bool expected = json_object_object_get_ex(c, "expected", &x) && json_object_get_boolean(x);
-	double total =
-		json_object_object_get_ex(c, "total_seconds", &x) ? json_object_get_double(x) : 0;
+	struct kl_outcome o = kl_cell_result_outcome(c);
+	bool pass = c->verdict == KL_VERDICT_PASS;
 	char what[128];
 
-	snprintf(what, sizeof(what), "%s%s%s", verdict, cause ? "/" : "", cause ? cause : "");
-	printf("%-28s %-26s %6.1fs  %s%s\n", js(c, "id"), what, total,
-	       expected ? (streq(verdict, "pass") ? "" : "(expected) ") : "UNEXPECTED ",
+	kl_outcome_format(&o, what, sizeof(what));
+	printf("%-28s %-26s %6.1fs  %s%s\n", c->spec.id, what, c->total_seconds,
+	       c->expected ? (pass ? "" : "(expected) ") : "UNEXPECTED ",
 	       resumed ? "(from an earlier run)" : "");
-	if (json_object_object_get_ex(c, "earlier_attempts", &x))
-		for (size_t i = 0; i < json_object_array_length(x); i++) {
-			struct json_object *a = json_object_array_get_idx(x, i);
-			printf("  attempt %zu ended %s in %.1fs (files in %s), run again\n", i + 1,
-			       js(a, "ended"),
-			       json_object_get_double(json_object_object_get(a, "total_seconds")),
-			       js(a, "dir") ? js(a, "dir") : "?");
-		}
-	if (json_object_object_get_ex(c, "seconds", &sec) && !resumed) {
+	for (size_t i = 0; i < c->n_earlier; i++) {
+		const struct kl_attempt *a = &c->earlier[i];
+		char ended[96];
+		kl_outcome_format(&a->ended, ended, sizeof(ended));
+		printf("  attempt %zu ended %s in %.1fs (files in %s), run again\n", i + 1, ended,
+		       a->total_seconds, a->dir ? a->dir : "?");
+	}
+	if (!resumed) {
 		printf("  phases:");
-		json_object_object_foreach (sec, k, v) {
-			double d = json_object_get_double(v);
-			if (d >= 0.05)
-				printf(" %s %.1f", k, d);
-		}
+		for (int p = 0; p < KL_PHASE_VERDICT; p++)
+			if (c->seconds[p] >= 0.05)
+				printf(" %s %.1f", kl_phase_name(p), c->seconds[p]);
 		printf("\n");
 	}
-	if (!expected || !streq(verdict, "pass")) {
-		const char *d = js(c, "detail");
-		if (d)
-			printf("  %s\n", d);
-		if (json_object_object_get_ex(c, "decisive_lines", &dl))
-			for (size_t i = 0; i < json_object_array_length(dl) && i < 6; i++)
-				printf("  | %s\n",
-				       json_object_get_string(json_object_array_get_idx(dl, i)));
+	if (!c->expected || !pass) {
+		if (c->detail)
+			printf("  %s\n", c->detail);
+		for (size_t i = 0; i < c->n_decisive && i < 6; i++)
+			printf("  | %s\n", c->decisive[i]);
 	}
 	fflush(stdout);
 }

@@ -7,6 +7,7 @@
 #include "base/size.h"
 #include "catalogue.h"
 #include "keys.h"
+#include "outcome.h"
 
 #define FIELD(c, k, type)  ((type *)((char *)(c) + (k)->offset))
 #define CFIELD(c, k, type) ((const type *)((const char *)(c) + (k)->offset))
@@ -102,13 +103,14 @@ static int check_capture_append(const struct kl_cell_key *k, const struct kl_cel
 static int check_expect(const struct kl_cell_key *k, const struct kl_cell_spec *c,
 			struct kl_error **err)
 {
-	if (streq(c->expect, "pass") || startswith(c->expect, "fail/") ||
-	    startswith(c->expect, "error/"))
+	/* expect is one outcome (outcome.h): a verdict and a cause of the list. */
+	struct kl_outcome expect;
+	if (kl_outcome_parse(c->expect, &expect, NULL) == 0)
 		return 0;
 	return kl_error_usage(
 		err, 0,
-		"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\"",
-		c->id, c->expect);
+		"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\", a cause one of %s",
+		c->id, c->expect, kl_causes_help());
 }
 
 #define OFF(f) offsetof(struct kl_cell_spec, f)

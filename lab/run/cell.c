@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +9,7 @@
 #include "base/fs.h"
 #include "base/text.h"
 #include "cell.h"
+#include "classify.h"
 #include "guest/console.h"
 #include "guest/facts.h"
 #include "guest/manifest.h"
@@ -21,24 +21,6 @@
 #include "virt/virt.h"
 #include "vmcore/format.h"
 #include "vmcore/vmcore.h"
-
-static const char *const phase_names[KL_PHASE_COUNT] = {
-	[KL_PHASE_PREPARE] = "prepare",	  [KL_PHASE_BOOT] = "boot",
-	[KL_PHASE_LOAD] = "load",	  [KL_PHASE_TRIGGER] = "trigger",
-	[KL_PHASE_CAPTURE] = "capture",	  [KL_PHASE_SAVE] = "save",
-	[KL_PHASE_POWEROFF] = "poweroff", [KL_PHASE_PULL] = "pull",
-	[KL_PHASE_VALIDATE] = "validate", [KL_PHASE_VERDICT] = "verdict",
-};
-
-const char *kl_phase_name(enum kl_phase p)
-{
-	return p < KL_PHASE_COUNT ? phase_names[p] : "?";
-}
-
-const char *kl_verdict_name(enum kl_verdict v)
-{
-	return v == KL_VERDICT_PASS ? "pass" : v == KL_VERDICT_FAIL ? "fail" : "error";
-}
 
 /*
  * Guest phase deadlines under TCG, in seconds (KVM scales them down). Measured here: boot to
@@ -74,30 +56,6 @@ static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell
 	return s * (env->deadline_scale > 0 ? env->deadline_scale : 1.0);
 }
 
-void kl_cell_result_free(struct kl_cell_result *r)
-{
-	if (!r)
-		return;
-	kl_cell_spec_clear(&r->spec);
-	free(r->cause);
-	free(r->detail);
-	for (size_t i = 0; i < r->n_decisive; i++)
-		free(r->decisive[i]);
-	free(r->release);
-	free(r->started);
-	free(r->dir);
-	free(r->console_log);
-	free(r->system_log);
-	free(r->capture_log);
-	free(r->facts_json);
-	free(r->dump);
-	free(r->manifest);
-	free(r->validation_json);
-	free(r->pull_method);
-	free(r->pull_block_map_rejected);
-	free(r);
-}
-
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
 {
 	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
@@ -131,8 +89,6 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 
 /* ---- the running cell ---- */
 
-#define TAIL_LINES 16
-
 struct cell {
 	const struct kl_cell_env *env;
 	const struct kl_cell_spec *spec;
@@ -143,23 +99,18 @@ struct cell {
 	struct kl_caplog log_console, log_system, log_capture;
 	char *dir;
 	enum kl_phase phase;
+	struct kl_outcome expect; /* spec->expect, parsed */
+	bool expect_ok;
 	double t0, phase_start;
 	double phase_end[KL_PHASE_COUNT];
 
-	/* What the console told us. */
-	bool saw_loader, saw_loaded, saw_trigger, saw_capture_banner, saw_saver, saw_done;
-	char *loader_error, *loader_error_step, *loader_error_detail;
-	char *saver_error, *saver_error_step;
-	char *capture_panic, *capture_oom;
-	uint64_t vmcore_size;
-	char *tail[TAIL_LINES];
+	struct kl_watch watch; /* what the console told us (classify.h) */
 
 	/* The dump disk and the libguestfs pull, started early (see start_pull). */
 	const struct kl_images *im;
 	const char *disk;
 	char *destroy_note; /* the domain could not be destroyed through libvirt (kl_vm_destroy) */
 	struct kl_pull *pull;
-	size_t n_tail, tail_pos;
 };
 
 static double now_s(void)
@@ -180,47 +131,8 @@ static void enter_phase(struct cell *c, enum kl_phase p)
 		c->env->progress(c->env->userdata, c->spec->id, kl_phase_name(p));
 }
 
-/* One entry per line: a multi-line text (the dump disk's listing) keeps its lines apart. */
-static void add_decisive(struct cell *c, const char *text)
-{
-	for (const char *p = text; p && *p && c->res->n_decisive < KL_DECISIVE_MAX;) {
-		size_t n = strcspn(p, "\n");
-		c->res->decisive[c->res->n_decisive++] = strndup(p, n);
-		p += n + (p[n] == '\n');
-	}
-}
-
-/* The last console lines before the end, for failures decided by silence. */
-static void add_tail(struct cell *c, size_t n)
-{
-	size_t have = c->n_tail < n ? c->n_tail : n;
-	for (size_t i = 0; i < have; i++) {
-		size_t idx = (c->tail_pos + TAIL_LINES - have + i) % TAIL_LINES;
-		add_decisive(c, c->tail[idx]);
-	}
-}
-
-static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
-	_printf_(4, 5);
-static void set_verdict(struct cell *c, enum kl_verdict v, const char *cause, const char *fmt, ...)
-{
-	if (c->res->cause || c->res->detail)
-		return; /* the first decision stands */
-	va_list ap;
-	va_start(ap, fmt);
-	c->res->verdict = v;
-	c->res->phase = c->phase;
-	c->res->cause = cause ? strdup(cause) : NULL;
-	if (vasprintf(&c->res->detail, fmt, ap) < 0)
-		c->res->detail = NULL;
-	va_end(ap);
-}
-
-static void set_str(char **dst, const char *s)
-{
-	if (!*dst && s)
-		*dst = strdup(s);
-}
+/* Decisions go into the result; the first one stands (classify.h). */
+#define set_verdict(c, v, cause, ...) kl_verdict_set((c)->res, (c)->phase, v, cause, __VA_ARGS__)
 
 /* What the pull needs to start; the expected size and the deadline are given at the finish. */
 static struct kl_pull_options pull_options(const struct cell *c)
@@ -251,46 +163,6 @@ static void start_pull(struct cell *c)
 		c->pull = NULL;
 }
 
-static void on_record(struct cell *c, const struct kl_record *rec)
-{
-	const char *ph = rec->phase;
-
-	kl_facts_apply(c->facts, rec, NULL);
-	if (streq(ph, "start")) {
-		const char *prog = kl_record_get(rec, "prog");
-		if (prog && streq(prog, "loader") && !c->saw_loader) {
-			c->saw_loader = true;
-			enter_phase(c, KL_PHASE_LOAD);
-		} else if (prog && streq(prog, "saver") && !c->saw_saver) {
-			c->saw_saver = true;
-			enter_phase(c, KL_PHASE_SAVE);
-		}
-	} else if (streq(ph, "loaded") && !c->saw_loaded) {
-		c->saw_loaded = true;
-		enter_phase(c, KL_PHASE_TRIGGER);
-		start_pull(c);
-	} else if (streq(ph, "trigger")) {
-		c->saw_trigger = true;
-	} else if (streq(ph, "vmcore")) {
-		uint64_t v;
-		if (kl_record_get_u64(rec, "size", &v) == 0)
-			c->vmcore_size = v;
-	} else if (streq(ph, "done") && rec->kernel >= KL_KERNEL_CAPTURE) {
-		c->saw_done = true;
-		enter_phase(c, KL_PHASE_POWEROFF);
-	} else if (streq(ph, "error")) {
-		const char *step = kl_record_get(rec, "step");
-		if (c->saw_saver) {
-			set_str(&c->saver_error, rec->raw);
-			set_str(&c->saver_error_step, step ? step : "?");
-		} else {
-			set_str(&c->loader_error, rec->raw);
-			set_str(&c->loader_error_step, step ? step : "?");
-			set_str(&c->loader_error_detail, kl_record_get(rec, "detail"));
-		}
-	}
-}
-
 static int on_line(const struct kl_console_line *l, void *userdata)
 {
 	struct cell *c = userdata;
@@ -298,26 +170,13 @@ static int on_line(const struct kl_console_line *l, void *userdata)
 
 	kl_caplog_write(log, l->text, l->len);
 	kl_caplog_write(log, "\n", 1);
-	free(c->tail[c->tail_pos]);
-	c->tail[c->tail_pos] = strdup(l->text);
-	c->tail_pos = (c->tail_pos + 1) % TAIL_LINES;
-	if (c->n_tail < TAIL_LINES)
-		c->n_tail++;
-
-	if (l->banner && l->kernel == KL_KERNEL_CAPTURE && !c->saw_capture_banner) {
-		c->saw_capture_banner = true;
-		enter_phase(c, KL_PHASE_CAPTURE);
-	}
-	if (l->kernel >= KL_KERNEL_CAPTURE) {
-		/* What kills a capture kernel: a panic, or the OOM killer in a tiny reservation. */
-		if (strstr(l->text, "Kernel panic - not syncing"))
-			set_str(&c->capture_panic, l->text);
-		if (strstr(l->text, "Out of memory") || strstr(l->text, "invoked oom-killer") ||
-		    strstr(l->text, "oom-kill:"))
-			set_str(&c->capture_oom, l->text);
-	}
 	if (l->record)
-		on_record(c, l->record);
+		kl_facts_apply(c->facts, l->record, NULL);
+	if (kl_watch_line(&c->watch, l)) {
+		enter_phase(c, c->watch.phase);
+		if (c->phase == KL_PHASE_TRIGGER)
+			start_pull(c);
+	}
 	return 0;
 }
 
@@ -334,93 +193,17 @@ static void cell_free(struct cell *c)
 	if (c->log_capture.f)
 		fclose(c->log_capture.f);
 	free(c->dir);
-	free(c->loader_error);
-	free(c->loader_error_step);
-	free(c->loader_error_detail);
-	free(c->saver_error);
-	free(c->saver_error_step);
-	free(c->capture_panic);
-	free(c->capture_oom);
+	kl_watch_clear(&c->watch);
 	free(c->destroy_note);
-	for (size_t i = 0; i < TAIL_LINES; i++)
-		free(c->tail[i]);
-}
-
-/* Decide a verdict for a guest that ended (or was stopped) before the saver said `done`. */
-static void classify_guest_failure(struct cell *c, bool timed_out)
-{
-	const char *ls = c->loader_error_step;
-
-	if (c->loader_error) {
-		add_decisive(c, c->loader_error);
-		if (streq(ls, "reservation"))
-			set_verdict(c, KL_VERDICT_FAIL, "no-reservation",
-				    "the first kernel has no crashkernel reservation (%s)",
-				    c->loader_error_detail ? c->loader_error_detail : "no detail");
-		else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
-			set_verdict(c, KL_VERDICT_FAIL, "load-failed",
-				    "loading the capture kernel failed at step \"%s\" (%s)", ls,
-				    c->loader_error_detail ? c->loader_error_detail : "no detail");
-		else if (streq(ls, "trigger"))
-			set_verdict(c, KL_VERDICT_FAIL, "trigger-failed",
-				    "the scenario's trigger returned without a crash");
-		else
-			set_verdict(c, KL_VERDICT_ERROR, "loader-failed",
-				    "the loader failed at step \"%s\"", ls);
-		return;
-	}
-	if (c->capture_oom) {
-		add_decisive(c, c->capture_oom);
-		set_verdict(c, KL_VERDICT_FAIL, "capture-oom",
-			    "the capture kernel ran out of memory");
-		return;
-	}
-	if (c->saver_error) {
-		add_decisive(c, c->saver_error);
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed", "the saver failed at step \"%s\"",
-			    c->saver_error_step);
-		return;
-	}
-	if (c->capture_panic) {
-		add_decisive(c, c->capture_panic);
-		set_verdict(c, KL_VERDICT_FAIL, "capture-panic", "the capture kernel panicked");
-		return;
-	}
-	add_tail(c, 6);
-	if (timed_out) {
-		char cause[64];
-		snprintf(cause, sizeof(cause), "timeout(%s)", kl_phase_name(c->phase));
-		set_verdict(c, KL_VERDICT_FAIL, cause, "no progress in phase \"%s\" within %.0f s",
-			    kl_phase_name(c->phase), phase_deadline(c->env, c->spec, c->phase));
-		return;
-	}
-	if (!c->saw_loader)
-		set_verdict(c, KL_VERDICT_FAIL, "no-system-boot",
-			    "the domain ended before the loader started");
-	else if (!c->saw_loaded)
-		set_verdict(c, KL_VERDICT_FAIL, "load-failed",
-			    "the domain ended before the capture kernel was loaded");
-	else if (!c->saw_capture_banner)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
-			    "the guest ended after the trigger without booting the capture kernel");
-	else if (!c->saw_saver)
-		set_verdict(c, KL_VERDICT_FAIL, "no-capture-boot",
-			    "the capture kernel started but never ran the saver");
-	else
-		set_verdict(c, KL_VERDICT_FAIL, "saver-failed",
-			    "the capture environment ended before the saver finished");
 }
 
 /*
  * The libvirt connection dropped: the guest's fate is unknown and not its fault. error/infra,
- * which run.c never retries (a timeout(boot) would be).
+ * which the scheduler never retries (a timeout(boot) would be: kl_cell_retryable).
  */
 static int connection_lost(struct cell *c)
 {
-	add_tail(c, 3);
-	set_verdict(c, KL_VERDICT_ERROR, "infra",
-		    "the libvirt connection to \"%s\" was lost in phase \"%s\"",
-		    kl_virt_uri(c->env->virt), kl_phase_name(c->phase));
+	kl_classify_connection_lost(&c->watch, kl_virt_uri(c->env->virt), c->phase, c->res);
 	return -ECONNRESET;
 }
 
@@ -441,17 +224,15 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 		}
 		if (c->env->interrupted && *c->env->interrupted) {
 			kl_vm_destroy(vm);
-			add_tail(c, 3);
-			set_verdict(c, KL_VERDICT_ERROR, "interrupted",
-				    "interrupted by a signal in phase \"%s\"",
-				    kl_phase_name(c->phase));
+			kl_classify_interrupted(&c->watch, c->phase, c->res);
 			return -EINTR;
 		}
 		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
 			if (kl_virt_lost(c->env->virt))
 				return connection_lost(c);
 			kl_vm_destroy(vm);
-			classify_guest_failure(c, true);
+			kl_classify_guest_end(&c->watch, true,
+					      phase_deadline(c->env, c->spec, c->phase), c->res);
 			return -ETIMEDOUT;
 		}
 		if (n == 0) {
@@ -528,20 +309,20 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	}
 	if (r >= 0) {
 		struct kl_pull *p = TAKE_PTR(c->pull);
-		r = kl_pull_finish(p, c->vmcore_size, deadline, &pr, &e);
+		r = kl_pull_finish(p, c->watch.vmcore_size, deadline, &pr, &e);
 	}
 	if (r == -ETIMEDOUT) {
-		set_verdict(c, KL_VERDICT_ERROR, "timeout(pull)", "%s",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_TIMEOUT, "%s",
 			    e && e->msg ? e->msg : "pull timed out");
 		return;
 	}
 	if (r == -EINTR) {
-		set_verdict(c, KL_VERDICT_ERROR, "interrupted",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INTERRUPTED,
 			    "interrupted by a signal in phase \"%s\"", kl_phase_name(c->phase));
 		return;
 	}
 	if (r < 0) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra",
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA,
 			    "pulling the dump with libguestfs failed: %s",
 			    e && e->msg ? e->msg : "?");
 		return;
@@ -559,22 +340,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		c->res->dump = rel(c, KL_DUMP_FILE);
 	if (pr->manifest_path)
 		c->res->manifest = rel(c, KL_MANIFEST_FILE);
-	if (!pr->done_marker || !pr->dump || !pr->manifest) {
-		add_decisive(c, pr->listing);
-		set_verdict(
-			c, KL_VERDICT_FAIL, "dump-incomplete",
-			"the dump disk has no completed dump (DONE %s, manifest %s, vmcore %s, vmcore.incomplete %s)",
-			pr->done_marker ? "yes" : "no", pr->manifest ? "yes" : "no",
-			pr->dump ? "yes" : "no", pr->partial_dump ? "yes" : "no");
-		kl_pull_result_free(pr);
-		return;
-	}
-	/* A completed dump that claims more bytes than its disk holds is not a dump (nothing of it
-	 * was copied): dump-invalid, as a dump that fails validation. */
-	if (pr->dump_refused) {
-		add_decisive(c, pr->listing);
-		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "the dump was not pulled: %s",
-			    pr->dump_refused);
+	if (!kl_classify_pull(pr, c->res)) {
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -583,7 +349,8 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	struct kl_manifest *m = NULL;
 	struct kl_validation *v = NULL;
 	if (kl_manifest_read(pr->manifest_path, &m, &e) < 0) {
-		set_verdict(c, KL_VERDICT_FAIL, "dump-invalid", "manifest unreadable: %s", e->msg);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_DUMP_INVALID, "manifest unreadable: %s",
+			    e->msg);
 		kl_pull_result_free(pr);
 		return;
 	}
@@ -600,35 +367,15 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	};
 	int vr = kl_vmcore_validate_any(pr->dump_path, &in, &v, &e);
 	if (vr == -ETIMEDOUT) {
-		set_verdict(c, KL_VERDICT_FAIL, "timeout(validate)", "%s", e->msg);
+		set_verdict(c, KL_VERDICT_FAIL, KL_CAUSE_TIMEOUT, "%s", e->msg);
 	} else if (vr == -EINTR) {
-		set_verdict(c, KL_VERDICT_ERROR, "interrupted", "%s", e->msg);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INTERRUPTED, "%s", e->msg);
 	} else if (vr < 0) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra", "validating the dump failed: %s", e->msg);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "validating the dump failed: %s",
+			    e->msg);
 	} else {
-		struct json_object *vj = kl_validation_to_json(v);
-		if (vj) {
-			const char *t = json_object_to_json_string_ext(vj, JSON_C_TO_STRING_PLAIN);
-			c->res->validation_json = t ? strdup(t) : NULL;
-			json_object_put(vj);
-		}
-		if (!kl_validation_ok(v)) {
-			/* A sound dump whose only failures are crash.* checks is of another
-			 * crash than the one injected: wrong-crash, not dump-invalid. */
-			const struct kl_check_result *wc = kl_validation_wrong_crash(v);
-			const struct kl_check_result *first =
-				wc ? wc : kl_validation_first_failure(v);
-			char line[1024];
-			snprintf(line, sizeof(line), "%s: %s", first ? first->id : "?",
-				 first && first->message ? first->message : "");
-			add_decisive(c, line);
-			if (wc)
-				set_verdict(c, KL_VERDICT_FAIL, "wrong-crash",
-					    "the dump is not of the crash we injected: %s", line);
-			else
-				set_verdict(c, KL_VERDICT_FAIL, "dump-invalid",
-					    "the dump failed validation: %s", line);
-		}
+		c->res->validation = kl_result_validation_new(v);
+		kl_classify_validation(v, c->res);
 	}
 	kl_validation_free(v);
 	kl_manifest_free(m);
@@ -743,8 +490,8 @@ static void finish_result(struct cell *c)
 	if (!lost && fe)
 		lost = strdup(fe->msg ? fe->msg : "cannot write facts.json");
 	if (lost && !r->cause && !r->detail) {
-		set_verdict(c, KL_VERDICT_ERROR, "infra", "the cell's evidence is incomplete: %s",
-			    lost);
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA,
+			    "the cell's evidence is incomplete: %s", lost);
 	} else if (lost) {
 		char *d = NULL;
 		if (asprintf(&d, "%s; %s", r->detail ? r->detail : "", lost) >= 0) {
@@ -756,13 +503,8 @@ static void finish_result(struct cell *c)
 		r->verdict = KL_VERDICT_PASS;
 		r->phase = KL_PHASE_VERDICT;
 	}
-	char got[128];
-	if (r->verdict == KL_VERDICT_PASS)
-		snprintf(got, sizeof(got), "pass");
-	else
-		snprintf(got, sizeof(got), "%s/%s", kl_verdict_name(r->verdict),
-			 r->cause ? r->cause : "?");
-	r->expected = streq(got, c->spec->expect ? c->spec->expect : "pass");
+	struct kl_outcome got = kl_cell_result_outcome(r);
+	r->expected = c->expect_ok && kl_outcome_eq(&got, &c->expect);
 	/* After the verdict: a domain libvirt could not destroy is said, not a verdict. */
 	if (c->destroy_note) {
 		char *d = NULL;
@@ -801,10 +543,13 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	char when[32];
 	int r;
 
-	c.res = calloc(1, sizeof(*c.res));
+	c.res = kl_cell_result_new(spec);
 	c.console = kl_console_new();
 	c.facts = kl_facts_new();
-	if (!c.res || !c.console || !c.facts || kl_cell_spec_copy(&c.res->spec, spec) < 0) {
+	/* What the plan expects, parsed once (kl_cell_spec_check accepted it); an expect that
+	 * does not parse is never met. */
+	c.expect_ok = kl_outcome_parse(spec->expect ? spec->expect : "pass", &c.expect, NULL) == 0;
+	if (!c.res || !c.console || !c.facts) {
 		kl_cell_result_free(c.res);
 		cell_free(&c);
 		return kl_error_set(err, ENOMEM, "cell");
@@ -815,13 +560,14 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	c.res->release = im->release ? strdup(im->release) : NULL;
 	c.t0 = c.phase_start = now_s();
 	c.phase = KL_PHASE_PREPARE;
+	kl_watch_init(&c.watch);
 	c.im = im;
 
 	r = cell_prepare(&c, &disk, &e);
 	if (r >= 0)
 		r = cell_boot(&c, im, disk, &vm, &e);
 	if (r < 0) {
-		set_verdict(&c, KL_VERDICT_ERROR, "infra", "%s",
+		set_verdict(&c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "%s",
 			    e && e->msg ? e->msg : "cell set-up failed");
 	} else {
 		c.disk = disk;
@@ -831,13 +577,13 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 			c.destroy_note = strdup(kl_vm_destroy_note(vm));
 		kl_vm_free(vm);
 		vm = NULL;
-		if (r == 0 && c.saw_done) {
+		if (r == 0 && c.watch.saw_done) {
 			pull_and_validate(&c, im, disk);
 		} else {
 			kl_pull_abort(c.pull); /* no dump to pull */
 			c.pull = NULL;
 			if (r == 0)
-				classify_guest_failure(&c, false);
+				kl_classify_guest_end(&c.watch, false, 0, c.res);
 		}
 	}
 	if (disk && !env->keep_disk)

@@ -6,7 +6,8 @@
  *
  * Each guest phase ends on a console record (common/protocol.h) or a kernel banner, and has a
  * deadline scaled for TCG/KVM. A cell always ends with a verdict: pass, or fail/error with a
- * cause from the taxonomy below and the console lines that decided it.
+ * cause (plan/outcome.h), decided by the classifier (classify.h) with the console lines that
+ * decided it.
  */
 #pragma once
 
@@ -16,57 +17,7 @@
 
 #include "base/error.h"
 #include "plan/plan.h"
-
-enum kl_phase {
-	KL_PHASE_PREPARE,
-	KL_PHASE_BOOT,	   /* domain start → loader's `start` */
-	KL_PHASE_LOAD,	   /* loader start → `loaded` (reservation checked, kexec_file_load) */
-	KL_PHASE_TRIGGER,  /* `loaded` → the capture kernel's banner */
-	KL_PHASE_CAPTURE,  /* capture banner → saver's `start` */
-	KL_PHASE_SAVE,	   /* saver start → `done` */
-	KL_PHASE_POWEROFF, /* `done` → the domain has ended */
-	KL_PHASE_PULL,	   /* libguestfs fetches dump + manifest */
-	KL_PHASE_VALIDATE,
-	KL_PHASE_VERDICT,
-	KL_PHASE_COUNT
-};
-const char *kl_phase_name(enum kl_phase p);
-
-enum kl_verdict { KL_VERDICT_PASS, KL_VERDICT_FAIL, KL_VERDICT_ERROR };
-const char *kl_verdict_name(enum kl_verdict v);
-
-/* Verdict causes (DESIGN.md): no-reservation, load-failed, loader-failed, trigger-failed,
- * no-capture-boot, capture-oom, capture-panic, saver-failed, dump-incomplete, dump-invalid,
- * wrong-crash, timeout(<phase>), infra, interrupted. */
-
-#define KL_DECISIVE_MAX 12
-
-struct kl_cell_result {
-	struct kl_cell_spec spec;
-	enum kl_verdict verdict;
-	char *cause;			 /* NULL on pass */
-	enum kl_phase phase;		 /* the phase the cell ended in */
-	char *detail;			 /* one human sentence */
-	char *decisive[KL_DECISIVE_MAX]; /* console lines that decided it */
-	size_t n_decisive;
-	bool expected; /* verdict/cause equals spec.expect */
-	double seconds[KL_PHASE_COUNT];
-	double total_seconds;
-	bool kvm;
-	char *release; /* kernel release booted */
-	char *started; /* ISO 8601 UTC */
-	uint64_t dump_bytes, dump_allocated;
-	/* How the dump came off the disk (lab/virt/pull.h): method, runs, appliance launch. */
-	char *pull_method;
-	size_t pull_extents;
-	char *pull_block_map_rejected; /* why the saver's block map was not used */
-	double pull_launch_seconds, pull_transfer_seconds;
-	double pull_launch_wait_seconds; /* of the launch, what was left when the guest ended */
-	/* Paths relative to the output directory. */
-	char *dir, *console_log, *system_log, *capture_log, *facts_json, *dump, *manifest;
-	char *validation_json; /* serialized validation object, or NULL */
-};
-void kl_cell_result_free(struct kl_cell_result *r);
+#include "plan/result.h"
 
 struct kl_images;
 struct kl_virt;

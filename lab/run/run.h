@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A run: the cells of a plan on N slots over M libvirt connections, with images prepared once
- * per kernel, KVM probed once, results journaled per cell and reports rebuilt after each.
+ * A run of a plan: images prepared once per kernel, the connections opened, KVM probed once,
+ * the plan's cells that the journal does not already hold submitted to a scheduler (scheduler.h),
+ * each typed result journaled as it comes and the reports (report/) rebuilt after each.
  */
 #pragma once
 
@@ -12,8 +13,7 @@
 #include "base/error.h"
 #include "base/paths.h"
 #include "plan/plan.h"
-
-struct json_object;
+#include "plan/result.h"
 
 struct kl_run_options {
 	const struct kl_plan *plan;
@@ -26,12 +26,12 @@ struct kl_run_options {
 	bool keep_disks;
 	bool force_tcg; /* skip the KVM probe */
 	double deadline_scale;
-	unsigned retries; /* more attempts for a cell whose first kernel stalls (run.c) */
+	unsigned retries; /* more attempts for a cell whose first kernel stalls (kl_cell_retryable) */
 	volatile sig_atomic_t *interrupted;
 	/* Progress for the CLI; all optional. */
 	void (*notice)(void *userdata, const char *msg);
 	void (*cell_phase)(void *userdata, const char *cell, const char *phase);
-	void (*cell_done)(void *userdata, struct json_object *cell, bool resumed);
+	void (*cell_done)(void *userdata, const struct kl_cell_result *cell, bool resumed);
 	void *userdata;
 };
 

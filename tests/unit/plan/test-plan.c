@@ -454,17 +454,25 @@ START_TEST(cell_keys_json_roundtrip_and_resume)
 	snprintf(cells, sizeof(cells), "%s/cells/a", dir);
 	ck_assert_int_eq(kl_mkdir_p(cells, 0755, NULL), 0);
 	struct kl_cell_spec c = sample_cell();
-	struct json_object *o = json_object_new_object();
-	kl_cell_keys_json(o, &c, "6.1.0-test");
-	json_object_object_add(o, "images_id", json_object_new_string("img"));
-	json_object_object_add(o, "lab_version", json_object_new_string("v"));
-	ck_assert_int_eq(kl_journal_store(dir, "a", o, NULL), 0);
-	json_object_put(o);
+	struct kl_cell_result *r = kl_cell_result_new(&c);
+	ck_assert_ptr_nonnull(r);
+	r->phase = KL_PHASE_VERDICT;
+	r->release = strdup("6.1.0-test");
+	r->attempts = 1;
+	r->images_id = strdup("img");
+	r->lab_version = strdup("v");
+	ck_assert_int_eq(kl_journal_store(dir, r, NULL), 0);
+	kl_cell_result_free(r);
 
-	struct json_object *back = kl_journal_load(dir, &c, "img", "v");
+	struct kl_cell_result *back = kl_journal_load(dir, &c, "img", "v");
 	ck_assert_msg(back, "a stored cell with the same keys is not resumed");
-	ck_assert(kl_cell_keys_match(back, &c));
-	json_object_put(back);
+	/* Read back through the table: every key's value, and the release. */
+	struct json_object *o = json_object_new_object();
+	kl_cell_keys_json(o, &back->spec, back->release);
+	ck_assert(kl_cell_keys_match(o, &c));
+	ck_assert_str_eq(back->release, "6.1.0-test");
+	json_object_put(o);
+	kl_cell_result_free(back);
 	for (size_t i = 0; i < kl_cell_keys_count; i++) {
 		const struct kl_cell_key *k = &kl_cell_keys[i];
 		struct kl_cell_spec d;
@@ -477,7 +485,7 @@ START_TEST(cell_keys_json_roundtrip_and_resume)
 			      "%s changed from %s to %s: resumed %d", k->name,
 			      key_samples[key_sample(k)].good, key_samples[key_sample(k)].other,
 			      back != NULL);
-		json_object_put(back);
+		kl_cell_result_free(back);
 		kl_cell_spec_clear(&d);
 	}
 	kl_cell_spec_clear(&c);
