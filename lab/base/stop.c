@@ -1,17 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The validation's deadline and interrupt flag (see stop.h). */
+/* A deadline and an interrupt flag, polled by long loops (see stop.h). */
 #include <errno.h>
 #include <time.h>
 
 #include "stop.h"
-#include "vmcore/vmcore.h"
-
-struct kl_stop kl_stop_from(const struct kl_validate_input *in)
-{
-	if (!in)
-		return (struct kl_stop){ 0 };
-	return (struct kl_stop){ .deadline = in->deadline, .interrupted = in->interrupted };
-}
 
 int kl_stop_poll(const struct kl_stop *s, const char *step, struct kl_error **err)
 {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal: the validation's deadline and interrupt flag (struct kl_validate_input), polled
- * by every loop whose work grows with the dump: flat reassembly, the kdump bitmap index and
- * page checks, the printk walk. A poll is a flag load and a vDSO clock read; loops poll once
- * per MiB or per KL_STOP_EVERY items, so a stop is seen within milliseconds.
+ * A deadline and an interrupt flag (the validation's: struct kl_validate_input), polled by
+ * every loop whose work grows with its input, e.g. in a dump: flat reassembly, the kdump bitmap
+ * index and page checks, the printk walk. A poll is a flag load and a vDSO clock read; loops poll
+ * once per MiB or per KL_STOP_EVERY items, so a stop is seen within milliseconds.
  */
 #pragma once
 
@@ -13,17 +13,12 @@
 
 #include "error.h"
 
-struct kl_validate_input;
-
 #define KL_STOP_EVERY 4096 /* items (pages, descriptors, records) between polls */
 
 struct kl_stop {
 	double deadline;		    /* CLOCK_MONOTONIC seconds; 0: none */
 	volatile sig_atomic_t *interrupted; /* NULL: never */
 };
-
-/* The input's deadline and flag (none when in is NULL). */
-struct kl_stop kl_stop_from(const struct kl_validate_input *in);
 
 /*
  * 0 to go on; -EINTR ("validation interrupted while <step>") when *interrupted is set,

@@ -341,6 +341,14 @@ static int check_flat(struct kl_check_ctx *c, const struct kl_dump_format *f, co
 	return r;
 }
 
+/* The input's deadline and flag (none when in is NULL). */
+static struct kl_stop stop_from(const struct kl_validate_input *in)
+{
+	if (!in)
+		return (struct kl_stop){ 0 };
+	return (struct kl_stop){ .deadline = in->deadline, .interrupted = in->interrupted };
+}
+
 static int validate(const char *path, const struct kl_validate_input *in,
 		    const struct kl_dump_format *f, unsigned formats, struct kl_validation **ret,
 		    struct kl_error **err)
@@ -355,7 +363,7 @@ static int validate(const char *path, const struct kl_validate_input *in,
 		.in = in,
 		.expected_cpus = kl_validate_expected_cpus(in),
 		.err = err,
-		.stop = kl_stop_from(in),
+		.stop = stop_from(in),
 		.nonce_idx = -1
 	};
 	int r;
