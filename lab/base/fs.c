@@ -258,3 +258,20 @@ int kl_rm_files(const char *dir, struct kl_error **err)
 	}
 	return 0;
 }
+
+int kl_open_regular(const char *path, const char *what, int *ret_fd, uint64_t *ret_size,
+		    struct kl_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return kl_error_set(err, errno, "opening %s \"%s\"", what, path);
+	if (fstat(fd, &st) < 0)
+		return kl_error_set(err, errno, "stat %s \"%s\"", what, path);
+	if (!S_ISREG(st.st_mode))
+		return kl_error_set(err, EINVAL, "%s \"%s\" is not a regular file", what, path);
+	*ret_size = (uint64_t)st.st_size;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}

@@ -31,6 +31,13 @@ int kl_copy_file_atomic(const char *src, const char *path, mode_t mode, struct k
 int kl_exists(const char *path);
 /* fsync the directory holding path (after a rename into it): 0 or -errno. */
 int kl_fsync_parent(const char *path);
+/*
+ * Open a regular file to read: ret_fd (O_CLOEXEC) and its size. Errors name it as `what`
+ * ("opening dump \"P\"", "stat dump \"P\"", "dump \"P\" is not a regular file").
+ */
+int kl_open_regular(const char *path, const char *what, int *ret_fd, uint64_t *ret_size,
+		    struct kl_error **err);
+
 /* pread until len bytes, EOF or an error: the bytes read, or -errno. */
 ssize_t kl_pread_full(int fd, void *buf, size_t len, uint64_t off);
 /* Remove the regular files directly inside dir (not subdirectories). */

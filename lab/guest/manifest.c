@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fs.h"
 #include "base/macro.h"
 #include "base/numparse.h"
 #include "base/stop.h"
@@ -199,32 +200,22 @@ int kl_manifest_parse(const char *text, size_t len, struct kl_manifest **ret, st
 
 int kl_manifest_read(const char *path, struct kl_manifest **ret, struct kl_error **err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	_cleanup_close_ int fd = -1;
+	uint64_t size;
 	char buf[KL_MANIFEST_MAX_BYTES + 1];
 
-	if (fd < 0)
-		return kl_error_set(err, errno, "opening manifest \"%s\"", path);
-	if (fstat(fd, &st) < 0)
-		return kl_error_set(err, errno, "reading manifest \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
-		return kl_error_set(err, EINVAL, "manifest \"%s\" is not a regular file", path);
+	int r = kl_open_regular(path, "manifest", &fd, &size, err);
+	if (r < 0)
+		return r;
 	/* Read one byte past the limit so a growing or oversized file is caught. */
-	size_t got = 0;
-	while (got < sizeof(buf)) {
-		ssize_t n = pread(fd, buf + got, sizeof(buf) - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return kl_error_set(err, errno, "reading manifest \"%s\"", path);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	ssize_t n = kl_pread_full(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return kl_error_set(err, (int)-n, "reading manifest \"%s\"", path);
+	size_t got = (size_t)n;
 	if (got > KL_MANIFEST_MAX_BYTES)
 		return kl_error_set(err, EFBIG, "manifest \"%s\" is larger than %d bytes", path,
 				    KL_MANIFEST_MAX_BYTES);
-	int r = kl_manifest_parse(buf, got, ret, err);
+	r = kl_manifest_parse(buf, got, ret, err);
 	if (r < 0)
 		kl_error_wrap(err, "\"%s\"", path);
 	return r;

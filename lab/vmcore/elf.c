@@ -281,7 +281,6 @@ static void load_phdrs(struct kl_dump *d)
 int kl_dump_open(const char *path, struct kl_dump **ret, struct kl_error **err)
 {
 	_cleanup_(kl_dump_freep) struct kl_dump *d = calloc(1, sizeof(*d));
-	struct stat st;
 
 	if (!d)
 		return kl_error_set(err, ENOMEM, "opening dump \"%s\"", path);
@@ -290,14 +289,9 @@ int kl_dump_open(const char *path, struct kl_dump **ret, struct kl_error **err)
 	d->path = strdup(path);
 	if (!d->path)
 		return kl_error_set(err, ENOMEM, "opening dump \"%s\"", path);
-	d->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0)
-		return kl_error_set(err, errno, "opening dump \"%s\"", path);
-	if (fstat(d->fd, &st) < 0)
-		return kl_error_set(err, errno, "stat dump \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
-		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
-	d->size = (uint64_t)st.st_size;
+	int r = kl_open_regular(path, "dump", &d->fd, &d->size, err);
+	if (r < 0)
+		return r;
 
 	ssize_t n = kl_pread_full(d->fd, d->ident, EI_NIDENT, 0);
 	if (n < 0)

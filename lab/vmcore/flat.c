@@ -287,16 +287,13 @@ int kl_flat_reassemble(int in_fd, uint64_t in_size, int out_fd, const struct kl_
 int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *ret_fd,
 			   struct kl_flat_info *ret_info, struct kl_error **err)
 {
-	_cleanup_close_ int in_fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int in_fd = -1;
 	_cleanup_free_ char *tmpl = NULL;
-	struct stat st;
+	uint64_t in_size;
 
-	if (in_fd < 0)
-		return kl_error_set(err, errno, "opening dump \"%s\"", path);
-	if (fstat(in_fd, &st) < 0)
-		return kl_error_set(err, errno, "stat dump \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
-		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
+	int r = kl_open_regular(path, "dump", &in_fd, &in_size, err);
+	if (r < 0)
+		return r;
 	const char *dir = getenv("TMPDIR");
 	if (asprintf(&tmpl, "%s/kdumplab-flat-XXXXXX", dir && *dir ? dir : "/tmp") < 0) {
 		tmpl = NULL;
@@ -307,7 +304,7 @@ int kl_flat_reassemble_tmp(const char *path, const struct kl_stop *stop, int *re
 		return kl_error_set(err, errno, "creating a temporary file \"%s\"", tmpl);
 	/* Unlinked at once: nothing is left behind however we exit. */
 	(void)unlink(tmpl);
-	int r = kl_flat_reassemble(in_fd, (uint64_t)st.st_size, out_fd, stop, ret_info, err);
+	r = kl_flat_reassemble(in_fd, in_size, out_fd, stop, ret_info, err);
 	if (kl_stop_code(r))
 		return r;
 	if (r < 0)

@@ -347,7 +347,6 @@ int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump 
 		  struct kl_error **err)
 {
 	_cleanup_(kl_kdump_freep) struct kl_kdump *k = calloc(1, sizeof(*k));
-	struct stat st;
 
 	if (!k)
 		return kl_error_set(err, ENOMEM, "opening dump \"%s\"", path);
@@ -357,16 +356,11 @@ int kl_kdump_open(const char *path, const struct kl_stop *stop, struct kl_kdump 
 	k->path = strdup(path);
 	if (!k->path)
 		return kl_error_set(err, ENOMEM, "opening dump \"%s\"", path);
-	k->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (k->fd < 0)
-		return kl_error_set(err, errno, "opening dump \"%s\"", path);
-	if (fstat(k->fd, &st) < 0)
-		return kl_error_set(err, errno, "stat dump \"%s\"", path);
-	if (!S_ISREG(st.st_mode))
-		return kl_error_set(err, EINVAL, "dump \"%s\" is not a regular file", path);
-	k->size = (uint64_t)st.st_size;
+	int r = kl_open_regular(path, "dump", &k->fd, &k->size, err);
+	if (r < 0)
+		return r;
 	k->stop = stop;
-	int r = load_stages(k, err);
+	r = load_stages(k, err);
 	k->stop = NULL; /* the caller's, valid during the open only */
 	if (r < 0)
 		return r;
