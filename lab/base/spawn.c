@@ -9,18 +9,12 @@
 #include <time.h>
 
 #include "spawn.h"
+#include "stop.h"
 
 /* Enough of stderr to explain a failure; apt puts the reason at the end. */
 #define STDERR_KEEP 4096
 
 extern char **environ;
-
-double kl_spawn_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int kl_pid_wait(pid_t pid, double deadline, int *ret_status)
 {
@@ -36,7 +30,7 @@ int kl_pid_wait(pid_t pid, double deadline, int *ret_status)
 			continue;
 		if (w < 0)
 			return -errno;
-		if (kl_spawn_now() >= deadline)
+		if (kl_now() >= deadline)
 			return -ETIMEDOUT;
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
@@ -247,7 +241,7 @@ static int drain(int out, int errfd, struct capture *cout, struct capture *cerr,
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		int ms = -1;
 		if (deadline > 0) {
-			double left = deadline - kl_spawn_now();
+			double left = deadline - kl_now();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			ms = left > 3600 ? 3600 * 1000 : (int)(left * 1000) + 1;
@@ -315,7 +309,7 @@ int kl_spawn_run(const char *const *argv, const struct kl_spawn_options *o,
 	    (want_err && pipe2(pe, O_CLOEXEC) < 0))
 		return kl_error_set(err, errno, "cannot run '%s'", what);
 
-	double start_s = kl_spawn_now(), deadline = o->timeout_s > 0 ? start_s + o->timeout_s : 0;
+	double start_s = kl_now(), deadline = o->timeout_s > 0 ? start_s + o->timeout_s : 0;
 	_cleanup_pid_ pid_t pid = 0;
 	int r = start(argv, o, po[1], pe[1], &pid);
 	if (r != 0) {
@@ -345,7 +339,7 @@ int kl_spawn_run(const char *const *argv, const struct kl_spawn_options *o,
 		return kl_error_set(err, -w, "cannot wait for '%s'", what);
 	}
 	pid = 0;
-	res.seconds = kl_spawn_now() - start_s;
+	res.seconds = kl_now() - start_s;
 	r = finish(&cout, &cerr, what, &res);
 	capture_free(&cout), capture_free(&cerr);
 	if (r < 0) {

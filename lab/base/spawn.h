@@ -22,14 +22,13 @@ void kl_pid_kill_and_reap(pid_t *pid);
 #define _cleanup_pid_ _cleanup_(kl_pid_kill_and_reap)
 
 /*
- * Wait for pid to end, until deadline (CLOCK_MONOTONIC seconds, kl_spawn_now(); 0: no
+ * Wait for pid to end, until deadline (CLOCK_MONOTONIC seconds, kl_now() in stop.h; 0: no
  * deadline). 0 with the wait status in *ret_status (may be NULL); -ETIMEDOUT when the
  * deadline passed first (the child still runs); another -errno from waitpid.
  */
 int kl_pid_wait(pid_t pid, double deadline, int *ret_status);
 
 /* CLOCK_MONOTONIC in seconds. */
-double kl_spawn_now(void);
 
 /*
  * What of a stream to keep: the first head bytes and the last tail bytes. SIZE_MAX as head

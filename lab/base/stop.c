@@ -5,18 +5,22 @@
 
 #include "stop.h"
 
-int kl_stop_poll(const struct kl_stop *s, const char *step, struct kl_error **err)
+double kl_now(void)
 {
 	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
+int kl_stop_poll(const struct kl_stop *s, const char *step, struct kl_error **err)
+{
 	if (!s)
 		return 0;
 	if (s->interrupted && *s->interrupted)
 		return kl_error_set(err, EINTR, "validation interrupted while %s", step);
 	if (s->deadline <= 0)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= s->deadline)
+	if (kl_now() >= s->deadline)
 		return kl_error_set(err, ETIMEDOUT, "validation reached its deadline while %s",
 				    step);
 	return 0;

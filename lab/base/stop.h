@@ -13,6 +13,9 @@
 
 #include "error.h"
 
+/* Seconds on CLOCK_MONOTONIC: the clock of every deadline in the lab. */
+double kl_now(void);
+
 #define KL_STOP_EVERY 4096 /* items (pages, descriptors, records) between polls */
 
 struct kl_stop {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base/fs.h"
+#include "base/stop.h"
 #include "base/text.h"
 #include "cell.h"
 #include "classify.h"
@@ -113,16 +114,9 @@ struct cell {
 	struct kl_pull *pull;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void enter_phase(struct cell *c, enum kl_phase p)
 {
-	double t = now_s();
+	double t = kl_now();
 	/* Phases can be skipped on a fast console; account time to the phase we left. */
 	c->res->seconds[c->phase] += t - c->phase_start;
 	c->phase = p;
@@ -227,7 +221,7 @@ static int drive_guest(struct cell *c, struct kl_vm *vm)
 			kl_classify_interrupted(&c->watch, c->phase, c->res);
 			return -EINTR;
 		}
-		if (now_s() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
+		if (kl_now() - c->phase_start > phase_deadline(c->env, c->spec, c->phase)) {
 			if (kl_virt_lost(c->env->virt))
 				return connection_lost(c);
 			kl_vm_destroy(vm);
@@ -362,7 +356,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 		.facts = c->facts,
 		.expected_cpus = c->spec->vcpus,
 		.manifest = m,
-		.deadline = now_s() + vdeadline,
+		.deadline = kl_now() + vdeadline,
 		.interrupted = c->env->interrupted,
 	};
 	int vr = kl_vmcore_validate_any(pr->dump_path, &in, &v, &e);
@@ -480,7 +474,7 @@ static void finish_result(struct cell *c)
 	_cleanup_free_ char *fj = cell_path(c, "facts.json");
 
 	enter_phase(c, KL_PHASE_VERDICT);
-	r->total_seconds = now_s() - c->t0;
+	r->total_seconds = kl_now() - c->t0;
 	_cleanup_error_ struct kl_error *fe = NULL;
 	if (fj && kl_facts_write_json(c->facts, fj, &fe) == 0)
 		r->facts_json = rel(c, "facts.json");
@@ -558,7 +552,7 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	c.res->started = strdup(when);
 	c.res->kvm = env->kvm;
 	c.res->release = im->release ? strdup(im->release) : NULL;
-	c.t0 = c.phase_start = now_s();
+	c.t0 = c.phase_start = kl_now();
 	c.phase = KL_PHASE_PREPARE;
 	kl_watch_init(&c.watch);
 	c.im = im;

@@ -10,19 +10,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/stop.h"
 #include "owner.h"
 #include "protocol.h"
 #include "virt.h"
 
 #define PROBE_CACHE_FILE "kvm-probe"
 #define PROBE_NEEDLE	 KL_PROTO_PREFIX "phase=start"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Cache format: "boot_id=<id>\nkvm=0|1\nreason=<text>\n". */
 static int cache_read(const char *path, bool *ret_kvm, char **ret_reason)
@@ -93,7 +87,7 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 	};
 	_cleanup_error_ struct kl_error *e = NULL;
 	_cleanup_(kl_vm_freep) struct kl_vm *vm = NULL;
-	double t0 = now_s();
+	double t0 = kl_now();
 	if (kl_vm_start(v, &c, &vm, &e) < 0) {
 		if (asprintf(&reason, "a kvm domain does not start: %s", e->msg) < 0)
 			reason = NULL;
@@ -105,7 +99,7 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 	char buf[8192 + sizeof(PROBE_NEEDLE)];
 	size_t keep = 0;
 	for (;;) {
-		int left = (int)((t0 + KL_KVM_PROBE_TIMEOUT_MS / 1000.0 - now_s()) * 1000);
+		int left = (int)((t0 + KL_KVM_PROBE_TIMEOUT_MS / 1000.0 - kl_now()) * 1000);
 		if (left <= 0) {
 			if (asprintf(&reason,
 				     "a kvm guest printed no \"" PROBE_NEEDLE
@@ -118,7 +112,7 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 		if (n == -EPIPE) {
 			if (asprintf(&reason,
 				     "a kvm guest ended after %.1f s without reaching its init",
-				     now_s() - t0) < 0)
+				     kl_now() - t0) < 0)
 				reason = NULL;
 			break;
 		}
@@ -128,7 +122,7 @@ static bool probe_boot(struct kl_virt *v, const char *kernel, const char *initrd
 		buf[total] = 0;
 		if (memmem(buf, total, PROBE_NEEDLE, strlen(PROBE_NEEDLE))) {
 			if (asprintf(&reason, "a kvm guest reached its init in %.1f s",
-				     now_s() - t0) < 0)
+				     kl_now() - t0) < 0)
 				reason = NULL;
 			*ret_reason = reason;
 			return true;

@@ -2,15 +2,9 @@
 /* The pull watchdog (pull-watchdog.h): kills a wedged appliance at its deadline or on interrupt. */
 #include <time.h>
 
+#include "base/stop.h"
 #include "pull-dir.h"
 #include "pull-watchdog.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void in_200ms(struct timespec *ts)
 {
@@ -26,14 +20,14 @@ static void *watchdog_main(void *arg)
 {
 	struct kl_pull_watchdog *w = arg;
 	struct timespec ts;
-	double end = now_s() + w->deadline;
+	double end = kl_now() + w->deadline;
 	pthread_mutex_lock(&w->lock);
 	while (!w->done) {
 		if (w->interrupt_flag && *w->interrupt_flag) {
 			w->interrupted = true;
 			break;
 		}
-		if (w->deadline > 0 && now_s() >= end)
+		if (w->deadline > 0 && kl_now() >= end)
 			break;
 		in_200ms(&ts);
 		pthread_cond_timedwait(&w->cond, &w->lock, &ts);

@@ -30,18 +30,12 @@
 #include <time.h>
 
 #include "base/fs.h"
+#include "base/stop.h"
 #include "guest/blockmap.h"
 #include "protocol.h"
 #include "pull-dir.h"
 #include "pull-watchdog.h"
 #include "pull.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int gerr(guestfs_h *g, struct kl_error **err, const char *what, const char *disk)
 {
@@ -260,7 +254,7 @@ static int copy_should_stop(const struct kl_pull_options *o, double deadline_at,
 	if (o->interrupted && *o->interrupted)
 		return kl_error_set(err, EINTR, "the pull of dump disk \"%s\" was interrupted",
 				    o->disk_path);
-	if (deadline_at > 0 && now_s() > deadline_at)
+	if (deadline_at > 0 && kl_now() > deadline_at)
 		return kl_error_set(err, ETIMEDOUT,
 				    "the pull of dump disk \"%s\" did not finish within %.0f s",
 				    o->disk_path, o->deadline_seconds);
@@ -351,7 +345,7 @@ static void *launch_main(void *arg)
 	 * default handler would print a failed (or aborted) launch on stderr. */
 	guestfs_set_error_handler(p->g, NULL, NULL);
 	p->launch_r = launch_with_kernel(p->g, &p->o);
-	p->launch_seconds = now_s() - p->launch_start;
+	p->launch_seconds = kl_now() - p->launch_start;
 	if (p->launch_r < 0) {
 		const char *m = guestfs_last_error(p->g);
 		p->launch_error = strdup(m ? m : "unknown libguestfs error");
@@ -418,7 +412,7 @@ int kl_pull_start(const struct kl_pull_options *o, struct kl_pull **ret, struct 
 		if (r < 0)
 			return r;
 	}
-	p->launch_start = now_s();
+	p->launch_start = kl_now();
 	if (pthread_create(&p->thread, NULL, launch_main, p) != 0)
 		return kl_error_set(err, EAGAIN, "cannot start the appliance launch thread");
 	p->thread_started = true;
@@ -470,7 +464,7 @@ int kl_pull_finish(struct kl_pull *p, uint64_t expected_dump_size, double deadli
 		kl_pull_abort(p);
 		return kl_error_set(err, EAGAIN, "cannot start the pull watchdog");
 	}
-	double deadline_at = deadline_seconds > 0 ? now_s() + deadline_seconds : 0;
+	double deadline_at = deadline_seconds > 0 ? kl_now() + deadline_seconds : 0;
 	int r = finish_guarded(p, expected_dump_size, deadline_at, ret, &e);
 	bool fired = kl_pull_watchdog_stop(&w);
 	_cleanup_free_ char *disk = strdup(p->o.disk_path);
@@ -528,7 +522,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 			  struct kl_pull_result **ret, struct kl_error **err)
 {
 	const struct kl_pull_options *o = &p->o;
-	double t0 = now_s();
+	double t0 = kl_now();
 	_cleanup_(kl_pull_result_freep) struct kl_pull_result *r = calloc(1, sizeof(*r));
 	if (!r)
 		return kl_error_set(err, ENOMEM, "pull");
@@ -539,7 +533,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 	bool device = p->device;
 	struct stat st = p->st;
 	r->launch_seconds = p->launch_seconds;
-	r->launch_wait_seconds = now_s() - t0;
+	r->launch_wait_seconds = kl_now() - t0;
 	if (p->launch_r < 0) {
 		int code = p->launch_errno > 0 ? p->launch_errno : EIO;
 		kl_error_set(err, code,
@@ -572,7 +566,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 	}
 	bool pull_dump = r->dump && !r->dump_refused;
 
-	double tt = now_s();
+	double tt = kl_now();
 	r->method = "none";
 	_cleanup_free_ struct kl_block_run *blocks = NULL;
 	size_t n_blocks = 0;
@@ -640,7 +634,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 			return rr;
 		}
 	}
-	r->transfer_seconds = now_s() - tt;
+	r->transfer_seconds = kl_now() - tt;
 
 	if (!pull_dump) {
 		unlink(out);
@@ -658,7 +652,7 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 		if (!r->dump_path)
 			return kl_error_set(err, ENOMEM, "pull");
 	}
-	r->seconds = now_s() - t0;
+	r->seconds = kl_now() - t0;
 	*ret = TAKE_PTR(r);
 	return 0;
 }
