@@ -7,63 +7,9 @@
 #include <string.h>
 
 #include "base/fs.h"
-#include "base/size.h"
 #include "plan/journal.h"
 #include "plan/keys.h"
 #include "plan/plan.h"
-#include "run/cell.h"
-
-START_TEST(size_parse_units)
-{
-	static const struct {
-		const char *in;
-		uint64_t out;
-	} ok[] = {
-		{ "1G", 1ULL << 30 },	   { "192M", 192ULL << 20 }, { "512MiB", 512ULL << 20 },
-		{ "1024", 1024ULL << 20 }, { "4096k", 4ULL << 20 },  { "0", 0 },
-		{ "2gb", 2ULL << 30 },	   { "100B", 100 },
-	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		uint64_t v = 1;
-		struct kl_error *e = NULL;
-		ck_assert_int_eq(kl_size_parse(ok[i].in, "--memory", &v, &e), 0);
-		ck_assert_uint_eq(v, ok[i].out);
-		ck_assert_ptr_null(e);
-	}
-}
-END_TEST
-
-START_TEST(size_parse_bad)
-{
-	const char *bad[] = { "", "G", "-1G", "1Q", "1.5G", "99999999999999999999", "17179869184T" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint64_t v = 7;
-		_cleanup_error_ struct kl_error *e = NULL;
-		ck_assert_int_lt(kl_size_parse(bad[i], "--memory", &v, &e), 0);
-		ck_assert_uint_eq(v, 7); /* untouched on failure */
-		ck_assert_ptr_nonnull(e);
-		ck_assert_int_eq(e->exit_code, 2);
-		ck_assert_ptr_nonnull(strstr(e->msg, "--memory"));
-		if (*bad[i])
-			ck_assert_msg(strstr(e->msg, bad[i]), "message \"%s\" names the value",
-				      e->msg);
-	}
-}
-END_TEST
-
-START_TEST(size_format_roundtrip)
-{
-	char b[32];
-	kl_size_format(192ULL << 20, b, sizeof(b));
-	ck_assert_str_eq(b, "192M");
-	kl_size_format(1ULL << 30, b, sizeof(b));
-	ck_assert_str_eq(b, "1G");
-	kl_size_format(1536ULL << 20, b, sizeof(b));
-	ck_assert_str_eq(b, "1536M");
-	kl_size_format(0, b, sizeof(b));
-	ck_assert_str_eq(b, "0B");
-}
-END_TEST
 
 static struct kl_plan *parse_ok(const char *text)
 {
@@ -250,36 +196,6 @@ START_TEST(plan_smoke_ships_and_parses)
 	ck_assert_msg(kl_plan_parse_file(SMOKE_PLAN, &p, &e) == 0, "%s", e ? e->msg : "");
 	ck_assert_uint_ge(p->n_cells, 2);
 	kl_plan_free(p);
-}
-END_TEST
-
-/* The first kernel's command line is part of the protocol with the loader: pin it. */
-START_TEST(cell_cmdline_golden)
-{
-	struct kl_cell_spec c = { .id = (char *)"a",
-				  .kernel = (char *)"debian:bookworm",
-				  .memory = 1ULL << 30,
-				  .vcpus = 2,
-				  .crashkernel = 192ULL << 20,
-				  .scenario = (char *)"sysrq",
-				  .expect = (char *)"pass" };
-	char *s = NULL;
-	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
-	ck_assert_str_eq(s, "console=ttyS0,115200 panic=-1 printk.devkmsg=on crashkernel=192M "
-			    "kdumplab.scenario=sysrq kdumplab.disk=kdumplab-dump");
-	free(s);
-	c.crashkernel = 0; /* no reservation: no crashkernel= at all */
-	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
-	ck_assert_ptr_null(strstr(s, "crashkernel"));
-	free(s);
-	/* capture_append travels encoded (one token) for the loader to add, decoded, at the end */
-	c.capture_append = (char *)"rdinit=/no such nr_cpus=1 100%";
-	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
-	ck_assert_str_eq(s,
-			 "console=ttyS0,115200 panic=-1 printk.devkmsg=on kdumplab.scenario=sysrq "
-			 "kdumplab.disk=kdumplab-dump "
-			 "kdumplab.capture_append=rdinit=/no%20such%20nr_cpus=1%20100%25");
-	free(s);
 }
 END_TEST
 
@@ -543,10 +459,7 @@ END_TEST
 
 int main(void)
 {
-	const TTest *const tests[] = { size_parse_units,
-				       plan_capture_append,
-				       size_parse_bad,
-				       size_format_roundtrip,
+	const TTest *const tests[] = { plan_capture_append,
 				       plan_cells_and_defaults,
 				       plan_matrix_expands,
 				       plan_matrix_4096_cells,
@@ -554,7 +467,6 @@ int main(void)
 				       plan_file_missing,
 				       plan_matrix_id_bounded,
 				       plan_smoke_ships_and_parses,
-				       cell_cmdline_golden,
 				       cell_keys_table_is_consistent,
 				       cell_keys_parse_good_refuse_bad,
 				       cell_keys_json_roundtrip_and_resume,
