@@ -3,7 +3,7 @@
  * kl_mem, the page-table walker, the printk ring and init_uts_ns on synthetic memory held
  * in a sparse page list (synth.h), read through an in-memory backend: no files.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -409,23 +409,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("mem");
-	TCase *t = tcase_create("all");
-	tcase_set_timeout(t, 60);
-	tcase_add_test(t, setup_from_vmcoreinfo);
-	tcase_add_test(t, walk_4level_large_pages);
-	tcase_add_test(t, walk_4k_and_5level);
-	tcase_add_test(t, read_vaddr_crosses_pages);
-	tcase_add_test(t, printk_ring);
-	tcase_add_test(t, printk_format);
-	tcase_add_test(t, printk_untrusted);
-	tcase_add_test(t, printk_ring_bounds);
-	tcase_add_test(t, uts_name);
-	tcase_add_test(t, printk_ring_memory_bound);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { setup_from_vmcoreinfo,
+				       walk_4level_large_pages,
+				       walk_4k_and_5level,
+				       read_vaddr_crosses_pages,
+				       printk_ring,
+				       printk_format,
+				       printk_untrusted,
+				       printk_ring_bounds,
+				       uts_name,
+				       printk_ring_memory_bound };
+	return kl_check_main("mem", 60, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -5,7 +5,7 @@
  * the one check list yields, for each format, exactly the ids and order reports have always
  * had (results.json and `kdumplab compare` key on them).
  */
-#include <check.h>
+#include "kl-check.h"
 #include <elf.h>
 #include <string.h>
 
@@ -185,16 +185,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("tables");
-	TCase *t = tcase_create("all");
-	tcase_add_test(t, check_order_per_format);
-	tcase_add_test(t, check_rows_well_formed);
-	tcase_add_test(t, format_rows_well_formed);
-	tcase_add_test(t, probes_are_disjoint);
-	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	const TTest *const tests[] = { check_order_per_format, check_rows_well_formed,
+				       format_rows_well_formed, probes_are_disjoint };
+	return kl_check_main("tables", 0, tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -4,7 +4,7 @@
  * (ELF header, PT_NOTE first with N NT_PRSTATUS notes and VMCOREINFO, page-aligned
  * PT_LOADs, sparse), then each corruption must fail exactly the expected checks.
  */
-#include <check.h>
+#include "kl-check.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1223,9 +1223,5 @@ int main(void)
 	tcase_add_test(t, deadline_and_interrupt_stop_elf);
 	tcase_add_test(t, dump_bytes_escaped);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kl_check_run(s);
 }
