@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -187,6 +188,52 @@ static int action_stdio(posix_spawn_file_actions_t *fa, int fd, int target, int 
 		      : posix_spawn_file_actions_addopen(fa, target, "/dev/null", flags, 0);
 }
 
+/*
+ * The file to execute for name: name itself when it has a '/', else the first executable
+ * regular file named so in $PATH (the lab's, as posix_spawnp would search), then in dirs.
+ * Resolved here rather than by posix_spawnp so that "not found" is ENOENT even where the
+ * child's exec failure cannot be reported back (under valgrind, posix_spawn forks).
+ */
+/* 0 with *ret = dir/name when that is an executable regular file, ENOENT when not. */
+static int executable_in(const char *dir, const char *name, char **ret)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+	if (asprintf(&p, "%s/%s", *dir ? dir : ".", name) < 0)
+		return ENOMEM;
+	if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0)
+		return ENOENT;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+static int resolve(const char *name, const char *const *dirs, char **ret)
+{
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0 || !S_ISREG(st.st_mode) || access(name, X_OK) < 0)
+			return ENOENT;
+		*ret = strdup(name);
+		return *ret ? 0 : ENOMEM;
+	}
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *search = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!search)
+		return ENOMEM;
+	char *save = NULL;
+	for (const char *d = strtok_r(search, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		int r = executable_in(d, name, ret);
+		if (r != ENOENT)
+			return r;
+	}
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		int r = executable_in(dirs[i], name, ret);
+		if (r != ENOENT)
+			return r;
+	}
+	return ENOENT;
+}
+
 static int start(const char *const *argv, const struct kl_spawn_options *o, int out_w, int err_w,
 		 pid_t *ret_pid)
 {
@@ -219,15 +266,11 @@ static int start(const char *const *argv, const struct kl_spawn_options *o, int 
 	    (r = action_stdio(fa, o->merge_stderr ? out_w : err_w, 2, O_WRONLY)) != 0 ||
 	    (o->cwd && (r = posix_spawn_file_actions_addchdir_np(fa, o->cwd)) != 0))
 		return r;
-	char *const *envp = env ? env : environ;
-	r = posix_spawnp(ret_pid, argv[0], fa, at, (char *const *)argv, envp);
-	for (size_t i = 0; r == ENOENT && o->dirs && o->dirs[i] && !strchr(argv[0], '/'); i++) {
-		_cleanup_free_ char *p = NULL;
-		if (asprintf(&p, "%s/%s", o->dirs[i], argv[0]) < 0)
-			return ENOMEM;
-		r = posix_spawn(ret_pid, p, fa, at, (char *const *)argv, envp);
-	}
-	return r;
+	_cleanup_free_ char *path = NULL;
+	r = resolve(argv[0], o->dirs, &path);
+	if (r != 0)
+		return r;
+	return posix_spawn(ret_pid, path, fa, at, (char *const *)argv, env ? env : environ);
 }
 
 /* ---- reading until EOF or the deadline ---- */
