@@ -93,7 +93,7 @@ void kl_plan_free(struct kl_plan *p)
 	free(p);
 }
 
-/* Where an earlier attempt of a cell is kept (run.c): no cell id may look like one. */
+/* Where an earlier attempt of a cell is kept (run/scheduler.c): no cell id may look like one. */
 #define ATTEMPT_INFIX ".attempt-"
 
 int kl_cell_id_check(const char *id, struct kl_error **err)
