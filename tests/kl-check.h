@@ -17,16 +17,28 @@ static inline int kl_check_run(Suite *s)
 	return failed ? 1 : 0;
 }
 
-/* A suite NAME of one test case "all" with tests[0..n) and a per-test timeout (0: Check's). */
+/* Add test case `name` to s: tests[0..n), each run between setup and teardown (NULL: none,
+ * Check's checked fixtures), with a per-test timeout (0: Check's). */
+static inline void kl_check_add(Suite *s, const char *name, double timeout, SFun setup,
+				SFun teardown, const TTest *const *tests, size_t n)
+{
+	TCase *t = tcase_create(name);
+	if (timeout > 0)
+		tcase_set_timeout(t, timeout);
+	if (setup || teardown)
+		tcase_add_checked_fixture(t, setup, teardown);
+	for (size_t i = 0; i < n; i++)
+		tcase_add_test(t, tests[i]);
+	suite_add_tcase(s, t);
+}
+
+/* Run a suite NAME of one test case "all": tests[0..n) with a per-test timeout. */
 static inline int kl_check_main(const char *name, double timeout, const TTest *const *tests,
 				size_t n)
 {
 	Suite *s = suite_create(name);
-	TCase *t = tcase_create("all");
-	if (timeout > 0)
-		tcase_set_timeout(t, timeout);
-	for (size_t i = 0; i < n; i++)
-		tcase_add_test(t, tests[i]);
-	suite_add_tcase(s, t);
+	kl_check_add(s, "all", timeout, NULL, NULL, tests, n);
 	return kl_check_run(s);
 }
+
+#define KL_CHECK_N(a) (sizeof(a) / sizeof((a)[0]))

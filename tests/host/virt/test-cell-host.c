@@ -205,5 +205,5 @@ int main(void)
 {
 	const TTest *const tests[] = { lost_connection_ends_the_cell_error_infra,
 				       console_logs_end_at_the_cap, log_write_errors_are_said };
-	return kl_check_main("cell-host", 60, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("cell-host", 60, tests, KL_CHECK_N(tests));
 }

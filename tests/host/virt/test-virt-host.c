@@ -659,5 +659,5 @@ int main(void)
 				       reap_disks_and_pull_dirs,
 				       console_file_is_capped,
 				       lost_connection_is_not_an_end };
-	return kl_check_main("virt-host", 30, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("virt-host", 30, tests, KL_CHECK_N(tests));
 }

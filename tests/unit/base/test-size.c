@@ -62,5 +62,5 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = { size_parse_units, size_parse_bad, size_format_roundtrip };
-	return kl_check_main("size", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("size", 0, tests, KL_CHECK_N(tests));
 }

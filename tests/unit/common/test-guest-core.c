@@ -110,23 +110,15 @@ START_TEST(test_read_file_and_u64)
 }
 END_TEST
 
-static Suite *core_suite(void)
-{
-	Suite *s = suite_create("guest-core");
-	TCase *tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
-	tcase_add_test(tc, test_line_encodes_values);
-	tcase_add_test(tc, test_line_truncates_whole_fields);
-	tcase_add_test(tc, test_report_error);
-	tcase_add_test(tc, test_cmdline_get);
-	tcase_add_test(tc, test_cmdline_next);
-	tcase_add_test(tc, test_cpulist);
-	tcase_add_test(tc, test_read_file_and_u64);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return kl_check_run(core_suite());
+	Suite *s = suite_create("guest-core");
+	const TTest *const tc_tests[] = {
+		test_line_encodes_values, test_line_truncates_whole_fields,
+		test_report_error,	  test_cmdline_get,
+		test_cmdline_next,	  test_cpulist,
+		test_read_file_and_u64
+	};
+	kl_check_add(s, "core", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
+	return kl_check_run(s);
 }

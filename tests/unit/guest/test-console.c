@@ -400,5 +400,5 @@ int main(void)
 				       console_malformed,     console_callback_stops,
 				       console_hostile_lines, console_banner_anchored,
 				       record_get_u64,	      console_fuzz };
-	return kl_check_main("console", 60, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("console", 60, tests, KL_CHECK_N(tests));
 }

@@ -456,5 +456,5 @@ int main(void)
 				       facts_json_bad,
 				       facts_guest_text_is_safe,
 				       facts_json_fits_its_read_bound };
-	return kl_check_main("facts", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("facts", 0, tests, KL_CHECK_N(tests));
 }

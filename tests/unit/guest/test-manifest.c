@@ -265,5 +265,5 @@ int main(void)
 		manifest_good,	 manifest_minimal,	   manifest_bad,
 		manifest_bounds, hash_sparse_equals_dense, hash_empty_and_missing
 	};
-	return kl_check_main("manifest", 60, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("manifest", 60, tests, KL_CHECK_N(tests));
 }

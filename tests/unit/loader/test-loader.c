@@ -335,35 +335,26 @@ START_TEST(test_mount_failure)
 }
 END_TEST
 
-static Suite *loader_suite(void)
-{
-	Suite *s = suite_create("loader");
-	TCase *tc = tcase_create("run");
-	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
-	tcase_add_test(tc, test_sysrq_full_run);
-	tcase_add_test(tc, test_none_loads_and_returns);
-	tcase_add_test(tc, test_default_scenario_is_sysrq_and_cpu_option);
-	tcase_add_test(tc, test_bad_cpu);
-	tcase_add_test(tc, test_unknown_scenario);
-	tcase_add_test(tc, test_no_reservation);
-	tcase_add_test(tc, test_reservation_size_mismatch);
-	tcase_add_test(tc, test_kexec_fails);
-	tcase_add_test(tc, test_not_loaded_after_kexec);
-	tcase_add_test(tc, test_missing_capture_kernel);
-	tcase_add_test(tc, test_modules_in_order);
-	tcase_add_test(tc, test_module_failure_stops);
-	tcase_add_test(tc, test_kallsyms_across_buffer);
-	tcase_add_test(tc, test_already_mounted_is_fine);
-	tcase_add_test(tc, test_mount_failure);
-	suite_add_tcase(s, tc);
-	TCase *pure = tcase_create("parse");
-	tcase_add_test(pure, test_capture_cmdline);
-	tcase_add_test(pure, test_iomem_parse);
-	suite_add_tcase(s, pure);
-	return s;
-}
-
 int main(void)
 {
-	return kl_check_run(loader_suite());
+	Suite *s = suite_create("loader");
+	const TTest *const tc_tests[] = { test_sysrq_full_run,
+					  test_none_loads_and_returns,
+					  test_default_scenario_is_sysrq_and_cpu_option,
+					  test_bad_cpu,
+					  test_unknown_scenario,
+					  test_no_reservation,
+					  test_reservation_size_mismatch,
+					  test_kexec_fails,
+					  test_not_loaded_after_kexec,
+					  test_missing_capture_kernel,
+					  test_modules_in_order,
+					  test_module_failure_stops,
+					  test_kallsyms_across_buffer,
+					  test_already_mounted_is_fine,
+					  test_mount_failure };
+	kl_check_add(s, "run", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
+	const TTest *const pure_tests[] = { test_capture_cmdline, test_iomem_parse };
+	kl_check_add(s, "parse", 0, NULL, NULL, pure_tests, KL_CHECK_N(pure_tests));
+	return kl_check_run(s);
 }

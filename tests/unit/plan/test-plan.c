@@ -472,5 +472,5 @@ int main(void)
 				       cell_keys_json_roundtrip_and_resume,
 				       cell_keys_json_golden,
 				       cell_spec_copy_defaults };
-	return kl_check_main("plan", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("plan", 0, tests, KL_CHECK_N(tests));
 }

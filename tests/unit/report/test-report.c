@@ -171,11 +171,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("report");
-	TCase *t = tcase_create("report");
-	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, results_json_golden);
-	tcase_add_test(t, junit_xml_golden);
-	tcase_add_test(t, formats_table_writes_every_file);
-	suite_add_tcase(s, t);
+	const TTest *const tests[] = { results_json_golden, junit_xml_golden,
+				       formats_table_writes_every_file };
+	kl_check_add(s, "report", 0, setup, teardown, tests, KL_CHECK_N(tests));
 	return kl_check_run(s);
 }

@@ -39,5 +39,5 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = { cell_cmdline_golden };
-	return kl_check_main("cmdline", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("cmdline", 0, tests, KL_CHECK_N(tests));
 }

@@ -331,26 +331,19 @@ START_TEST(test_bad_read_mode)
 }
 END_TEST
 
-static Suite *saver_suite(void)
-{
-	Suite *s = suite_create("saver");
-	TCase *tc = tcase_create("run");
-	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
-	tcase_add_test(tc, test_save_mmap_small_chunks);
-	tcase_add_test(tc, test_save_pread_small_chunks);
-	tcase_add_test(tc, test_save_one_chunk_zero_tail);
-	tcase_add_test(tc, test_progress_every_tenth);
-	tcase_add_test(tc, test_stale_done_removed_on_failure);
-	tcase_add_test(tc, test_not_capture_kernel);
-	tcase_add_test(tc, test_disk_not_found_waits);
-	tcase_add_test(tc, test_disk_by_device_serial);
-	tcase_add_test(tc, test_mount_fails);
-	tcase_add_test(tc, test_bad_read_mode);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return kl_check_run(saver_suite());
+	Suite *s = suite_create("saver");
+	const TTest *const tc_tests[] = { test_save_mmap_small_chunks,
+					  test_save_pread_small_chunks,
+					  test_save_one_chunk_zero_tail,
+					  test_progress_every_tenth,
+					  test_stale_done_removed_on_failure,
+					  test_not_capture_kernel,
+					  test_disk_not_found_waits,
+					  test_disk_by_device_serial,
+					  test_mount_fails,
+					  test_bad_read_mode };
+	kl_check_add(s, "run", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
+	return kl_check_run(s);
 }

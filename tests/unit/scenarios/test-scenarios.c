@@ -67,19 +67,12 @@ START_TEST(test_sysrq_trigger_writes_c)
 }
 END_TEST
 
-static Suite *scenarios_suite(void)
-{
-	Suite *s = suite_create("scenarios");
-	TCase *tc = tcase_create("catalogue");
-	tcase_add_checked_fixture(tc, fake_setup, fake_teardown);
-	tcase_add_test(tc, test_every_crash_has_a_trigger);
-	tcase_add_test(tc, test_catalogue_txt_lists_everything);
-	tcase_add_test(tc, test_sysrq_trigger_writes_c);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return kl_check_run(scenarios_suite());
+	Suite *s = suite_create("scenarios");
+	const TTest *const tc_tests[] = { test_every_crash_has_a_trigger,
+					  test_catalogue_txt_lists_everything,
+					  test_sysrq_trigger_writes_c };
+	kl_check_add(s, "catalogue", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
+	return kl_check_run(s);
 }

@@ -79,5 +79,5 @@ int main(void)
 {
 	const TTest *const tests[] = { stream_past_the_cap_ends_with_the_note,
 				       under_and_at_the_cap_nothing_is_cut };
-	return kl_check_main("caplog", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("caplog", 0, tests, KL_CHECK_N(tests));
 }

@@ -67,5 +67,5 @@ int main(void)
 {
 	const TTest *const tests[] = { lagging_reader_gets_the_bound_and_one_note,
 				       a_reader_that_keeps_up_loses_nothing };
-	return kl_check_main("conbuf", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("conbuf", 0, tests, KL_CHECK_N(tests));
 }

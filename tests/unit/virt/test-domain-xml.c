@@ -205,5 +205,5 @@ int main(void)
 {
 	const TTest *const tests[] = { golden_tcg, golden_kvm_no_disk, escaping_round_trips,
 				       rejects_bad_input, cpu_models };
-	return kl_check_main("domain-xml", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("domain-xml", 0, tests, KL_CHECK_N(tests));
 }

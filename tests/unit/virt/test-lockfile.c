@@ -88,7 +88,7 @@ int main(void)
 	const TTest *const tests[] = { held_by_a_live_process_until_it_is_killed,
 				       take_needs_the_file_and_create_claims_it_once,
 				       hold_reports_what_it_could_not_lock };
-	int r = kl_check_main("lockfile", 30, tests, sizeof(tests) / sizeof(tests[0]));
+	int r = kl_check_main("lockfile", 30, tests, KL_CHECK_N(tests));
 	kl_rm_rf(dir);
 	return r;
 }

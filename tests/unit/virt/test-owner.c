@@ -85,5 +85,5 @@ int main(void)
 {
 	const TTest *const tests[] = { parse_reads_every_field, parse_refuses_what_names_no_host,
 				       alive_tells_self_dead_reused_and_foreign };
-	return kl_check_main("owner", 30, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("owner", 30, tests, KL_CHECK_N(tests));
 }

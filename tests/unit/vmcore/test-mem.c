@@ -419,5 +419,5 @@ int main(void)
 				       printk_ring_bounds,
 				       uts_name,
 				       printk_ring_memory_bound };
-	return kl_check_main("mem", 60, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("mem", 60, tests, KL_CHECK_N(tests));
 }

@@ -187,5 +187,5 @@ int main(void)
 {
 	const TTest *const tests[] = { check_order_per_format, check_rows_well_formed,
 				       format_rows_well_formed, probes_are_disjoint };
-	return kl_check_main("tables", 0, tests, sizeof(tests) / sizeof(tests[0]));
+	return kl_check_main("tables", 0, tests, KL_CHECK_N(tests));
 }
