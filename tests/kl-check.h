@@ -7,6 +7,7 @@
 #pragma once
 
 #include <check.h>
+#include <stdio.h>
 
 static inline int kl_check_run(Suite *s)
 {
@@ -42,3 +43,19 @@ static inline int kl_check_main(const char *name, double timeout, const TTest *c
 }
 
 #define KL_CHECK_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* All of f's bytes (NUL-terminated, malloc'ed; its length in *ret_len when not NULL). */
+static inline char *kl_check_read_all(FILE *f, size_t *ret_len)
+{
+	char *buf = NULL, tmp[65536];
+	size_t len = 0, n;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		fwrite(tmp, 1, n, m);
+	fclose(m);
+	if (ret_len)
+		*ret_len = len;
+	return buf;
+}

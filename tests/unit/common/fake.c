@@ -13,6 +13,7 @@
 #include "fake.h"
 #include "guest-report.h"
 #include "guest-sys.h"
+#include "kl-check.h"
 #include "protocol.h"
 
 struct fake fake;
@@ -208,17 +209,8 @@ char *fake_read(const char *path, size_t *ret_len)
 	FILE *f = fopen(full, "rb");
 	if (!f)
 		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		fwrite(tmp, 1, n, m);
-	fclose(m);
+	char *buf = kl_check_read_all(f, ret_len);
 	fclose(f);
-	if (ret_len)
-		*ret_len = len;
 	return buf;
 }
 

@@ -43,14 +43,7 @@ static inline char *t_sh(const char *cmd)
 {
 	FILE *f = popen(cmd, "r");
 	ck_assert_ptr_nonnull(f);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, m);
-	fclose(m);
+	char *out = kl_check_read_all(f, NULL);
 	ck_assert_int_eq(pclose(f), 0);
 	return out;
 }

@@ -14,15 +14,8 @@ static char *slurp(const char *path)
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char tmp[4096];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		fwrite(tmp, 1, n, m);
+	char *buf = kl_check_read_all(f, NULL);
 	fclose(f);
-	fclose(m);
 	return buf;
 }
 
