@@ -96,5 +96,16 @@ for k in $keys; do
 	rm -rf "$work/out"
 done
 
+# A cell key's option must not take the name of a run option (getopt would silently give it to
+# one of them): the synopsis, which lists both, names each option once.
+count=$((count + 1))
+dups=$(sed '/^$/q' "$work/help" | grep -oE -- '--[a-z][a-z-]*' | sort | uniq -d)
+if [ -z "$dups" ]; then
+	echo "ok - kdumplab run's synopsis names each option once"
+else
+	echo "not ok - options named twice in kdumplab run's synopsis: $dups"
+	failures=$((failures + 1))
+fi
+
 echo "1..$count"
 [ "$failures" -eq 0 ]
