@@ -289,8 +289,7 @@ static void key_json(struct json_object *o, const struct kl_cell_key *k,
 		break;
 	}
 	case KL_KEY_UINT:
-		json_object_object_add(o, k->json,
-				       json_object_new_int((int)*CFIELD(c, k, unsigned)));
+		json_object_object_add(o, k->json, json_object_new_int64(*CFIELD(c, k, unsigned)));
 		break;
 	}
 }

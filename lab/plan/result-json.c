@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,13 @@ static struct json_object *validation_json(const struct kl_result_validation *v)
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 	json_object_object_add(o, "checks", a);
 	json_object_object_add(o, "ok", json_object_new_boolean(v->ok));
-	json_object_object_add(o, "passed", json_object_new_int((int)v->passed));
-	json_object_object_add(o, "failed", json_object_new_int((int)v->failed));
-	json_object_object_add(o, "warnings", json_object_new_int((int)v->warnings));
-	json_object_object_add(o, "skipped", json_object_new_int((int)v->skipped));
-	json_object_object_add(o, "file_size", json_object_new_int64((int64_t)v->file_size));
-	json_object_object_add(o, "loads", json_object_new_int((int)v->loads));
-	json_object_object_add(o, "cpus", json_object_new_int((int)v->cpus));
+	json_object_object_add(o, "passed", json_object_new_int64(v->passed));
+	json_object_object_add(o, "failed", json_object_new_int64(v->failed));
+	json_object_object_add(o, "warnings", json_object_new_int64(v->warnings));
+	json_object_object_add(o, "skipped", json_object_new_int64(v->skipped));
+	json_object_object_add(o, "file_size", json_object_new_uint64(v->file_size));
+	json_object_object_add(o, "loads", json_object_new_int64(v->loads));
+	json_object_object_add(o, "cpus", json_object_new_int64(v->cpus));
 	json_object_object_add(o, "wrong_crash", json_object_new_boolean(v->wrong_crash));
 	if (v->layout)
 		json_object_object_add(o, "layout", json_object_new_string(v->layout));
@@ -69,7 +70,7 @@ static struct json_object *attempt_json(const struct kl_attempt *a)
 	struct json_object *o = json_object_new_object();
 	char what[96];
 	kl_outcome_format(&a->ended, what, sizeof(what));
-	json_object_object_add(o, "attempt", json_object_new_int((int)a->n));
+	json_object_object_add(o, "attempt", json_object_new_int64(a->n));
 	json_object_object_add(o, "ended", json_object_new_string(what));
 	json_object_object_add(o, "detail", json_object_new_string(a->detail ? a->detail : ""));
 	json_object_object_add(o, "total_seconds", json_object_new_double(a->total_seconds));
@@ -127,7 +128,7 @@ struct json_object *kl_cell_result_to_json(const struct kl_cell_result *r)
 	json_object_object_add(o, "validation", validation_json(r->validation));
 	/* What the scheduler added: the attempts, and what resume compares. */
 	if (r->attempts) {
-		json_object_object_add(o, "attempts", json_object_new_int((int)r->attempts));
+		json_object_object_add(o, "attempts", json_object_new_int64(r->attempts));
 		struct json_object *earlier = json_object_new_array();
 		for (size_t i = 0; i < r->n_earlier; i++)
 			json_object_array_add(earlier, attempt_json(&r->earlier[i]));
@@ -177,6 +178,15 @@ static uint64_t get_u64(struct reader *rd, struct json_object *o, const char *ke
 	if (v && json_object_get_int64(v) < 0 && !rd->bad)
 		rd->bad = key;
 	return v ? json_object_get_uint64(v) : 0;
+}
+
+/* An unsigned int field: a larger number is not what the writer wrote (rd->bad = key). */
+static unsigned get_uint(struct reader *rd, struct json_object *o, const char *key)
+{
+	uint64_t v = get_u64(rd, o, key);
+	if (v > UINT_MAX && !rd->bad)
+		rd->bad = key;
+	return v > UINT_MAX ? 0 : (unsigned)v;
 }
 
 static double get_double(struct reader *rd, struct json_object *o, const char *key)
@@ -236,7 +246,7 @@ static void spec_from_json(struct reader *rd, struct json_object *o, struct kl_c
 		else if (k->type == KL_KEY_SIZE)
 			*(uint64_t *)field = get_u64(rd, o, k->json);
 		else
-			*(unsigned *)field = (unsigned)get_u64(rd, o, k->json);
+			*(unsigned *)field = get_uint(rd, o, k->json);
 		if (k->json_resolved)
 			r->release = get_str(rd, o, k->json_resolved, true);
 	}
@@ -277,19 +287,22 @@ static struct kl_result_validation *validation_from(struct reader *rd, struct js
 	if (!t)
 		return NULL;
 	t->ok = get_bool(rd, v, "ok");
-	t->passed = (unsigned)get_u64(rd, v, "passed");
-	t->failed = (unsigned)get_u64(rd, v, "failed");
-	t->warnings = (unsigned)get_u64(rd, v, "warnings");
-	t->skipped = (unsigned)get_u64(rd, v, "skipped");
+	t->passed = get_uint(rd, v, "passed");
+	t->failed = get_uint(rd, v, "failed");
+	t->warnings = get_uint(rd, v, "warnings");
+	t->skipped = get_uint(rd, v, "skipped");
 	t->file_size = get_u64(rd, v, "file_size");
-	t->loads = (unsigned)get_u64(rd, v, "loads");
-	t->cpus = (unsigned)get_u64(rd, v, "cpus");
+	t->loads = get_uint(rd, v, "loads");
+	t->cpus = get_uint(rd, v, "cpus");
 	t->wrong_crash = get_bool(rd, v, "wrong_crash");
 	if (json_object_object_get_ex(v, "layout", &x))
 		t->layout = get_str(rd, v, "layout", false);
 	if (json_object_object_get_ex(v, "log_records", &x)) {
 		t->has_log_records = true;
-		t->log_records = (int64_t)get_u64(rd, v, "log_records");
+		uint64_t n = get_u64(rd, v, "log_records");
+		if (n > INT64_MAX && !rd->bad)
+			rd->bad = "log_records";
+		t->log_records = n > INT64_MAX ? 0 : (int64_t)n;
 	}
 	if (json_object_object_get_ex(v, "osrelease", &x))
 		t->osrelease = get_str(rd, v, "osrelease", false);
@@ -336,7 +349,7 @@ static void attempts_from(struct reader *rd, struct json_object *o, struct kl_ce
 			rd->bad = "earlier_attempts";
 			break;
 		}
-		t->n = (unsigned)get_u64(rd, e, "attempt");
+		t->n = get_uint(rd, e, "attempt");
 		_cleanup_free_ char *ended = get_str(rd, e, "ended", false);
 		get_outcome(rd, ended, "ended", &t->ended);
 		t->detail = get_str(rd, e, "detail", false);
@@ -417,7 +430,7 @@ int kl_cell_result_from_json(struct json_object *o, struct kl_cell_result **ret,
 		}
 		r->validation = validation_from(&rd, o);
 		if (json_object_object_get_ex(o, "attempts", &x)) {
-			r->attempts = (unsigned)get_u64(&rd, o, "attempts");
+			r->attempts = get_uint(&rd, o, "attempts");
 			attempts_from(&rd, o, r);
 			r->images_id = get_str(&rd, o, "images_id", false);
 			r->lab_version = get_str(&rd, o, "lab_version", false);

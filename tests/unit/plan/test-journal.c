@@ -2,6 +2,9 @@
 /* The journal: a stored cell is resumed only for the same parameters, images and lab, and
  * reads back as the typed result that was stored. */
 #include <check.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -249,6 +252,35 @@ START_TEST(journal_damaged_result_is_not_resumed)
 }
 END_TEST
 
+/* Found by fuzz-journal: numbers the writer cannot have written (a uint key beyond UINT_MAX)
+ * are refused naming the key; the largest numbers it can write (a 2^64-1 file size) read back
+ * and are written again the same. */
+START_TEST(journal_numbers_at_their_bounds)
+{
+	struct kl_cell_result *r = fx_pass();
+	r->validation->file_size = UINT64_MAX;
+	struct json_object *o = kl_cell_result_to_json(r);
+	ck_assert_ptr_nonnull(o);
+	struct kl_cell_result *back = NULL;
+	ck_assert_int_eq(kl_cell_result_from_json(o, &back, NULL), 0);
+	ck_assert_uint_eq(back->validation->file_size, UINT64_MAX);
+	struct json_object *again = kl_cell_result_to_json(back);
+	ck_assert_str_eq(json_object_to_json_string(o), json_object_to_json_string(again));
+	json_object_put(again);
+	kl_cell_result_free(back);
+
+	json_object_object_add(o, "vcpus", json_object_new_int64(1LL << 40));
+	struct kl_error *err = NULL;
+	back = NULL;
+	ck_assert_int_eq(kl_cell_result_from_json(o, &back, &err), -EBADMSG);
+	ck_assert_ptr_null(back);
+	ck_assert_msg(strstr(err->msg, "\"vcpus\""), "%s", err->msg);
+	kl_error_free(err);
+	json_object_put(o);
+	kl_cell_result_free(r);
+}
+END_TEST
+
 START_TEST(journal_resume_matches_images_and_lab)
 {
 	struct kl_cell_spec s = spec();
@@ -307,6 +339,7 @@ int main(void)
 	tcase_add_test(t, journal_garbage_is_not_resumed);
 	tcase_add_test(t, journal_round_trip);
 	tcase_add_test(t, journal_damaged_result_is_not_resumed);
+	tcase_add_test(t, journal_numbers_at_their_bounds);
 	suite_add_tcase(s, t);
 	int failed = kl_check_run(s);
 	kl_rm_rf(dir);
