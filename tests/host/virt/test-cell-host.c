@@ -32,6 +32,23 @@ static void progress(void *userdata, const char *cell, const char *what)
 		kl_virt_mark_lost(conn);
 }
 
+/* The cell environment of a test: a test:///default connection with its state in `state`,
+ * results in `out`; lose: the connection is lost when the cell reaches boot. */
+static struct kl_cell_env open_env(const char *state, const char *out, bool lose)
+{
+	struct kl_error *e = NULL;
+	ck_assert_msg(kl_virt_open("test:///default", state, &conn, &e) == 0, "%s",
+		      e ? e->msg : "");
+	lose_at_boot = lose;
+	return (struct kl_cell_env){
+		.virt = conn,
+		.out_dir = out,
+		.state_dir = state,
+		.deadline_scale = 1.0,
+		.progress = progress,
+	};
+}
+
 static struct kl_images im = {
 	.release = (char *)"6.1.0-test",
 	.vmlinuz = (char *)"/boot/vmlinuz-test",
@@ -53,17 +70,8 @@ START_TEST(lost_connection_ends_the_cell_error_infra)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
+	struct kl_cell_env env = open_env(state, out, true);
 	struct kl_error *e = NULL;
-	ck_assert_msg(kl_virt_open("test:///default", state, &conn, &e) == 0, "%s",
-		      e ? e->msg : "");
-	lose_at_boot = true;
-	struct kl_cell_env env = {
-		.virt = conn,
-		.out_dir = out,
-		.state_dir = state,
-		.deadline_scale = 1.0,
-		.progress = progress,
-	};
 	struct kl_cell_result *r = NULL;
 	ck_assert_int_eq(kl_cell_run(&env, &spec, &im, &r, &e), 0);
 	ck_assert_str_eq(kl_verdict_name(r->verdict), "error");
@@ -127,16 +135,8 @@ START_TEST(console_logs_end_at_the_cap)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
+	struct kl_cell_env env = open_env(state, out, false);
 	struct kl_error *e = NULL;
-	ck_assert_msg(kl_virt_open("test:///default", state, &conn, &e) == 0, "%s",
-		      e ? e->msg : "");
-	lose_at_boot = false;
-	struct kl_cell_env env = {
-		.virt = conn,
-		.out_dir = out,
-		.state_dir = state,
-		.deadline_scale = 1.0,
-	};
 	pthread_t guest;
 	struct guest g = { .dir = dir, .bytes = 70 << 20, .logged = (off_t)KL_CONSOLE_LOG_MAX };
 	ck_assert_int_eq(pthread_create(&guest, NULL, guest_prints, &g), 0);
@@ -174,16 +174,8 @@ START_TEST(log_write_errors_are_said)
 	/* A small file system for the output directory only (the host tests run as root). */
 	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=3m kdumplab-full %s", out);
 	ck_assert_msg(system(cmd) == 0, "cannot mount a tmpfs on %s (needs root)", out);
+	struct kl_cell_env env = open_env(state, out, false);
 	struct kl_error *e = NULL;
-	ck_assert_msg(kl_virt_open("test:///default", state, &conn, &e) == 0, "%s",
-		      e ? e->msg : "");
-	lose_at_boot = false;
-	struct kl_cell_env env = {
-		.virt = conn,
-		.out_dir = out,
-		.state_dir = state,
-		.deadline_scale = 1.0,
-	};
 	pthread_t guest;
 	/* 2 MiB printed on a 3 MiB file system: system.log runs out of room. */
 	struct guest g = { .dir = dir, .bytes = 2 << 20, .logged = 512 << 10 };
