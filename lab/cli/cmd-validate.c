@@ -178,12 +178,15 @@ static const char *expected_backtrace(const struct kl_facts *facts)
 	return s ? s->backtrace : NULL;
 }
 
-/* Whether crash's bt names fn as a frame (" fn at " in "#3 [addr] fn at addr"). */
+/* Whether crash's bt names fn as a frame: "#3 [addr] fn at addr", or a compiler's clone of it
+ * ("fn.cold", "fn.isra.0", "fn.constprop.0"). */
 static bool bt_has(const struct kl_deep_result *d, const char *fn)
 {
-	char needle[160];
-	snprintf(needle, sizeof(needle), " %s at ", fn);
-	return d->bt && strstr(d->bt, needle);
+	size_t n = strlen(fn);
+	for (const char *p = d->bt; p && (p = strstr(p, fn)); p += n)
+		if (p > d->bt && p[-1] == ' ' && (startswith(p + n, " at ") || p[n] == '.'))
+			return true;
+	return false;
 }
 
 static void print_deep(const struct kl_deep_result *d, const char *want_bt)
