@@ -168,6 +168,13 @@ static void make_nonce(char out[17])
 /* What the scenario sets up before its trigger: sysctls, then its module. */
 static int prepare_scenario(const struct kl_scenario *s)
 {
+	if (s->probe) {
+		char why[512] = "";
+		int r = s->probe(why, sizeof(why));
+		if (r < 0)
+			return kl_report_error("unavailable", r, "scenario %s cannot run here: %s",
+					       s->name, why);
+	}
 	for (const char *const *c = s->sysctls; c && *c; c++) {
 		char rel[256], path[KL_PATH_MAX];
 		const char *eq = strchr(*c, '=');

@@ -90,6 +90,10 @@ struct kl_scenario {
 	 * only when the kernel did not crash: 0 or -errno. NULL: nothing to do in the guest
 	 * (the host acts, or the scenario does not crash). */
 	int (*trigger)(const struct kl_trigger *t);
+	/* Guest only, optional: whether this kernel can run the scenario at all, asked before
+	 * anything is set up (e.g. a working hard-lockup detector). 0, or -errno with why: the
+	 * loader reports it as step "unavailable" and the cell ends error/unavailable. */
+	int (*probe)(char *why, size_t whylen);
 };
 
 extern const struct kl_scenario *const kl_scenarios[];
