@@ -403,6 +403,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	struct kl_validate_input in = {
 		.facts = c->facts,
 		.expected_cpus = c->spec->vcpus,
+		.expect_panic = c->spec->expect_panic,
 		.manifest = m,
 		.deadline = kl_now() + vdeadline,
 		.interrupted = c->env->interrupted,

@@ -247,8 +247,10 @@ END_TEST
  * another value (the journal must tell them apart), and a value its bounds refuse, so a key
  * added to the table without one fails this test.
  */
+#define USER_KO "/tmp/kdumplab-test-plan-user.ko"
 static const struct {
 	const char *name, *good, *other, *bad;
+	const char *context; /* other keys the key needs in a plan (cross-key checks) */
 } key_samples[] = {
 	/* kernel specs are checked when the run prepares them (images/kernel-spec.c; errors in
 	 * tests/host/cli-errors.sh), not when a plan is read */
@@ -259,6 +261,9 @@ static const struct {
 	{ "scenario", "none", "sysrq", "nope" },
 	{ "expect", "fail/no-reservation", "pass", "maybe" },
 	{ "capture_append", "nr_cpus=1", "irqpoll", "a\tb" },
+	{ "module", USER_KO, "/tmp/other.ko", "/nonexistent/x.ko",
+	  "scenario = module\nexpect_panic = BUG\n" },
+	{ "expect_panic", "kernel BUG at", "Oops", "(" },
 };
 
 static size_t key_sample(const struct kl_cell_key *k)
@@ -273,10 +278,15 @@ static size_t key_sample(const struct kl_cell_key *k)
 /* "[cell a]\nmemory = 1G\n<key> = <value>\n" (memory given once). */
 static void key_plan(char *buf, size_t len, const struct kl_cell_key *k, const char *value)
 {
+	const char *ctx = key_samples[key_sample(k)].context;
+	FILE *f = fopen(USER_KO, "w"); /* the module sample's readable FILE.ko */
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
 	if (streq(k->name, "memory"))
 		snprintf(buf, len, "[cell a]\nmemory = %s\n", value);
 	else
-		snprintf(buf, len, "[cell a]\nmemory = 1G\n%s = %s\n", k->name, value);
+		snprintf(buf, len, "[cell a]\nmemory = 1G\n%s%s = %s\n", ctx ? ctx : "", k->name,
+			 value);
 }
 
 START_TEST(cell_keys_table_is_consistent)
@@ -314,7 +324,8 @@ START_TEST(cell_keys_table_is_consistent)
 	ck_assert_uint_eq(resolved, 1); /* the kernel's release */
 	char names[512];
 	ck_assert_str_eq(kl_cell_key_names(names, sizeof(names)),
-			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append");
+			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append, "
+			 "module, expect_panic");
 }
 END_TEST
 
@@ -443,10 +454,13 @@ START_TEST(cell_keys_json_golden)
 			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
 			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
 			 "\"scenario\":\"none\",\"capture_append\":\"nr_cpus=1\","
+			 "\"module\":\"" USER_KO "\",\"expect_panic\":\"kernel BUG at\","
 			 "\"expect\":\"fail/no-reservation\"}");
 	json_object_put(o);
 	free(c.capture_append);
-	c.capture_append = NULL;
+	free(c.module);
+	free(c.expect_panic);
+	c.capture_append = c.module = c.expect_panic = NULL;
 	o = json_object_new_object();
 	kl_cell_keys_json(o, &c, NULL);
 	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -454,8 +468,8 @@ START_TEST(cell_keys_json_golden)
 			 "{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":null,"
 			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
 			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
-			 "\"scenario\":\"none\",\"capture_append\":null,"
-			 "\"expect\":\"fail/no-reservation\"}");
+			 "\"scenario\":\"none\",\"capture_append\":null,\"module\":null,"
+			 "\"expect_panic\":null,\"expect\":\"fail/no-reservation\"}");
 	ck_assert(kl_cell_keys_match(o, &c));
 	json_object_put(o);
 	kl_cell_spec_clear(&c);
