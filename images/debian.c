@@ -28,6 +28,8 @@ static const struct kl_debian_suite suites[] = {
 	{ .name = "trixie",
 	  .sources = { "http://deb.debian.org/debian trixie main",
 		       "http://deb.debian.org/debian-security trixie-security main" } },
+	{ .name = "trixie-backports",
+	  .sources = { "http://deb.debian.org/debian trixie-backports main" } },
 };
 
 const struct kl_debian_suite *kl_debian_suite_find(const char *name)

@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "cache.h"
 
-#define KL_DEBIAN_SUITES "bookworm, bookworm-backports, trixie"
+#define KL_DEBIAN_SUITES "bookworm, bookworm-backports, trixie, trixie-backports"
 
 struct kl_debian_suite {
 	const char *name;
