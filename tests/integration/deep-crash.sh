@@ -2,7 +2,7 @@
 # Integration: the deep check (crash(8) with Debian's debug vmlinux) on a real 6.1 dump.
 # It must open the dump and report the sysrq PANIC line and the panicking task's bt; on a
 # truncated copy it must fail quoting crash's own words. The -dbg package (283 MB) is fetched
-# once with apt-get download into the kdumplab cache; only its vmlinux is kept.
+# once with apt-get download into the kdumplab cache; only its vmlinux is kept (debug-vmlinux.sh).
 # usage: deep-crash.sh DEEP_CHECK KDUMPLAB SOURCE_ROOT
 set -eu
 deep=$1
@@ -21,22 +21,10 @@ l = json.load(open(sys.argv[1]))["loader"]
 m = re.search(r"Debian (\S+)", l["uname_v"])
 print(l["uname_r"], m.group(1) if m else "")' "$cell/facts.json")
 EOT
-pkg=linux-image-$release-dbg
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kdumplab/debug/$pkg
-vmlinux=$cache/usr/lib/debug/boot/vmlinux-$release
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock 9
-if [ ! -s "$vmlinux" ]; then
-	echo "fetching $pkg=$version into $cache"
-	( cd "$cache" && rm -f ./*.deb && apt-get download -q "$pkg${version:+=$version}" ) ||
-		{ echo "SKIP: apt-get download $pkg=$version failed: no debug vmlinux for $release"; exit 77; }
-	dpkg-deb --fsys-tarfile "$cache"/*.deb |
-		tar -x -C "$cache" --wildcards "./usr/lib/debug/boot/vmlinux-*"
-	rm -f "$cache"/*.deb
-fi
-flock -u 9
-[ -s "$vmlinux" ] || { echo "FAIL: $vmlinux missing after extraction"; exit 1; }
+rc=0
+vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$release" "$version" bookworm) || rc=$?
+[ "$rc" = 77 ] && { echo "$vmlinux"; exit 77; }
+[ "$rc" = 0 ] || { echo "FAIL: no debug vmlinux for $release"; exit 1; }
 
 work=$(mktemp -d /tmp/kdumplab-deep.XXXXXX)
 trap 'rm -rf "$work"' EXIT
