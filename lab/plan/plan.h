@@ -26,6 +26,7 @@ struct kl_cell_spec {
 	char *scenario;
 	char *expect;	      /* "pass" or "fail/<cause>" */
 	char *capture_append; /* extra capture kernel arguments (printable ASCII), or NULL */
+	char *fault;	      /* a fault the guest programs commit (common/fault.h), or NULL */
 };
 
 struct kl_plan {

@@ -59,7 +59,7 @@ static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell
 
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
 {
-	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
+	char ck[64] = "", fault[80] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
 	char *s;
 
 	/* The loader adds it, decoded, at the end of the capture kernel's command line. */
@@ -70,6 +70,10 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 			return kl_error_usage(err, 0, "cell \"%s\": capture_append is too long",
 					      spec->id);
 	}
+	/* The loader copies every kdumplab.* key to the capture kernel: the saver sees it too. The
+	 * plan checked it against common/fault.c's table (no space, no quote). */
+	if (spec->fault)
+		snprintf(fault, sizeof(fault), " kdumplab.fault=%s", spec->fault);
 	/* crashkernel=0 is left out entirely: the "no reservation" cell is a kernel without one. */
 	if (spec->crashkernel)
 		snprintf(ck, sizeof(ck), " crashkernel=%" PRIu64 "M", spec->crashkernel >> 20);
@@ -81,8 +85,8 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 	 */
 	if (asprintf(&s,
 		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s kdumplab.scenario=%s "
-		     "kdumplab.disk=%s%s",
-		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL, append) < 0)
+		     "kdumplab.disk=%s%s%s",
+		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL, append, fault) < 0)
 		return kl_error_set(err, ENOMEM, "command line");
 	*ret = s;
 	return 0;

@@ -238,6 +238,7 @@ static const struct {
 	{ "scenario", "none", "sysrq", "nope" },
 	{ "expect", "fail/no-reservation", "pass", "maybe" },
 	{ "capture_append", "nr_cpus=1", "irqpoll", "a\tb" },
+	{ "fault", "trigger-hang", "saver-corrupt", "crash-harder" },
 };
 
 static size_t key_sample(const struct kl_cell_key *k)
@@ -292,8 +293,9 @@ START_TEST(cell_keys_table_is_consistent)
 	}
 	ck_assert_uint_eq(resolved, 1); /* the kernel's release */
 	char names[512];
-	ck_assert_str_eq(kl_cell_key_names(names, sizeof(names)),
-			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append");
+	ck_assert_str_eq(
+		kl_cell_key_names(names, sizeof(names)),
+		"kernel, memory, vcpus, crashkernel, scenario, expect, capture_append, fault");
 }
 END_TEST
 
@@ -422,10 +424,12 @@ START_TEST(cell_keys_json_golden)
 			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
 			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
 			 "\"scenario\":\"none\",\"capture_append\":\"nr_cpus=1\","
-			 "\"expect\":\"fail/no-reservation\"}");
+			 "\"fault\":\"trigger-hang\",\"expect\":\"fail/no-reservation\"}");
 	json_object_put(o);
 	free(c.capture_append);
 	c.capture_append = NULL;
+	free(c.fault);
+	c.fault = NULL;
 	o = json_object_new_object();
 	kl_cell_keys_json(o, &c, NULL);
 	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -433,7 +437,7 @@ START_TEST(cell_keys_json_golden)
 			 "{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":null,"
 			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
 			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
-			 "\"scenario\":\"none\",\"capture_append\":null,"
+			 "\"scenario\":\"none\",\"capture_append\":null,\"fault\":null,"
 			 "\"expect\":\"fail/no-reservation\"}");
 	ck_assert(kl_cell_keys_match(o, &c));
 	json_object_put(o);
