@@ -14,12 +14,14 @@
 #include "capture-cmdline.h"
 #include "catalogue.h"
 #include "config.h"
+#include "guest-fault.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
 #include "guest-triggers.h"
 #include "guest-util.h"
 #include "kernel-facts.h"
+#include "loader-fault.h"
 #include "loader.h"
 #include "protocol.h"
 
@@ -96,6 +98,7 @@ static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 
 struct trigger_ctx {
 	const struct kl_guest_trigger *trigger;
+	const struct kl_fault *fault; /* the cell's fault, if it is the loader's */
 	unsigned cpu;
 	char nonce[17];
 };
@@ -104,7 +107,7 @@ struct trigger_ctx {
 static int trigger_child(void *arg)
 {
 	const struct trigger_ctx *t = arg;
-	char path[KL_PATH_MAX], kmsg[256];
+	char path[KL_PATH_MAX], kmsg[256], logged[17];
 	cpu_set_t set;
 	struct kl_line l;
 	int r;
@@ -125,7 +128,8 @@ static int trigger_child(void *arg)
 	kl_line_addf(&l, "time", "%lld", (long long)time(NULL));
 	kl_line_emit(&l);
 
-	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", t->nonce,
+	loader_fault_kmsg_nonce(t->fault, t->nonce, logged);
+	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", logged,
 			 t->trigger->name, (int)getpid());
 	r = kl_sys.write_ctl(kl_path(path, sizeof(path), "/dev/kmsg"), kmsg, (size_t)n);
 	if (r < 0) {
@@ -133,7 +137,7 @@ static int trigger_child(void *arg)
 		return 1;
 	}
 
-	r = t->trigger->trigger();
+	r = loader_fault_trigger(t->fault) ? 0 : t->trigger->trigger();
 	if (r < 0)
 		kl_report_error("trigger", r, "scenario %s: the trigger failed", t->trigger->name);
 	else
@@ -160,10 +164,10 @@ static void make_nonce(char out[17])
 	snprintf(out, 17, "%016" PRIx64, v);
 }
 
-static int run_trigger(const struct kl_guest_trigger *trigger, const char *cmdline,
-		       const struct loader_facts *f)
+static int run_trigger(const struct kl_guest_trigger *trigger, const struct kl_fault *fault,
+		       const char *cmdline, const struct loader_facts *f)
 {
-	struct trigger_ctx t = { .trigger = trigger, .cpu = f->cpu_highest };
+	struct trigger_ctx t = { .trigger = trigger, .fault = fault, .cpu = f->cpu_highest };
 	char val[32];
 	int status, r;
 
@@ -192,6 +196,7 @@ int loader_run(void)
 {
 	static char cmdline[8192];
 	char scenario[64] = KL_SCENARIO_DEFAULT, capture[LOADER_CMDLINE_MAX];
+	const struct kl_fault *fault = NULL;
 	struct loader_facts facts;
 	uint64_t base = 0;
 	int r;
@@ -216,6 +221,9 @@ int loader_run(void)
 			"scenario", ENOENT,
 			"kdumplab.scenario='%s' is not a scenario this loader knows (see scenarios/catalogue.txt)",
 			scenario);
+	r = kl_guest_fault(cmdline, KL_FAULT_LOADER, &fault);
+	if (r < 0)
+		return r;
 
 	r = kl_load_modules();
 	if (r < 0)
@@ -240,6 +248,8 @@ int loader_run(void)
 	kl_line_emit(&l);
 
 	r = loader_capture_cmdline(cmdline, capture, sizeof(capture));
+	if (r >= 0)
+		r = loader_fault_capture_cmdline(fault, capture, sizeof(capture));
 	if (r < 0)
 		return kl_report_error("cmdline", r, "build the capture command line from '%s'",
 				       cmdline);
@@ -249,5 +259,5 @@ int loader_run(void)
 
 	if (!trigger->trigger)
 		return 0;
-	return run_trigger(trigger, cmdline, &facts);
+	return run_trigger(trigger, fault, cmdline, &facts);
 }
