@@ -497,6 +497,7 @@ static void finish_result(struct cell *c)
 			r->detail = d;
 		}
 	}
+	kl_classify_fault(&c->watch, r);
 	if (!r->cause && !r->detail) {
 		r->verdict = KL_VERDICT_PASS;
 		r->phase = KL_PHASE_VERDICT;
