@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "base/fs.h"
+#include "fault.h"
 #include "plan/journal.h"
 #include "plan/keys.h"
+#include "plan/outcome.h"
 #include "plan/plan.h"
 
 static struct kl_plan *parse_ok(const char *text)
@@ -217,6 +219,37 @@ START_TEST(plan_capture_append)
 	free(m);
 	m = parse_err("[cell a]\nmemory = 1G\ncapture_append = a\tb\n");
 	ck_assert_msg(strstr(m, "byte 0x09"), "%s", m);
+	free(m);
+}
+END_TEST
+
+/* The fault key (common/fault.c): each fault provokes an outcome of the list, --help names
+ * every fault, and an unknown one is refused at parse time with the list. */
+START_TEST(plan_fault)
+{
+	const struct kl_cell_key *k = kl_cell_key_find("fault");
+	ck_assert_ptr_nonnull(k);
+	for (size_t i = 0; i < KL_FAULT_COUNT; i++) {
+		struct kl_outcome o;
+		ck_assert_int_eq(kl_faults[i].id, (int)i);
+		ck_assert_ptr_eq(kl_fault_find(kl_faults[i].name), &kl_faults[i]);
+		ck_assert_msg(kl_outcome_parse(kl_faults[i].provokes, &o, NULL) == 0 &&
+				      o.verdict == KL_VERDICT_FAIL,
+			      "%s provokes \"%s\"", kl_faults[i].name, kl_faults[i].provokes);
+		ck_assert_msg(strstr(k->help, kl_faults[i].name), "--help lacks %s",
+			      kl_faults[i].name);
+	}
+	struct kl_plan *p = parse_ok("[cell a]\nmemory = 1G\nfault = wrong-crash\n[cell b]\n"
+				     "memory = 1G\n");
+	ck_assert_str_eq(p->cells[0].fault, "wrong-crash");
+	ck_assert_ptr_null(p->cells[1].fault);
+	kl_plan_free(p);
+	char *m = parse_err("[cell a]\nmemory = 1G\nfault = sysrq\n");
+	ck_assert_msg(strstr(m, "t.plan:3") || strstr(m, "t.plan:1"), "%s", m);
+	ck_assert_msg(strstr(m, "unknown fault \"sysrq\"; expected one of trigger-noop, "
+				"trigger-hang, capture-silent, saver-halfway, saver-no-marker, "
+				"saver-corrupt, wrong-crash"),
+		      "%s", m);
 	free(m);
 }
 END_TEST
@@ -464,6 +497,7 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = { plan_capture_append,
+				       plan_fault,
 				       plan_cells_and_defaults,
 				       plan_matrix_expands,
 				       plan_matrix_4096_cells,

@@ -33,6 +33,14 @@ START_TEST(cell_cmdline_golden)
 			 "kdumplab.disk=kdumplab-dump "
 			 "kdumplab.capture_append=rdinit=/no%20such%20nr_cpus=1%20100%25");
 	free(s);
+	/* a fault (common/fault.h) is a plain token at the end; the loader copies it on */
+	c.capture_append = NULL;
+	c.fault = (char *)"saver-halfway";
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_str_eq(s,
+			 "console=ttyS0,115200 panic=-1 printk.devkmsg=on kdumplab.scenario=sysrq "
+			 "kdumplab.disk=kdumplab-dump kdumplab.fault=saver-halfway");
+	free(s);
 }
 END_TEST
 
