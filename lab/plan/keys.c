@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/size.h"
+#include "fault.h"
 #include "keys.h"
 #include "outcome.h"
 #include "scenario.h"
@@ -91,6 +92,16 @@ static int check_capture_append(const struct kl_cell_key *k, const struct kl_cel
 				      "cell \"%s\": capture_append is %zu bytes; expected 1 to %d",
 				      c->id, n, KL_CAPTURE_APPEND_MAX);
 	return 0;
+}
+
+static int check_fault(const struct kl_cell_key *k, const struct kl_cell_spec *c,
+		       struct kl_error **err)
+{
+	char names[256];
+	if (kl_fault_find(c->fault))
+		return 0;
+	return kl_error_usage(err, 0, "cell \"%s\": unknown fault \"%s\"; expected one of %s",
+			      c->id, c->fault, kl_fault_names(names, sizeof(names)));
 }
 
 static int check_expect(const struct kl_cell_key *k, const struct kl_cell_spec *c,
@@ -252,6 +263,16 @@ const struct kl_cell_key kl_cell_keys[] = {
 		.type = KL_KEY_STRING,
 		.offset = OFF(expect_panic),
 		.check = check_expect_panic,
+	},
+	{
+		.name = "fault",
+		.option = "fault",
+		.json = "fault",
+		.metavar = "NAME",
+		.help = "a fault the loader or saver commits on purpose, to test the verdicts (common/fault.c): trigger-noop, trigger-hang, capture-silent, saver-halfway, saver-no-marker, saver-corrupt, wrong-crash",
+		.type = KL_KEY_STRING,
+		.offset = OFF(fault),
+		.check = check_fault,
 	},
 };
 const size_t kl_cell_keys_count = ELEMENTSOF(kl_cell_keys);
