@@ -9,7 +9,16 @@
 # Both package layouts: up to 6.x the file is usr/lib/debug/boot/vmlinux-RELEASE; from 7.x it is
 # usr/lib/debug/lib/modules/RELEASE/vmlinux, and boot/vmlinux-RELEASE a symlink to it.
 # Exit 77 (with the reason on stdout) when the package cannot be downloaded.
+# debug-vmlinux.sh --facts FACTS_JSON [SUITE]: the same for the kernel a cell crashed (its
+# facts.json: uname -r, and the Debian version in uname -v).
 set -eu
+if [ "$1" = --facts ]; then
+	set -- $(python3 -c '
+import json, re, sys
+l = json.load(open(sys.argv[1]))["loader"]
+m = re.search(r"Debian (\S+)", l["uname_v"])
+print(l["uname_r"], m.group(1) if m else "")' "$2") ${3:-}
+fi
 release=$1
 version=$2
 suite=${3:-}

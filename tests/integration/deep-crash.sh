@@ -13,18 +13,10 @@ command -v crash >/dev/null || { echo "SKIP: crash(8) is not installed"; exit 77
 cell=$("$src/tests/corrupt/real-dump.sh" "$kl" debian:bookworm)
 dump=$cell/vmcore
 
-# The kernel that crashed, from the loader's facts: uname -r and the Debian version in uname -v.
-read -r release version <<EOT
-$(python3 -c '
-import json, re, sys
-l = json.load(open(sys.argv[1]))["loader"]
-m = re.search(r"Debian (\S+)", l["uname_v"])
-print(l["uname_r"], m.group(1) if m else "")' "$cell/facts.json")
-EOT
 rc=0
-vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$release" "$version" bookworm) || rc=$?
+vmlinux=$("$src/tests/integration/debug-vmlinux.sh" --facts "$cell/facts.json" bookworm) || rc=$?
 [ "$rc" = 77 ] && { echo "$vmlinux"; exit 77; }
-[ "$rc" = 0 ] || { echo "FAIL: no debug vmlinux for $release"; exit 1; }
+[ "$rc" = 0 ] || { echo "FAIL: no debug vmlinux for the kernel of $cell"; exit 1; }
 
 work=$(mktemp -d /tmp/kdumplab-deep.XXXXXX)
 trap 'rm -rf "$work"' EXIT
