@@ -32,6 +32,13 @@ void kl_debian_package_clear(struct kl_debian_package *p);
 int kl_debian_resolve(const char *cache_dir, const char *suite, const char *package,
 		      const struct kl_progress *progress, struct kl_debian_package *ret,
 		      struct kl_error **err);
+/*
+ * The newest version of package in suite and its Depends field (e.g. of a linux-headers
+ * package). A package the suite does not have fails with exit_code 2 and a message saying so.
+ */
+int kl_debian_show(const char *cache_dir, const char *suite, const char *package,
+		   const struct kl_progress *progress, struct kl_debian_package *ret,
+		   char **ret_depends, struct kl_error **err);
 /* apt-get download into dest_dir; checks the SHA-256; returns the .deb path. */
 int kl_debian_download(const char *cache_dir, const char *suite,
 		       const struct kl_debian_package *pkg, const char *dest_dir, char **ret_deb,
