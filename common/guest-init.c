@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -69,7 +70,7 @@ static void module_name(const char *path, char *name, size_t size)
 	name[len] = '\0';
 }
 
-static int load_module(const char *path)
+static int load_module(const char *path, const char *params)
 {
 	char full[KL_PATH_MAX], name[256], errname[16];
 	struct kl_line l;
@@ -77,7 +78,7 @@ static int load_module(const char *path)
 
 	module_name(path, name, sizeof(name));
 	_cleanup_close_ int fd = open(kl_path(full, sizeof(full), path), O_RDONLY | O_CLOEXEC);
-	r = fd < 0 ? -errno : kl_sys.finit_module(fd, "", module_flags(path));
+	r = fd < 0 ? -errno : kl_sys.finit_module(fd, params, module_flags(path));
 
 	kl_line_begin(&l, "module");
 	kl_line_add(&l, "name", name);
@@ -106,11 +107,20 @@ int kl_load_modules(void)
 		if (len == 0)
 			continue;
 		line[len] = '\0';
-		r = load_module(line);
+		r = load_module(line, "");
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+int kl_load_module_named(const char *name, const char *params)
+{
+	char path[KL_PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s.ko", KL_SCENARIO_MODULES_DIR, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return kl_report_error("module", ENAMETOOLONG, "module name '%s'", name);
+	return load_module(path, params);
 }
 
 void kl_poweroff(void)

@@ -12,5 +12,11 @@ int kl_mount_basics(void);
  */
 int kl_load_modules(void);
 
+/*
+ * finit_module() KL_SCENARIO_MODULES_DIR/<name>.ko with params (a scenario's module), reporting
+ * one `module` line. EEXIST is fine; a missing file reports error step=module naming the path.
+ */
+int kl_load_module_named(const char *name, const char *params);
+
 /* Report `poweroff`, sync, and power the machine off. Returns only if the kernel refused. */
 void kl_poweroff(void);

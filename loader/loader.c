@@ -12,16 +12,15 @@
 #include <linux/kexec.h>
 
 #include "capture-cmdline.h"
-#include "catalogue.h"
 #include "config.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
-#include "guest-triggers.h"
 #include "guest-util.h"
 #include "kernel-facts.h"
 #include "loader.h"
 #include "protocol.h"
+#include "scenario.h"
 
 #ifndef GRND_INSECURE
 #define GRND_INSECURE 0x0004
@@ -95,8 +94,8 @@ static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 }
 
 struct trigger_ctx {
-	const struct kl_guest_trigger *trigger;
-	unsigned cpu;
+	const struct kl_scenario *s;
+	struct kl_trigger t;
 	char nonce[17];
 };
 
@@ -110,36 +109,42 @@ static int trigger_child(void *arg)
 	int r;
 
 	CPU_ZERO(&set);
-	CPU_SET(t->cpu, &set);
+	CPU_SET(t->t.cpu, &set);
 	r = kl_sys.sched_setaffinity(0, sizeof(set), &set);
 	if (r < 0) {
-		kl_report_error("trigger", r, "sched_setaffinity to cpu %u", t->cpu);
+		kl_report_error("trigger", r, "sched_setaffinity to cpu %u", t->t.cpu);
 		return 1;
 	}
 
 	kl_line_begin(&l, "trigger");
-	kl_line_add(&l, "scenario", t->trigger->name);
+	kl_line_add(&l, "scenario", t->s->name);
 	kl_line_addf(&l, "pid", "%d", (int)getpid());
-	kl_line_addf(&l, "cpu", "%u", t->cpu);
+	kl_line_addf(&l, "cpu", "%u", t->t.cpu);
 	kl_line_add(&l, "nonce", t->nonce);
 	kl_line_addf(&l, "time", "%lld", (long long)time(NULL));
 	kl_line_emit(&l);
 
 	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", t->nonce,
-			 t->trigger->name, (int)getpid());
+			 t->s->name, (int)getpid());
 	r = kl_sys.write_ctl(kl_path(path, sizeof(path), "/dev/kmsg"), kmsg, (size_t)n);
 	if (r < 0) {
 		kl_report_error("trigger", r, "write the nonce to /dev/kmsg");
 		return 1;
 	}
 
-	r = t->trigger->trigger();
+	if (t->s->trigger) {
+		r = t->s->trigger(&t->t);
+	} else {
+		/* The host acts (it saw the trigger line): wait for the crash. */
+		kl_sys.sleep_ms(30000);
+		r = 0;
+	}
 	if (r < 0)
-		kl_report_error("trigger", r, "scenario %s: the trigger failed", t->trigger->name);
+		kl_report_error("trigger", r, "scenario %s: the trigger failed", t->s->name);
 	else
 		kl_report_error("trigger", ECANCELED,
 				"scenario %s: the trigger returned but the kernel did not crash",
-				t->trigger->name);
+				t->s->name);
 	return 1;
 }
 
@@ -160,24 +165,65 @@ static void make_nonce(char out[17])
 	snprintf(out, 17, "%016" PRIx64, v);
 }
 
-static int run_trigger(const struct kl_guest_trigger *trigger, const char *cmdline,
+/* What the scenario sets up before its trigger: sysctls, then its module. */
+static int prepare_scenario(const struct kl_scenario *s)
+{
+	if (s->probe) {
+		char why[512] = "";
+		int r = s->probe(why, sizeof(why));
+		if (r < 0)
+			return kl_report_error("unavailable", r, "scenario %s cannot run here: %s",
+					       s->name, why);
+	}
+	for (const char *const *c = s->sysctls; c && *c; c++) {
+		char rel[256], path[KL_PATH_MAX];
+		const char *eq = strchr(*c, '=');
+		size_t n = eq ? (size_t)(eq - *c) : 0;
+		if (!eq || n + sizeof("/proc/sys/") > sizeof(rel))
+			return kl_report_error("sysctl", EINVAL, "scenario %s: sysctl '%s'",
+					       s->name, *c);
+		int o = snprintf(rel, sizeof(rel), "/proc/sys/");
+		for (size_t i = 0; i < n; i++)
+			rel[o + (int)i] = (*c)[i] == '.' ? '/' : (*c)[i];
+		rel[o + (int)n] = '\0';
+		int r = kl_sys.write_ctl(kl_path(path, sizeof(path), rel), eq + 1, strlen(eq + 1));
+		if (r < 0)
+			return kl_report_error("sysctl", r, "scenario %s: write '%s' to %s",
+					       s->name, eq + 1, rel);
+		struct kl_line l;
+		kl_line_begin(&l, "sysctl");
+		kl_line_add(&l, "set", *c);
+		kl_line_emit(&l);
+	}
+	if (s->module)
+		return kl_load_module_named(s->module, s->module_params ? s->module_params : "");
+	return 0;
+}
+
+static int run_trigger(const struct kl_scenario *s, const struct kl_variant *v,
 		       const struct loader_facts *f)
 {
-	struct trigger_ctx t = { .trigger = trigger, .cpu = f->cpu_highest };
-	char val[32];
+	struct trigger_ctx t = {
+		.s = s, .t = { .variant = v, .cpu = f->cpu_highest, .cpus_online = f->cpus_online }
+	};
+	const char *val = kl_variant_get(v, "cpu");
 	int status, r;
 
-	if (kl_cmdline_get(cmdline, "kdumplab.cpu", val, sizeof(val))) {
+	if (val) {
 		uint64_t cpu;
 		if (kl_parse_u64(val, 10, &cpu) < 0 || cpu > f->cpu_highest)
 			return kl_report_error(
 				"trigger", EINVAL,
-				"kdumplab.cpu='%s': expected an online CPU number, at most %u", val,
-				f->cpu_highest);
-		t.cpu = (unsigned)cpu;
+				"scenario %s: cpu=%s: expected an online CPU number, "
+				"at most %u",
+				s->name, val, f->cpu_highest);
+		t.t.cpu = (unsigned)cpu;
 	}
 	make_nonce(t.nonce);
 
+	r = prepare_scenario(s);
+	if (r < 0)
+		return r;
 	r = kl_sys.spawn_wait(trigger_child, &t, &status);
 	if (r < 0)
 		return kl_report_error("trigger", r, "fork the trigger child");
@@ -191,7 +237,10 @@ static int run_trigger(const struct kl_guest_trigger *trigger, const char *cmdli
 int loader_run(void)
 {
 	static char cmdline[8192];
-	char scenario[64] = KL_SCENARIO_DEFAULT, capture[LOADER_CMDLINE_MAX];
+	static char text[3 * KL_VARIANT_TEXT_MAX] = KL_SCENARIO_DEFAULT;
+	char capture[LOADER_CMDLINE_MAX], why[256];
+	const struct kl_scenario *scenario = NULL;
+	struct kl_variant variant;
 	struct loader_facts facts;
 	uint64_t base = 0;
 	int r;
@@ -208,14 +257,15 @@ int loader_run(void)
 	r = kl_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
 	if (r < 0)
 		return kl_report_error("cmdline", r, "read /proc/cmdline");
-	kl_cmdline_get(cmdline, "kdumplab.scenario", scenario, sizeof(scenario));
 	/* Refuse an unknown scenario before spending a boot's worth of work. */
-	const struct kl_guest_trigger *trigger = kl_guest_trigger_find(scenario);
-	if (!trigger || !kl_scenario_find(scenario))
-		return kl_report_error(
-			"scenario", ENOENT,
-			"kdumplab.scenario='%s' is not a scenario this loader knows (see scenarios/catalogue.txt)",
-			scenario);
+	if (kl_cmdline_get(cmdline, "kdumplab.scenario", text, sizeof(text)) &&
+	    kl_value_decode(text) < 0)
+		return kl_report_error("scenario", EINVAL,
+				       "kdumplab.scenario='%s' has a malformed %%XX escape", text);
+	if (kl_scenario_parse(text, 0, &scenario, &variant, why, sizeof(why)) < 0)
+		return kl_report_error("scenario", ENOENT,
+				       "kdumplab.scenario='%s' is not one this loader runs: %s",
+				       text, why);
 
 	r = kl_load_modules();
 	if (r < 0)
@@ -247,7 +297,7 @@ int loader_run(void)
 	if (r < 0)
 		return r;
 
-	if (!trigger->trigger)
+	if (!kl_scenario_crashes(scenario))
 		return 0;
-	return run_trigger(trigger, cmdline, &facts);
+	return run_trigger(scenario, &variant, &facts);
 }

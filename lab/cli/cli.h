@@ -34,6 +34,7 @@ int cli_main(const struct cli_program *p, int argc, char **argv);
 int cmd_run(int argc, char **argv, struct kl_error **err);
 int cmd_images(int argc, char **argv, struct kl_error **err);
 int cmd_doctor(int argc, char **argv, struct kl_error **err);
+int cmd_scenarios(int argc, char **argv, struct kl_error **err);
 int cmd_validate(int argc, char **argv, struct kl_error **err);
 
 /* Print a line on stderr, as the CLI's only voice for progress. */

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "guest/facts.h"
 #include "guest/manifest.h"
+#include "scenario.h"
 #include "vmcore/deep.h"
 #include "vmcore/format.h"
 #include "vmcore/mem.h"
@@ -168,7 +169,27 @@ static void print_text(const struct kl_validation *v)
 	       v->n_passed, v->n_failed, v->n_warnings, v->n_skipped);
 }
 
-static void print_deep(const struct kl_deep_result *d)
+/* The function the facts' scenario expects in the panicking task's backtrace, or NULL. */
+static const char *expected_backtrace(const struct kl_facts *facts)
+{
+	const struct kl_scenario *s = facts && facts->loader.trigger_scenario
+					      ? kl_scenario_find(facts->loader.trigger_scenario)
+					      : NULL;
+	return s ? s->backtrace : NULL;
+}
+
+/* Whether crash's bt names fn as a frame: "#3 [addr] fn at addr", or a compiler's clone of it
+ * ("fn.cold", "fn.isra.0", "fn.constprop.0"). */
+static bool bt_has(const struct kl_deep_result *d, const char *fn)
+{
+	size_t n = strlen(fn);
+	for (const char *p = d->bt; p && (p = strstr(p, fn)); p += n)
+		if (p > d->bt && p[-1] == ' ' && (startswith(p + n, " at ") || p[n] == '.'))
+			return true;
+	return false;
+}
+
+static void print_deep(const struct kl_deep_result *d, const char *want_bt)
 {
 	printf("%-8s %-28s crash(8) ran %.1f s%s\n", d->ok ? "passed" : "failed", "deep.crash",
 	       d->seconds, d->timed_out ? " and was killed at its deadline" : "");
@@ -178,6 +199,9 @@ static void print_deep(const struct kl_deep_result *d)
 		printf("  %s\n", d->bt);
 	if (d->error)
 		printf("  %s\n", d->error);
+	if (want_bt && d->ok)
+		printf("%-8s %-28s %s in the panicking task's backtrace\n",
+		       bt_has(d, want_bt) ? "passed" : "failed", "deep.backtrace", want_bt);
 }
 
 int cmd_validate(int argc, char **argv, struct kl_error **err)
@@ -225,7 +249,9 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 		(*err)->exit_code = r == -EINTR ? 130 : 2;
 		return r; /* its message may quote dump bytes: cli_note() prints it as safe text */
 	}
-	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h). */
+	/* The deep check: crash(8) with the debug vmlinux opens the dump (lab/vmcore/deep.h),
+	 * and the panicking task's backtrace has the scenario's function. */
+	const char *want_bt = expected_backtrace(facts);
 	_cleanup_(kl_deep_result_freep) struct kl_deep_result *deep = NULL;
 	if (o.vmlinux && (r = kl_deep_check(o.dump, o.vmlinux, &deep, err)) < 0) {
 		(*err)->exit_code = 2;
@@ -235,7 +261,14 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 		struct json_object *j = kl_validation_to_json(v);
 		if (!j)
 			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
-		if (deep && json_object_object_add(j, "deep", kl_deep_result_to_json(deep)) < 0) {
+		struct json_object *dj = deep ? kl_deep_result_to_json(deep) : NULL;
+		if (dj && want_bt) {
+			json_object_object_add(dj, "backtrace_expected",
+					       json_object_new_string(want_bt));
+			json_object_object_add(dj, "backtrace_found",
+					       json_object_new_boolean(bt_has(deep, want_bt)));
+		}
+		if (deep && json_object_object_add(j, "deep", dj) < 0) {
 			json_object_put(j);
 			return kl_error_set(err, ENOMEM, "formatting the validation as JSON");
 		}
@@ -246,7 +279,9 @@ int cmd_validate(int argc, char **argv, struct kl_error **err)
 	} else {
 		print_text(v);
 		if (deep)
-			print_deep(deep);
+			print_deep(deep, want_bt);
 	}
-	return kl_validation_ok(v) && (!deep || deep->ok) ? 0 : 1;
+	return kl_validation_ok(v) && (!deep || (deep->ok && (!want_bt || bt_has(deep, want_bt))))
+		       ? 0
+		       : 1;
 }

@@ -21,12 +21,13 @@
 #pragma weak cmd_images
 #pragma weak cmd_validate
 #pragma weak cmd_doctor
+#pragma weak cmd_scenarios
 
 static const struct kl_verb verbs[] = {
 	{ .name = "run",
 	  .summary = "run one cell or the cells of a plan",
 	  .usage =
-		  "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME] [--connect URI]... [--output DIR]",
+		  "run [PLAN] [--kernel SPEC] [--memory SIZE] [--vcpus N] [--crashkernel SIZE] [--scenario NAME[:KEY=VALUE]...] [--connect URI]... [--output DIR]",
 	  .run = cmd_run,
 	  .lab = true },
 	{ .name = "images",
@@ -39,6 +40,11 @@ static const struct kl_verb verbs[] = {
 	  .usage =
 		  "validate DUMP [--facts FILE] [--manifest FILE] [--cpus N] [--expect-panic REGEX] [--vmlinux FILE] [--json] | DUMP --dmesg",
 	  .run = cmd_validate },
+	{ .name = "scenarios",
+	  .summary = "list the crash scenarios, and which can run on a kernel",
+	  .usage = "scenarios [--kernel SPEC] [--cache DIR]",
+	  .run = cmd_scenarios,
+	  .lab = true },
 	{ .name = "doctor",
 	  .summary = "check this host: KVM, libvirt, libguestfs, disk, cache",
 	  .usage = "doctor [--connect URI] [--cache DIR]",

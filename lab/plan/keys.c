@@ -5,31 +5,22 @@
 #include <string.h>
 
 #include "base/size.h"
-#include "catalogue.h"
 #include "keys.h"
 #include "outcome.h"
+#include "scenario.h"
 
 #define FIELD(c, k, type)  ((type *)((char *)(c) + (k)->offset))
 #define CFIELD(c, k, type) ((const type *)((const char *)(c) + (k)->offset))
 
-static const char *scenario_names(char *buf, size_t len)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < kl_scenarios_count && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
-				      kl_scenarios[i].name);
-	return buf;
-}
-
+/* A known scenario with known parameters (scenarios/scenario.h), checked against the cell's
+ * vCPUs (cpu=N); "cpu=each" is expanded by kl_plan_add. */
 static int check_scenario(const struct kl_cell_key *k, const struct kl_cell_spec *c,
 			  struct kl_error **err)
 {
-	char names[256];
-	if (kl_scenario_find(c->scenario))
+	char why[1024];
+	if (kl_scenario_parse(c->scenario, c->vcpus, NULL, NULL, why, sizeof(why)) == 0)
 		return 0;
-	return kl_error_usage(err, 0, "cell \"%s\": unknown scenario \"%s\"; expected one of %s",
-			      c->id, c->scenario, scenario_names(names, sizeof(names)));
+	return kl_error_usage(err, 0, "cell \"%s\": %s", c->id, why);
 }
 
 static int check_memory(const struct kl_cell_key *k, const struct kl_cell_spec *c,
@@ -172,8 +163,8 @@ const struct kl_cell_key kl_cell_keys[] = {
 		.name = "scenario",
 		.option = "scenario",
 		.json = "scenario",
-		.metavar = "NAME",
-		.help = "crash scenario: a name from scenarios/catalogue.txt",
+		.metavar = "NAME[:KEY=VALUE]...",
+		.help = "crash scenario with its parameters (kdumplab scenarios lists them), e.g. sysrq:cpu=1",
 		.type = KL_KEY_STRING,
 		.offset = OFF(scenario),
 		.dflt = KL_DEFAULT_SCENARIO,

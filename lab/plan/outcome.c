@@ -37,6 +37,7 @@ static const char *const cause_names[KL_CAUSE_COUNT] = {
 	[KL_CAUSE_TIMEOUT] = "timeout",
 	[KL_CAUSE_INFRA] = "infra",
 	[KL_CAUSE_INTERRUPTED] = "interrupted",
+	[KL_CAUSE_UNAVAILABLE] = "unavailable",
 };
 
 const char *kl_phase_name(enum kl_phase p)

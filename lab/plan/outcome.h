@@ -54,6 +54,7 @@ enum kl_cause {
 	KL_CAUSE_TIMEOUT, /* timeout(<phase>) */
 	KL_CAUSE_INFRA,	  /* libvirt/libguestfs/host, not the kernel's fault */
 	KL_CAUSE_INTERRUPTED,
+	KL_CAUSE_UNAVAILABLE, /* the scenario cannot run on this kernel (config, module, probe) */
 	KL_CAUSE_COUNT
 };
 /* "no-reservation", ..., "timeout" (without its phase); NULL for KL_CAUSE_NONE. */

@@ -5,6 +5,7 @@
 
 #include "keys.h"
 #include "plan.h"
+#include "scenario.h"
 
 #define PLAN_MAX_BYTES (1 << 20)
 #define PLAN_MAX_CELLS 4096
@@ -134,7 +135,32 @@ int kl_cell_spec_check(const struct kl_cell_spec *c, struct kl_error **err)
 	return kl_cell_id_check(c->id ? c->id : "", err);
 }
 
+static int plan_add_one(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err);
+
+/* "cpu=each" in a scenario is one cell per vCPU, ids suffixed -cpuN. */
 int kl_plan_add(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err)
+{
+	char text[KL_VARIANT_TEXT_MAX + 16], id[KL_CELL_ID_MAX + 16];
+	if (!c->scenario || kl_scenario_expand_each(c->scenario, "cpu", 0, text, sizeof(text)) == 0)
+		return plan_add_one(p, c, err);
+	for (unsigned cpu = 0; cpu < c->vcpus; cpu++) {
+		struct kl_cell_spec one = *c;
+		if (kl_scenario_expand_each(c->scenario, "cpu", cpu, text, sizeof(text)) < 0)
+			return kl_error_usage(err, 0, "cell \"%s\": scenario \"%s\" is too long",
+					      c->id, c->scenario);
+		snprintf(id, sizeof(id), "%s-cpu%u", c->id, cpu);
+		one.id = id;
+		one.scenario = text;
+		int r = kl_cell_id_check(id, err);
+		if (r >= 0)
+			r = plan_add_one(p, &one, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_add_one(struct kl_plan *p, const struct kl_cell_spec *c, struct kl_error **err)
 {
 	if (p->n_cells >= PLAN_MAX_CELLS)
 		return kl_error_usage(err, 0, "%s: more than %d cells", p->source, PLAN_MAX_CELLS);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "availability.h"
 #include "base/fs.h"
 #include "base/stop.h"
 #include "base/text.h"
@@ -16,6 +17,7 @@
 #include "guest/manifest.h"
 #include "images.h"
 #include "protocol.h"
+#include "scenario.h"
 #include "virt/caplog.h"
 #include "virt/disk.h"
 #include "virt/pull.h"
@@ -59,9 +61,16 @@ static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell
 
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
 {
-	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "";
-	char *s;
+	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "", why[512];
+	char scenario[3 * KL_VARIANT_TEXT_MAX];
+	const struct kl_scenario *s = NULL;
+	char *out;
 
+	if (kl_scenario_parse(spec->scenario, spec->vcpus, &s, NULL, why, sizeof(why)) < 0)
+		return kl_error_usage(err, 0, "cell \"%s\": %s", spec->id, why);
+	/* The loader decodes it: a scenario's values may hold spaces. */
+	if (kl_value_encode(spec->scenario, strlen(spec->scenario), scenario, sizeof(scenario)) < 0)
+		return kl_error_usage(err, 0, "cell \"%s\": scenario is too long", spec->id);
 	/* The loader adds it, decoded, at the end of the capture kernel's command line. */
 	if (spec->capture_append) {
 		int n = snprintf(append, sizeof(append), " kdumplab.capture_append=");
@@ -78,13 +87,15 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 	 * panic=-1: a first-kernel panic that does not kexec reboots at once, which ends the
 	 *   domain (on_reboot=destroy) instead of hanging until the deadline.
 	 * printk.devkmsg=on: the loader's nonce write to /dev/kmsg is never rate-limited away.
+	 * Then the scenario's own additions (watchdog thresholds, ...).
 	 */
-	if (asprintf(&s,
-		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s kdumplab.scenario=%s "
+	if (asprintf(&out,
+		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s%s%s kdumplab.scenario=%s "
 		     "kdumplab.disk=%s%s",
-		     ck, spec->scenario, KL_DEFAULT_DISK_SERIAL, append) < 0)
+		     ck, s->cmdline ? " " : "", s->cmdline ? s->cmdline : "", scenario,
+		     KL_DEFAULT_DISK_SERIAL, append) < 0)
 		return kl_error_set(err, ENOMEM, "command line");
-	*ret = s;
+	*ret = out;
 	return 0;
 }
 
@@ -112,6 +123,23 @@ struct cell {
 	const char *disk;
 	char *destroy_note; /* the domain could not be destroyed through libvirt (kl_vm_destroy) */
 	struct kl_pull *pull;
+
+	const struct kl_scenario *scenario; /* spec->scenario's */
+	struct kl_vm *vm;		    /* while the guest runs */
+	bool host_acted;
+};
+
+/* The scenarios' host actions (scenario.h), through libvirt. */
+static int host_inject_nmi(struct kl_vm *vm, struct kl_error **err)
+{
+	return kl_vm_inject_nmi(vm, err);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct kl_vm *vm, struct kl_error **err);
+} host_actions[] = {
+	[KL_HOST_ACTION_INJECT_NMI] = { "inject-nmi", host_inject_nmi },
 };
 
 static void enter_phase(struct cell *c, enum kl_phase p)
@@ -157,6 +185,24 @@ static void start_pull(struct cell *c)
 		c->pull = NULL;
 }
 
+/* The guest reported `trigger` (its nonce is in the log): the host's part of the scenario. */
+static void host_action(struct cell *c)
+{
+	enum kl_host_action a = c->scenario ? c->scenario->host_action : KL_HOST_ACTION_NONE;
+	c->host_acted = true;
+	if (a == KL_HOST_ACTION_NONE || !c->vm)
+		return;
+	_cleanup_error_ struct kl_error *e = NULL;
+	char line[160];
+	int r = host_actions[a].run(c->vm, &e);
+	int n = snprintf(line, sizeof(line), "kdumplab host: %s %s\n", host_actions[a].name,
+			 r < 0 ? "failed" : "done");
+	kl_caplog_write(&c->log_system, line, (size_t)n);
+	if (r < 0)
+		set_verdict(c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "host action %s failed: %s",
+			    host_actions[a].name, e && e->msg ? e->msg : "?");
+}
+
 static int on_line(const struct kl_console_line *l, void *userdata)
 {
 	struct cell *c = userdata;
@@ -171,6 +217,8 @@ static int on_line(const struct kl_console_line *l, void *userdata)
 		if (c->phase == KL_PHASE_TRIGGER)
 			start_pull(c);
 	}
+	if (c->watch.saw_trigger && !c->host_acted)
+		host_action(c);
 	return 0;
 }
 
@@ -556,16 +604,25 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	c.phase = KL_PHASE_PREPARE;
 	kl_watch_init(&c.watch);
 	c.im = im;
+	(void)kl_scenario_parse(spec->scenario, spec->vcpus, &c.scenario, NULL, when, 1);
 
-	r = cell_prepare(&c, &disk, &e);
+	_cleanup_free_ char *unavailable = NULL;
+	r = c.scenario ? kl_scenario_availability(c.scenario, im, &unavailable, &e) : 0;
 	if (r >= 0)
+		r = cell_prepare(&c, &disk, &e);
+	if (r >= 0 && !unavailable)
 		r = cell_boot(&c, im, disk, &vm, &e);
 	if (r < 0) {
 		set_verdict(&c, KL_VERDICT_ERROR, KL_CAUSE_INFRA, "%s",
 			    e && e->msg ? e->msg : "cell set-up failed");
+	} else if (unavailable) {
+		/* Said, never silently skipped: the cell ends here with the reason. */
+		set_verdict(&c, KL_VERDICT_ERROR, KL_CAUSE_UNAVAILABLE, "%s", unavailable);
 	} else {
 		c.disk = disk;
+		c.vm = vm;
 		r = drive_guest(&c, vm);
+		c.vm = NULL;
 		kl_vm_destroy(vm);
 		if (kl_vm_destroy_note(vm))
 			c.destroy_note = strdup(kl_vm_destroy_note(vm));

@@ -154,6 +154,9 @@ static void loader_failed(const struct kl_watch *w, struct kl_cell_result *r)
 	else if (streq(ls, "kexec_file_load") || streq(ls, "crash_loaded"))
 		kl_verdict_set(r, w->phase, KL_VERDICT_FAIL, KL_CAUSE_LOAD_FAILED,
 			       "loading the capture kernel failed at step \"%s\" (%s)", ls, detail);
+	else if (streq(ls, "unavailable"))
+		kl_verdict_set(r, w->phase, KL_VERDICT_ERROR, KL_CAUSE_UNAVAILABLE,
+			       "the scenario cannot run on this kernel (%s)", detail);
 	else if (streq(ls, "trigger"))
 		kl_verdict_set(r, w->phase, KL_VERDICT_FAIL, KL_CAUSE_TRIGGER_FAILED,
 			       "the scenario's trigger returned without a crash");

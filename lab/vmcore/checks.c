@@ -14,12 +14,12 @@
 #include "base/macro.h"
 #include "base/stop.h"
 #include "base/text.h"
-#include "catalogue.h"
 #include "checks.h"
 #include "dump.h"
 #include "guest/facts.h"
 #include "guest/manifest.h"
 #include "mem.h"
+#include "scenario.h"
 
 /*
  * Messages quote strings read out of the dump (uts names, VMCOREINFO values, log text): a
@@ -569,6 +569,8 @@ char *kl_check_error_text(struct kl_error *e, const char *fallback)
 int kl_check_setup_expect(struct kl_check_ctx *c, struct kl_error **err)
 {
 	const struct kl_loader_facts *l = kl_check_facts(c);
+	if (l && l->trigger_scenario)
+		c->scenario_def = kl_scenario_find(l->trigger_scenario);
 	if (c->in && c->in->expect_panic) {
 		int k = regcomp(&c->expect_re, c->in->expect_panic, REG_EXTENDED | REG_NOSUB);
 		if (k != 0)
@@ -581,6 +583,7 @@ int kl_check_setup_expect(struct kl_check_ctx *c, struct kl_error **err)
 	if (l && l->trigger_scenario) {
 		const struct kl_scenario *s = kl_scenario_find(l->trigger_scenario);
 		c->scenario = l->trigger_scenario;
+		c->scenario_def = s;
 		if (s)
 			c->expect = s->expect;
 	}

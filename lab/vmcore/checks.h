@@ -20,6 +20,7 @@
 #include "vmcore.h"
 
 struct kl_mem;
+struct kl_scenario;
 struct kl_loader_facts;
 
 /* The last this many records must hold the panic: kexec follows the panic line at once,
@@ -116,6 +117,7 @@ struct kl_check_ctx {
 
 	/* crash.*: the scenario's expected strings, or --expect-panic */
 	const char *scenario;
+	const struct kl_scenario *scenario_def; /* the facts' scenario, NULL if unknown */
 	const char *const *expect;
 	regex_t expect_re;
 	bool have_expect_re;

@@ -13,6 +13,7 @@
 #include "base/macro.h"
 #include "checks.h"
 #include "guest/facts.h"
+#include "scenario.h"
 
 /* x86_64 struct elf_prstatus: pr_reg (user_regs_struct) at 112, rip is its 17th word. */
 #define PRSTATUS_RIP_OFFSET (112 + 16 * 8)
@@ -102,6 +103,9 @@ int kl_check_trigger_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 	_cleanup_free_ uint64_t *rips = calloc(MAX_CPUS, sizeof(*rips));
 	if (!pids || !rips)
 		return -ENOMEM;
+	if (c->scenario_def && c->scenario_def->context == KL_CONTEXT_OTHER)
+		return SKIP(r, "scenario %s: the trigger's task does not panic; %s (crash.cpu-pid)",
+			    c->scenario_def->name, c->scenario_def->proof);
 	if (!l || l->trigger_pid <= 0)
 		return SKIP(r, "the trigger's PID is unknown");
 	size_t n = prstatus_pids(c->d, pids, rips, MAX_CPUS), hits = 0, at = 0;
@@ -277,6 +281,13 @@ int kl_check_cpu_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 			at = (long)i;
 			break;
 		}
+	bool other = c->scenario_def && c->scenario_def->context == KL_CONTEXT_OTHER;
+	if (at < 0 && other)
+		return FAIL(
+			r,
+			"no \"CPU: k PID: p Comm:\" record in the log after the nonce; scenario %s "
+			"needs it: %s",
+			c->scenario_def->name, c->scenario_def->proof);
 	if (at < 0)
 		return SKIP(r, "no \"CPU: k PID: p Comm:\" record in the log after the nonce");
 	size_t n = prstatus_pids(c->d, pids, rips, MAX_CPUS);
@@ -290,6 +301,12 @@ int kl_check_cpu_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 			r,
 			"record %ld names CPU %ld PID %ld; that CPU's NT_PRSTATUS has pr_pid %" PRId32,
 			at, cpu, pid, pids[idx]);
+	if (other)
+		return PASS(
+			r,
+			"record %ld \"CPU: %ld ... PID: %ld\" agrees with that CPU's NT_PRSTATUS "
+			"(scenario %s panics outside the trigger's task)",
+			at, cpu, pid, c->scenario_def->name);
 	if (l && l->trigger_pid > 0 && pid != l->trigger_pid)
 		return FAIL(r, "record %ld names PID %ld, the trigger's PID is %" PRId64, at, pid,
 			    l->trigger_pid);

@@ -62,7 +62,9 @@ expect_usage "capture-append control byte" 'byte 0x0a' run --capture-append "$(p
 expect_usage "cell named .." 'dotdot.plan:1' run "$work/dotdot.plan" $common
 expect_usage "cell named ." '"."' run "$work/dot.plan" $common
 expect_usage "cell named like an attempt" '".attempt-"' run "$work/attempt.plan" $common
-expect_usage "scenario with kernel parameters" 'unknown scenario "sysrq init=/bin/sh"' run "$work/inject.plan" $common
+expect_usage "scenario with kernel parameters" 'scenario "sysrq init=/bin/sh": the name has '"' '"' at 5' run "$work/inject.plan" $common
+expect_usage "scenario parameter out of range" 'scenario "sysrq:cpu=7": cpu=7; expected a CPU from 0 to 1, or each' run --scenario sysrq:cpu=7 --vcpus 2 $common
+expect_usage "scenario parameter unknown" 'nmi has no parameter "cpu"' run --scenario nmi:cpu=0 $common
 expect_usage "unknown scenario option" 'unknown scenario "nope"; expected one of sysrq' run --scenario nope $common
 expect_usage "memory not whole pages" 'pages.plan:1' run "$work/pages.plan" $common
 expect_usage "matrix id too long" 'longid.plan:1' run "$work/longid.plan" $common

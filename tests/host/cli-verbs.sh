@@ -27,7 +27,7 @@ point() {
 }
 
 "$kl" --help >"$work/help"
-for verb in run images validate doctor; do
+for verb in run images validate scenarios doctor; do
 	n=$((n + 1))
 	if [ "$(grep -c "^  $verb " "$work/help")" -eq 1 ] && grep -q "^            kdumplab $verb" "$work/help"; then
 		echo "ok $n - --help lists $verb with its synopsis"
@@ -37,21 +37,22 @@ for verb in run images validate doctor; do
 		failures=$((failures + 1))
 	fi
 done
-for verb in run images validate doctor; do
+for verb in run images validate scenarios doctor; do
 	point "kdumplab $verb --help" 0 "kdumplab $verb" "$kl" $verb --help
 done
 point "kdumplab-lab runs run" 0 "kdumplab run" "$lab" run --help
 point "kdumplab-lab runs images" 0 "kdumplab images" "$lab" images --help
 point "kdumplab-lab runs doctor" 0 "kdumplab doctor" "$lab" doctor --help
+point "kdumplab scenarios lists the catalogue" 0 "nmi                the host injects an NMI" "$kl" scenarios
 point "kdumplab-lab refuses validate" 2 \
-	'kdumplab-lab: unknown verb "validate"; expected one of run, images, doctor' "$lab" validate x
-point "unknown verb lists the table" 2 'expected one of run, images, validate, doctor' "$kl" nope
+	'kdumplab-lab: unknown verb "validate"; expected one of run, images, scenarios, doctor' "$lab" validate x
+point "unknown verb lists the table" 2 'expected one of run, images, validate, scenarios, doctor' "$kl" nope
 
 # Alone, kdumplab has no kdumplab-lab next to it (and none installed, else this proves nothing).
 cp "$kl" "$work/kdumplab"
 if "$work/kdumplab" images --help 2>&1 | grep -q "lab program is neither"; then
 	point "alone: validate runs in kdumplab" 0 "kdumplab validate" "$work/kdumplab" validate --help
-	for verb in run images doctor; do
+	for verb in run images scenarios doctor; do
 		point "alone: $verb needs kdumplab-lab" 1 "lab program is neither" "$work/kdumplab" $verb --help
 	done
 else

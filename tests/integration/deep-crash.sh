@@ -13,30 +13,9 @@ command -v crash >/dev/null || { echo "SKIP: crash(8) is not installed"; exit 77
 cell=$("$src/tests/corrupt/real-dump.sh" "$kl" debian:bookworm)
 dump=$cell/vmcore
 
-# The kernel that crashed, from the loader's facts: uname -r and the Debian version in uname -v.
-read -r release version <<EOT
-$(python3 -c '
-import json, re, sys
-l = json.load(open(sys.argv[1]))["loader"]
-m = re.search(r"Debian (\S+)", l["uname_v"])
-print(l["uname_r"], m.group(1) if m else "")' "$cell/facts.json")
-EOT
-pkg=linux-image-$release-dbg
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kdumplab/debug/$pkg
-vmlinux=$cache/usr/lib/debug/boot/vmlinux-$release
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock 9
-if [ ! -s "$vmlinux" ]; then
-	echo "fetching $pkg=$version into $cache"
-	( cd "$cache" && rm -f ./*.deb && apt-get download -q "$pkg${version:+=$version}" ) ||
-		{ echo "SKIP: apt-get download $pkg=$version failed: no debug vmlinux for $release"; exit 77; }
-	dpkg-deb --fsys-tarfile "$cache"/*.deb |
-		tar -x -C "$cache" --wildcards "./usr/lib/debug/boot/vmlinux-*"
-	rm -f "$cache"/*.deb
-fi
-flock -u 9
-[ -s "$vmlinux" ] || { echo "FAIL: $vmlinux missing after extraction"; exit 1; }
+rc=0
+vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$cell/facts.json") || rc=$?
+[ "$rc" -eq 0 ] || exit "$rc"
 
 work=$(mktemp -d /tmp/kdumplab-deep.XXXXXX)
 trap 'rm -rf "$work"' EXIT

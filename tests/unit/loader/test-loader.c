@@ -112,9 +112,9 @@ START_TEST(test_none_loads_and_returns)
 }
 END_TEST
 
-START_TEST(test_default_scenario_is_sysrq_and_cpu_option)
+START_TEST(test_default_scenario_is_sysrq_and_cpu_parameter)
 {
-	fake_system_guest("console=ttyS0 kdumplab.cpu=1");
+	fake_system_guest("console=ttyS0 kdumplab.scenario=sysrq:cpu=1");
 	loader_run();
 	ck_assert_str_eq(fake_field(fake_line("trigger"), "scenario"), "sysrq");
 	ck_assert_int_eq(fake_call("sched_setaffinity", 0)->cpu, 1);
@@ -123,10 +123,10 @@ END_TEST
 
 START_TEST(test_bad_cpu)
 {
-	fake_system_guest("console=ttyS0 kdumplab.cpu=9");
+	fake_system_guest("console=ttyS0 kdumplab.scenario=sysrq:cpu=9");
 	ck_assert_int_eq(loader_run(), -EINVAL);
 	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "trigger");
-	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"), "'9'"));
+	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"), "cpu=9"));
 	ck_assert_uint_eq(fake_count_calls("spawn"), 0);
 }
 END_TEST
@@ -340,7 +340,7 @@ int main(void)
 	Suite *s = suite_create("loader");
 	const TTest *const tc_tests[] = { test_sysrq_full_run,
 					  test_none_loads_and_returns,
-					  test_default_scenario_is_sysrq_and_cpu_option,
+					  test_default_scenario_is_sysrq_and_cpu_parameter,
 					  test_bad_cpu,
 					  test_unknown_scenario,
 					  test_no_reservation,

@@ -12,9 +12,10 @@
 
 /* README.md's list ("Verdicts"), in its order. */
 static const char *const readme_causes[] = {
-	"no-reservation",  "load-failed", "loader-failed", "trigger-failed", "no-system-boot",
-	"no-capture-boot", "capture-oom", "capture-panic", "saver-failed",   "dump-incomplete",
-	"dump-invalid",	   "wrong-crash", "timeout",	   "infra",	     "interrupted",
+	"no-reservation", "load-failed",     "loader-failed", "trigger-failed",
+	"no-system-boot", "no-capture-boot", "capture-oom",   "capture-panic",
+	"saver-failed",	  "dump-incomplete", "dump-invalid",  "wrong-crash",
+	"timeout",	  "infra",	     "interrupted",   "unavailable",
 };
 
 START_TEST(causes_are_the_readme_list)
@@ -28,7 +29,7 @@ START_TEST(causes_are_the_readme_list)
 			 "no-reservation, load-failed, loader-failed, trigger-failed, "
 			 "no-system-boot, no-capture-boot, capture-oom, capture-panic, "
 			 "saver-failed, dump-incomplete, dump-invalid, wrong-crash, "
-			 "timeout(<phase>), infra, interrupted");
+			 "timeout(<phase>), infra, interrupted, unavailable");
 }
 END_TEST
 

@@ -95,6 +95,23 @@ static char *matrix_text(size_t n_memory, bool extra_cell)
 	return t;
 }
 
+/* cpu=each is one cell per vCPU, ids suffixed -cpuN, in a cell and in a matrix. */
+START_TEST(plan_scenario_cpu_each_expands)
+{
+	struct kl_plan *p =
+		parse_ok("[cell s]\nmemory = 1G\nvcpus = 3\nscenario = sysrq:cpu=each\n"
+			 "[matrix m]\nmemory = 1G, 2G\nvcpus = 2\nscenario = sysrq:cpu=each\n");
+	ck_assert_uint_eq(p->n_cells, 3 + 4);
+	ck_assert_str_eq(p->cells[0].id, "s-cpu0");
+	ck_assert_str_eq(p->cells[0].scenario, "sysrq:cpu=0");
+	ck_assert_str_eq(p->cells[2].id, "s-cpu2");
+	ck_assert_str_eq(p->cells[2].scenario, "sysrq:cpu=2");
+	ck_assert_str_eq(p->cells[4].id, "m-1G-cpu1");
+	ck_assert_str_eq(p->cells[4].scenario, "sysrq:cpu=1");
+	kl_plan_free(p);
+}
+END_TEST
+
 START_TEST(plan_matrix_4096_cells)
 {
 	char *text = matrix_text(64, false);
@@ -145,7 +162,11 @@ START_TEST(plan_errors_name_line_and_value)
 		{ "[matrix a]\nmemory = 1G\ncrashkernel = 0, 128M\nexpect = pass\n[cell a-0B.attempt-2]\n",
 		  "t.plan:5", ".attempt-" },
 		{ "[cell a]\nmemory = 1G\nscenario = sysrq init=/bin/sh\n", "t.plan:1",
-		  "unknown scenario \"sysrq init=/bin/sh\"; expected one of sysrq" },
+		  "scenario \"sysrq init=/bin/sh\": the name has ' ' at 5" },
+		{ "[cell a]\nmemory = 1G\nscenario = bogus\n", "t.plan:1",
+		  "unknown scenario \"bogus\"; expected one of sysrq, none, nmi" },
+		{ "[cell a]\nmemory = 1G\nvcpus = 2\nscenario = sysrq:cpu=2\n", "t.plan:1",
+		  "cpu=2; expected a CPU from 0 to 1, or each" },
 		{ "[cell a]\nmemory = 134217729B\n", "t.plan:1", "4 KiB pages" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -463,6 +484,7 @@ int main(void)
 				       plan_cells_and_defaults,
 				       plan_matrix_expands,
 				       plan_matrix_4096_cells,
+				       plan_scenario_cpu_each_expands,
 				       plan_errors_name_line_and_value,
 				       plan_file_missing,
 				       plan_matrix_id_bounded,

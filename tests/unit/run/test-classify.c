@@ -290,6 +290,23 @@ START_TEST(synthetic_trigger_failed)
 }
 END_TEST
 
+/* A scenario the guest kernel cannot run (its probe said why) is error/unavailable. */
+START_TEST(synthetic_unavailable)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "%sKDUMPLAB phase=loaded crash_loaded=1\n"
+		 "KDUMPLAB phase=error step=unavailable errno=95 errname=EOPNOTSUPP "
+		 "detail=no%%20hard-lockup%%20detector\n",
+		 loader_start);
+	struct kl_cell_result *r = guest_end(text, strlen(text), false);
+	assert_outcome(r, "error/unavailable", KL_PHASE_TRIGGER,
+		       "the scenario cannot run on this kernel (no hard-lockup detector)");
+	assert_decisive(r, 0, "step=unavailable");
+	kl_cell_result_free(r);
+}
+END_TEST
+
 START_TEST(synthetic_crash_loaded_is_load_failed)
 {
 	char text[512];
@@ -429,6 +446,7 @@ int main(void)
 	tcase_add_test(t, an_explanation_beats_the_deadline);
 	tcase_add_test(t, synthetic_loader_failed);
 	tcase_add_test(t, synthetic_trigger_failed);
+	tcase_add_test(t, synthetic_unavailable);
 	tcase_add_test(t, synthetic_crash_loaded_is_load_failed);
 	tcase_add_test(t, connection_lost_is_infra);
 	tcase_add_test(t, signal_is_interrupted);

@@ -33,6 +33,17 @@ START_TEST(cell_cmdline_golden)
 			 "kdumplab.disk=kdumplab-dump "
 			 "kdumplab.capture_append=rdinit=/no%20such%20nr_cpus=1%20100%25");
 	free(s);
+	/* A scenario's parameters travel encoded; its own command-line additions (none for
+	 * sysrq) would follow the reservation. An unknown scenario is refused. */
+	c.capture_append = NULL;
+	c.crashkernel = 192ULL << 20;
+	c.scenario = (char *)"sysrq:cpu=1";
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_str_eq(s, "console=ttyS0,115200 panic=-1 printk.devkmsg=on crashkernel=192M "
+			    "kdumplab.scenario=sysrq:cpu=1 kdumplab.disk=kdumplab-dump");
+	free(s);
+	c.scenario = (char *)"nope";
+	ck_assert_int_lt(kl_cell_cmdline(&c, &s, NULL), 0);
 }
 END_TEST
 
