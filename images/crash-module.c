@@ -37,14 +37,20 @@ const struct kl_source_file kl_crash_module_source[] = { KL_CRASH_MODULE_FILES{ 
 
 int kl_cc_major(const char *text)
 {
-	if (!text || !startswith(text, "gcc"))
+	/* The first word is the compiler's name: "gcc-12", "gcc", "x86_64-linux-gnu-gcc-14". */
+	size_t first = text ? strcspn(text, " ") : 0;
+	if (!text || !memmem(text, first, "gcc", 3))
 		return -EINVAL;
-	/* The version is the last word: "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0". */
-	const char *last = strrchr(text, ' ');
-	last = last ? last + 1 : text;
-	char *end;
-	long major = strtol(last, &end, 10);
-	if (end == last || *end != '.' || major <= 0 || major > 1000)
+	/* The version is the last word of the form N.N...: "gcc-12 (Debian 12.2.0-14) 12.2.0",
+	 * "gcc (GCC) 13.1.1 20230614". */
+	long major = -1;
+	for (const char *w = text; *w; w += strcspn(w, " "), w += strspn(w, " ")) {
+		char *end;
+		long v = strtol(w, &end, 10);
+		if (end != w && *end == '.' && w[0] >= '0' && w[0] <= '9')
+			major = v;
+	}
+	if (major <= 0 || major > 1000)
 		return -EINVAL;
 	return (int)major;
 }

@@ -48,7 +48,8 @@ int kl_crash_module_prepare(const char *cache_dir, const struct kl_kernel_spec *
 
 /*
  * The gcc major version of CONFIG_CC_VERSION_TEXT ("gcc-12 (Debian 12.2.0-14) 12.2.0" -> 12,
- * "gcc (Debian 14.2.0-19) 14.2.0" -> 14). -EINVAL when the text is not gcc's.
+ * "x86_64-linux-gnu-gcc-14 (Debian 14.2.0-19) 14.2.0" -> 14). -EINVAL when the text is not
+ * gcc's.
  */
 int kl_cc_major(const char *cc_version_text);
 
