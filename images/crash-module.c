@@ -18,7 +18,7 @@
 #include "kconfig.h"
 
 /* Bumped when what a build produces changes without its inputs changing (part of the key). */
-#define BUILDER_VERSION "kdumplab-crash-module 1"
+#define BUILDER_VERSION "kdumplab-crash-module 2"
 #define RESULT_INFO	"result.info"
 #define KO_FILE		KL_CRASH_MODULE_NAME ".ko"
 #define MIRROR		"http://deb.debian.org/debian"
@@ -134,14 +134,17 @@ char *kl_relative_target(const char *link, const char *target)
 
 char **kl_kbuild_argv(const char *chroot_root, const char *kdir, const char *mdir)
 {
-	_cleanup_strv_free_ char **v = calloc(8, sizeof(char *));
+	_cleanup_strv_free_ char **v = calloc(10, sizeof(char *));
 	size_t n = 0;
 	if (!v)
 		return NULL;
 	if (chroot_root && (!(v[n++] = strdup("chroot")) || !(v[n++] = strdup(chroot_root))))
 		return NULL;
+	/* No BTF for the module: 6.12's kbuild runs pahole for it, which a build root or host
+	 * need not have, and nothing of ours reads module BTF. */
 	if (!(v[n++] = strdup("make")) || !(v[n++] = strdup("-C")) || !(v[n++] = strdup(kdir)) ||
-	    asprintf(&v[n++], "M=%s", mdir) < 0 || !(v[n++] = strdup("modules"))) {
+	    asprintf(&v[n++], "M=%s", mdir) < 0 ||
+	    !(v[n++] = strdup("CONFIG_DEBUG_INFO_BTF_MODULES=")) || !(v[n++] = strdup("modules"))) {
 		v[n - 1] = NULL;
 		return NULL;
 	}

@@ -78,7 +78,8 @@ int kl_tree_fixup(const char *root, struct kl_error **err);
 char *kl_relative_target(const char *link, const char *target);
 
 /*
- * The kbuild command line: make -C KDIR M=MDIR modules, run through "chroot ROOT" when root is
+ * The kbuild command line: make -C KDIR M=MDIR CONFIG_DEBUG_INFO_BTF_MODULES= modules, run
+ * through "chroot ROOT" when root is
  * given (kdir and mdir are then paths inside it). NULL-terminated, strings owned by the list.
  */
 char **kl_kbuild_argv(const char *chroot_root, const char *kdir, const char *mdir);

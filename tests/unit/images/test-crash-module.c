@@ -109,11 +109,16 @@ END_TEST
 START_TEST(kbuild_argv)
 {
 	char **v = kl_kbuild_argv(NULL, "/c/headers/usr/src/linux-headers-R", "/c/tmp/b");
-	const char *host[] = { "make",	     "-C",	"/c/headers/usr/src/linux-headers-R",
-			       "M=/c/tmp/b", "modules", NULL };
+	const char *host[] = { "make",
+			       "-C",
+			       "/c/headers/usr/src/linux-headers-R",
+			       "M=/c/tmp/b",
+			       "CONFIG_DEBUG_INFO_BTF_MODULES=",
+			       "modules",
+			       NULL };
 	for (size_t i = 0; host[i]; i++)
 		ck_assert_str_eq(v[i], host[i]);
-	ck_assert_ptr_null(v[5]);
+	ck_assert_ptr_null(v[6]);
 	strv_free(v);
 	v = kl_kbuild_argv("/c/buildroots/trixie-x", "/headers/h/usr/src/linux-headers-R",
 			   "/build/k");
@@ -123,11 +128,12 @@ START_TEST(kbuild_argv)
 				 "-C",
 				 "/headers/h/usr/src/linux-headers-R",
 				 "M=/build/k",
+				 "CONFIG_DEBUG_INFO_BTF_MODULES=",
 				 "modules",
 				 NULL };
 	for (size_t i = 0; chroot[i]; i++)
 		ck_assert_str_eq(v[i], chroot[i]);
-	ck_assert_ptr_null(v[7]);
+	ck_assert_ptr_null(v[8]);
 	strv_free(v);
 }
 END_TEST
