@@ -21,6 +21,7 @@
  *   reservation base=0x.. size=N
  *   loaded     crash_loaded=1 cmdline=<capture kernel command line>
  *   trigger    scenario=<name> pid=N cpu=N nonce=<hex> time=<unix seconds>
+ *   fault      name=<fault> prog=loader provokes=<outcome> detail=<text>  (fault.h)
  *   error      step=<step> errno=N errname=E... detail=<text>
  *   poweroff
  *
@@ -32,6 +33,7 @@
  *   progress   bytes=N total=N
  *   note       step=<step> detail=<text>   (informational, e.g. no block map; not an error)
  *   saved      bytes=N allocated=N zero_pages=N data_pages=N hash=<16 hex> seconds=F
+ *   fault      name=<fault> prog=saver provokes=<outcome> detail=<text>   (fault.h)
  *   done
  *   error      step=<step> errno=N errname=E... detail=<text>
  *   poweroff
@@ -40,6 +42,7 @@
  * kdumplab.* key to the capture command line):
  *   kdumplab.scenario=<name>  kdumplab.cpu=<n>  kdumplab.disk=<serial>
  *   kdumplab.capture_append=<%XX-encoded extra capture args>
+ *   kdumplab.fault=<name>     (a fault the loader or saver commits on purpose: fault.h)
  *   kdumplab.saver_read=mmap|pread  (how the saver reads /proc/vmcore; default mmap,
  *                                    measured 2.6x faster under TCG)
  *

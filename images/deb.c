@@ -65,7 +65,7 @@ static int copy_data(struct archive *a, int fd, const char *dest, struct kl_erro
 }
 
 static int extract_entry(struct archive *a, struct archive_entry *e, const char *root,
-			 const char *rel, char **release, struct kl_error **err)
+			 const char *rel, struct kl_error **err)
 {
 	mode_t type = archive_entry_filetype(e);
 	_cleanup_free_ char *dest = kl_path_join(root, rel);
@@ -88,19 +88,11 @@ static int extract_entry(struct archive *a, struct archive_entry *e, const char 
 	_cleanup_close_ int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kl_error_set(err, errno, "cannot create '%s'", dest);
-	r = copy_data(a, fd, dest, err);
-	if (r < 0)
-		return r;
-	if (startswith(rel, "boot/vmlinuz-") && !*release) {
-		*release = strdup(rel + strlen("boot/vmlinuz-"));
-		if (!*release)
-			return kl_error_set(err, ENOMEM, "cannot unpack '%s'", rel);
-	}
-	return 0;
+	return copy_data(a, fd, dest, err);
 }
 
 static int extract_data_tar(struct archive *outer, const char *deb, const char *root,
-			    char **release, struct kl_error **err)
+			    struct kl_error **err)
 {
 	_cleanup_(archive_read_freep) struct archive *a = archive_read_new();
 	if (!a)
@@ -116,7 +108,7 @@ static int extract_data_tar(struct archive *outer, const char *deb, const char *
 		const char *rel = wanted(archive_entry_pathname(e));
 		if (!rel)
 			continue;
-		int k = extract_entry(a, e, root, rel, release, err);
+		int k = extract_entry(a, e, root, rel, err);
 		if (k < 0)
 			return kl_error_wrap(err, "package '%s'", deb);
 	}
@@ -126,8 +118,7 @@ static int extract_data_tar(struct archive *outer, const char *deb, const char *
 	return 0;
 }
 
-int kl_deb_extract_kernel(const char *deb, const char *root, char **ret_release,
-			  struct kl_error **err)
+int kl_deb_extract(const char *deb, const char *root, struct kl_error **err)
 {
 	_cleanup_(archive_read_freep) struct archive *a = archive_read_new();
 	if (!a)
@@ -136,31 +127,9 @@ int kl_deb_extract_kernel(const char *deb, const char *root, char **ret_release,
 	if (archive_read_open_filename(a, deb, 1 << 16) != ARCHIVE_OK)
 		return kl_error_set(err, archive_errno(a) > 0 ? archive_errno(a) : 0,
 				    "cannot open package '%s': %s", deb, archive_error_string(a));
-	_cleanup_free_ char *release = NULL;
-	int found = 0;
 	struct archive_entry *e;
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		if (!startswith(archive_entry_pathname(e), "data.tar"))
-			continue;
-		found = 1;
-		int r = extract_data_tar(a, deb, root, &release, err);
-		if (r < 0)
-			return r;
-		break;
-	}
-	if (!found)
-		return kl_error_set(err, 0, "'%s' is not a Debian package: no data.tar member",
-				    deb);
-	if (!release)
-		return kl_error_set(
-			err, 0, "package '%s' has no boot/vmlinuz-*: not a kernel image package",
-			deb);
-	_cleanup_free_ char *mods = NULL;
-	if (asprintf(&mods, "%s/lib/modules/%s", root, release) < 0)
-		return kl_error_set(err, ENOMEM, "cannot unpack '%s'", deb);
-	if (!kl_exists(mods))
-		return kl_error_set(err, ENOENT, "package '%s' has no lib/modules/%s", deb,
-				    release);
-	*ret_release = TAKE_PTR(release);
-	return 0;
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK)
+		if (startswith(archive_entry_pathname(e), "data.tar"))
+			return extract_data_tar(a, deb, root, err);
+	return kl_error_set(err, 0, "'%s' is not a Debian package: no data.tar member", deb);
 }

@@ -5,10 +5,9 @@
 #include "base/error.h"
 
 /*
- * Extract boot/vmlinuz-*, boot/config-*, boot/System.map-* and lib/modules/<release>/
- * (usr/lib/modules is mapped to lib/modules) from deb into root, which must be an empty
- * directory of ours; symlinks (build, source) are skipped. Returns the release found in
- * boot/vmlinuz-<release>.
+ * Extract boot/vmlinuz-*, boot/config-*, boot/System.map-* and lib/modules/ (usr/lib/modules is
+ * mapped to lib/modules) from deb into root, a directory of ours; symlinks (build, source) are
+ * skipped. The packages of one kernel are extracted into the same root; a file that exists
+ * already is an error. kl_kernel_tree_normalise (kernel-tree.h) then finds the kernel in it.
  */
-int kl_deb_extract_kernel(const char *deb, const char *root, char **ret_release,
-			  struct kl_error **err);
+int kl_deb_extract(const char *deb, const char *root, struct kl_error **err);

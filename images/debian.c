@@ -28,7 +28,15 @@ static const struct kl_debian_suite suites[] = {
 	{ .name = "trixie",
 	  .sources = { "http://deb.debian.org/debian trixie main",
 		       "http://deb.debian.org/debian-security trixie-security main" } },
+	{ .name = "trixie-backports",
+	  .sources = { "http://deb.debian.org/debian trixie-backports main" } },
 };
+
+static bool endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && streq(s + n - m, suffix);
+}
 
 const struct kl_debian_suite *kl_debian_suite_find(const char *name)
 {
@@ -44,6 +52,29 @@ void kl_debian_package_clear(struct kl_debian_package *p)
 	free(p->version);
 	free(p->sha256);
 	*p = (struct kl_debian_package){ 0 };
+}
+
+void kl_debian_kernel_clear(struct kl_debian_kernel *k)
+{
+	free(k->name);
+	free(k->version);
+	for (size_t i = 0; i < k->n_parts; i++)
+		kl_debian_package_clear(&k->parts[i]);
+	*k = (struct kl_debian_kernel){ 0 };
+}
+
+char *kl_debian_depends_find(const char *depends, const char *prefix)
+{
+	/* "a (>= 1) | b, c (= 2)": names end at a space, '(', ':' (arch) or the separators. */
+	for (const char *p = depends; p && *p;) {
+		p += strspn(p, " \t,|");
+		size_t len = strcspn(p, " \t,|(:");
+		if (len > strlen(prefix) && strncmp(p, prefix, strlen(prefix)) == 0)
+			return strndup(p, len);
+		p += len;
+		p += strcspn(p, ",|");
+	}
+	return NULL;
 }
 
 /* The private apt tree of one suite and the -o options that select it. */
@@ -238,9 +269,12 @@ static int apt_update(struct apt *a, const char *suite, const struct kl_progress
 	return kl_write_file_atomic(stamp, a->sources, strlen(a->sources), 0644, err);
 }
 
-/* Parse "apt-cache show" stanzas of package and keep the one with the highest Version. */
-static int newest_stanza(char *text, const char *package, char **ret_version, char **ret_depends,
-			 char **ret_sha256)
+/*
+ * Parse "apt-cache show" stanzas of package and keep the one with the highest Version, or the
+ * one whose Version is exact when exact is given.
+ */
+static int newest_stanza(char *text, const char *package, const char *exact, char **ret_version,
+			 char **ret_depends, char **ret_sha256)
 {
 	_cleanup_free_ char *best = NULL, *best_dep = NULL, *best_sha = NULL;
 	char *save = NULL;
@@ -261,7 +295,7 @@ static int newest_stanza(char *text, const char *package, char **ret_version, ch
 		int end = !line || (next && startswith(next, "Package: "));
 		if (!end)
 			continue;
-		if (pkg && ver && streq(pkg, package) &&
+		if (pkg && ver && streq(pkg, package) && (!exact || streq(ver, exact)) &&
 		    (!best || kl_debversion_compare(ver, best) > 0)) {
 			free(best);
 			free(best_dep);
@@ -284,7 +318,8 @@ static int newest_stanza(char *text, const char *package, char **ret_version, ch
 	return 0;
 }
 
-static int show_newest(struct apt *a, const char *suite, const char *package, char **ret_version,
+/* The package's stanza (newest, or version exact); -ENOENT without an error when apt has none. */
+static int show_stanza(struct apt *a, const char *package, const char *exact, char **ret_version,
 		       char **ret_depends, char **ret_sha256, struct kl_error **err)
 {
 	_cleanup_free_ char *out = NULL;
@@ -292,62 +327,218 @@ static int show_newest(struct apt *a, const char *suite, const char *package, ch
 	const char *args[] = { "show", package, NULL };
 	int r = apt_run(a, "apt-cache", args, NULL, &out, &e);
 	if (r < 0 && e && strstr(e->msg, "No packages found"))
-		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
-				      package, suite);
+		return -ENOENT;
 	if (r < 0) {
 		*err = TAKE_PTR(e);
 		return r;
 	}
-	r = newest_stanza(out, package, ret_version, ret_depends, ret_sha256);
+	r = newest_stanza(out, package, exact, ret_version, ret_depends, ret_sha256);
 	if (r == -ENOENT)
-		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
-				      package, suite);
+		return r;
 	if (r < 0)
 		return kl_error_set(err, -r, "cannot read apt's record of '%s'", package);
 	return 0;
 }
 
-/* "linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2), foo" ->
- * "linux-image-6.1.0-56-cloud-amd64-unsigned" */
-static char *unsigned_twin(const char *depends)
+static int show_newest(struct apt *a, const char *suite, const char *package, char **ret_version,
+		       char **ret_depends, char **ret_sha256, struct kl_error **err)
 {
-	size_t len = strcspn(depends, " ,|(");
-	char *n;
-	if (len == 0 || asprintf(&n, "%.*s-unsigned", (int)len, depends) < 0)
-		return NULL;
-	return n;
+	int r = show_stanza(a, package, NULL, ret_version, ret_depends, ret_sha256, err);
+	if (r == -ENOENT)
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
+				      package, suite);
+	return r;
 }
 
-static int resolve_now(struct apt *a, const char *suite, const char *package,
-		       struct kl_debian_package *ret, struct kl_error **err)
+/* One package of the kernel at exactly version, with the SHA-256 the archive's index gives. */
+static int resolve_part(struct apt *a, const char *suite, const char *name, const char *version,
+			struct kl_debian_package *ret, struct kl_error **err)
 {
-	_cleanup_free_ char *want = package ? strdup(package) : NULL;
-	if (!package) {
-		_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
-		int r = show_newest(a, suite, METAPACKAGE, &v, &dep, &sha, err);
-		if (r < 0)
-			return r;
-		if (!dep || !(want = unsigned_twin(dep)))
-			return kl_error_set(err, 0,
-					    "'%s' %s in suite '%s' has no kernel dependency",
-					    METAPACKAGE, v, suite);
-	}
-	if (!want)
-		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
 	_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
-	int r = show_newest(a, suite, want, &v, &dep, &sha, err);
+	int r = show_stanza(a, name, version, &v, &dep, &sha, err);
+	if (r == -ENOENT)
+		return kl_error_set(err, 0,
+				    "Debian package '%s' version '%s' does not exist in suite '%s'",
+				    name, version, suite);
 	if (r < 0)
 		return r;
 	if (!sha || strlen(sha) != KL_SHA256_HEX_LEN)
-		return kl_error_set(err, 0, "apt has no SHA256 for '%s' %s", want, v);
-	ret->name = TAKE_PTR(want);
+		return kl_error_set(err, 0, "apt has no SHA256 for '%s' %s", name, v);
+	if (!(ret->name = strdup(name))) {
+		kl_debian_package_clear(ret);
+		return kl_error_set(err, ENOMEM, "cannot resolve '%s'", name);
+	}
 	ret->version = TAKE_PTR(v);
 	ret->sha256 = TAKE_PTR(sha);
 	return 0;
 }
 
+/*
+ * From 7.x linux-image-REL (depends) is a meta package: the kernel is linux-binary-REL, whose
+ * linux-binary-unsigned-REL twin we prefer as with linux-image-REL-unsigned before,
+ * linux-modules-REL and linux-base-REL, all at the meta package's version.
+ */
+static int resolve_split(struct apt *a, const char *suite, const char *depends,
+			 struct kl_debian_kernel *k, struct kl_error **err)
+{
+	_cleanup_free_ char *binary = kl_debian_depends_find(depends, "linux-binary-");
+	_cleanup_free_ char *modules = kl_debian_depends_find(depends, "linux-modules-");
+	_cleanup_free_ char *base = kl_debian_depends_find(depends, "linux-base-");
+	if (!binary || !modules || !base)
+		return kl_error_set(
+			err, 0,
+			"'%s' %s depends on '%s' but not on linux-modules-* and linux-base-*",
+			k->name, k->version, binary);
+	_cleanup_free_ char *unsigned_binary = NULL;
+	if (asprintf(&unsigned_binary, "linux-binary-unsigned-%s",
+		     binary + strlen("linux-binary-")) < 0)
+		return kl_error_set(err, ENOMEM, "cannot resolve '%s'", k->name);
+	_cleanup_error_ struct kl_error *e = NULL;
+	int r = resolve_part(a, suite, unsigned_binary, k->version, &k->parts[0], &e);
+	if (r < 0 && r != -ENOMEM)
+		r = resolve_part(a, suite, binary, k->version, &k->parts[0], err);
+	k->n_parts = r >= 0;
+	if (r >= 0 && (r = resolve_part(a, suite, modules, k->version, &k->parts[1], err)) >= 0)
+		k->n_parts++;
+	if (r >= 0 && (r = resolve_part(a, suite, base, k->version, &k->parts[2], err)) >= 0)
+		k->n_parts++;
+	return r;
+}
+
+/*
+ * The kernel package to use: package, else the -unsigned twin of the linux-image-* package the
+ * suite's metapackage depends on. A linux-image-REL-unsigned that does not exist (7.x has none)
+ * falls back to linux-image-REL.
+ */
+static int resolve_now(struct apt *a, const char *suite, const char *package,
+		       struct kl_debian_kernel *ret, struct kl_error **err)
+{
+	_cleanup_free_ char *image = NULL, *want = NULL;
+	if (package) {
+		want = strdup(package);
+		if (endswith(package, "-unsigned"))
+			image = strndup(package, strlen(package) - strlen("-unsigned"));
+	} else {
+		_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
+		int r = show_newest(a, suite, METAPACKAGE, &v, &dep, &sha, err);
+		if (r < 0)
+			return r;
+		if (!dep || !(image = kl_debian_depends_find(dep, "linux-image-")))
+			return kl_error_set(err, 0,
+					    "'%s' %s in suite '%s' has no linux-image-* dependency",
+					    METAPACKAGE, v, suite);
+		if (asprintf(&want, "%s-unsigned", image) < 0)
+			want = NULL;
+	}
+	if (!want || (endswith(want, "-unsigned") && !image))
+		return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
+	int r = show_stanza(a, want, NULL, &v, &dep, &sha, err);
+	if (r == -ENOENT && image) {
+		free(want);
+		want = TAKE_PTR(image);
+		r = show_stanza(a, want, NULL, &v, &dep, &sha, err);
+	}
+	if (r == -ENOENT)
+		return kl_error_usage(err, 0, "Debian package '%s' does not exist in suite '%s'",
+				      package ? package : want, suite);
+	if (r < 0)
+		return r;
+	struct kl_debian_kernel k = { .name = TAKE_PTR(want), .version = TAKE_PTR(v) };
+	_cleanup_free_ char *binary = dep ? kl_debian_depends_find(dep, "linux-binary-") : NULL;
+	if (binary)
+		r = resolve_split(a, suite, dep, &k, err);
+	else if (!sha || strlen(sha) != KL_SHA256_HEX_LEN)
+		r = kl_error_set(err, 0, "apt has no SHA256 for '%s' %s", k.name, k.version);
+	else if (!(k.parts[0].name = strdup(k.name)) || !(k.parts[0].version = strdup(k.version)))
+		r = kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	else {
+		k.parts[0].sha256 = TAKE_PTR(sha);
+		k.n_parts = 1;
+	}
+	if (r < 0) {
+		k.n_parts = ELEMENTSOF(k.parts); /* clear whatever was filled */
+		kl_debian_kernel_clear(&k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
+/*
+ * The resolution memo: package, version and sha256 for one package (the format from before
+ * 7.x); package, version and partN=NAME SHA256 (N from 1) for a split kernel.
+ */
+static int memo_write(const char *path, const struct kl_debian_kernel *k, struct kl_error **err)
+{
+	const char *pairs[2 * (3 + KL_DEBIAN_PARTS_MAX) + 1] = { "package", k->name, "version",
+								 k->version };
+	size_t n = 4;
+	char *vals[KL_DEBIAN_PARTS_MAX] = { 0 };
+	int r = 0;
+	static const char *const keys[] = { "part1", "part2", "part3" };
+	_Static_assert(ELEMENTSOF(keys) == KL_DEBIAN_PARTS_MAX, "one key per part");
+	if (k->n_parts == 1 && streq(k->parts[0].name, k->name)) {
+		pairs[n++] = "sha256";
+		pairs[n++] = k->parts[0].sha256;
+	} else
+		for (size_t i = 0; i < k->n_parts && r >= 0; i++) {
+			if (asprintf(&vals[i], "%s %s", k->parts[i].name, k->parts[i].sha256) < 0) {
+				vals[i] = NULL;
+				r = kl_error_set(err, ENOMEM, "cannot write '%s'", path);
+			}
+			pairs[n++] = keys[i];
+			pairs[n++] = vals[i];
+		}
+	pairs[n] = NULL;
+	if (r >= 0)
+		r = kl_kv_write(path, pairs, err);
+	for (size_t i = 0; i < KL_DEBIAN_PARTS_MAX; i++)
+		free(vals[i]);
+	return r;
+}
+
+/* 0 with *ret filled, -ENOENT when the memo is incomplete or malformed (resolve again). */
+static int memo_read(char *const *kv, struct kl_debian_kernel *ret)
+{
+	const char *name = kl_kv_get(kv, "package"), *version = kl_kv_get(kv, "version");
+	if (!name || !version)
+		return -ENOENT;
+	struct kl_debian_kernel k = { .name = strdup(name), .version = strdup(version) };
+	const char *sha = kl_kv_get(kv, "sha256");
+	static const char *const keys[] = { "part1", "part2", "part3" };
+	int r = k.name && k.version ? 0 : -ENOMEM;
+	if (r >= 0 && sha) {
+		k.parts[0] =
+			(struct kl_debian_package){ strdup(name), strdup(version), strdup(sha) };
+		k.n_parts = 1;
+	}
+	for (size_t i = 0; r >= 0 && !sha && i < KL_DEBIAN_PARTS_MAX && kl_kv_get(kv, keys[i]);
+	     i++) {
+		const char *v = kl_kv_get(kv, keys[i]), *sp = strchr(v, ' ');
+		if (!sp || strlen(sp + 1) != KL_SHA256_HEX_LEN) {
+			r = -ENOENT;
+			break;
+		}
+		k.parts[i] = (struct kl_debian_package){ strndup(v, (size_t)(sp - v)),
+							 strdup(version), strdup(sp + 1) };
+		k.n_parts++;
+	}
+	for (size_t i = 0; r >= 0 && i < k.n_parts; i++)
+		if (!k.parts[i].name || !k.parts[i].version || !k.parts[i].sha256)
+			r = -ENOMEM;
+	if (r >= 0 && k.n_parts == 0)
+		r = -ENOENT;
+	if (r < 0) {
+		kl_debian_kernel_clear(&k);
+		return r;
+	}
+	*ret = k;
+	return 0;
+}
+
 int kl_debian_resolve(const char *cache_dir, const char *suite, const char *package,
-		      const struct kl_progress *progress, struct kl_debian_package *ret,
+		      const struct kl_progress *progress, struct kl_debian_kernel *ret,
 		      struct kl_error **err)
 {
 	_cleanup_close_ int lock = -1;
@@ -363,32 +554,26 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 	struct stat sm, ss;
 	_cleanup_strv_free_ char **kv = NULL;
 	if (r >= 0 && stamp && stat(memo, &sm) == 0 && stat(stamp, &ss) == 0 &&
-	    sm.st_mtime >= ss.st_mtime && kl_kv_read(memo, &kv, NULL) == 0 &&
-	    kl_kv_get(kv, "package") && kl_kv_get(kv, "version") && kl_kv_get(kv, "sha256")) {
-		ret->name = strdup(kl_kv_get(kv, "package"));
-		ret->version = strdup(kl_kv_get(kv, "version"));
-		ret->sha256 = strdup(kl_kv_get(kv, "sha256"));
-		apt_clear(&a);
-		if (!ret->name || !ret->version || !ret->sha256) {
-			kl_debian_package_clear(ret);
-			return kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'", suite);
+	    sm.st_mtime >= ss.st_mtime && kl_kv_read(memo, &kv, NULL) == 0) {
+		int m = memo_read(kv, ret);
+		if (m == 0 || m == -ENOMEM) {
+			apt_clear(&a);
+			return m == 0 ? 0
+				      : kl_error_set(err, ENOMEM, "cannot resolve a kernel in '%s'",
+						     suite);
 		}
-		return 0;
 	}
-	struct kl_debian_package p = { 0 };
+	struct kl_debian_kernel k = { 0 };
 	if (r >= 0)
-		r = resolve_now(&a, suite, package, &p, err);
-	if (r >= 0) {
-		const char *pairs[] = { "package", p.name,   "version", p.version,
-					"sha256",  p.sha256, NULL };
-		r = kl_kv_write(memo, pairs, err);
-	}
+		r = resolve_now(&a, suite, package, &k, err);
+	if (r >= 0)
+		r = memo_write(memo, &k, err);
 	apt_clear(&a);
 	if (r < 0) {
-		kl_debian_package_clear(&p);
+		kl_debian_kernel_clear(&k);
 		return r;
 	}
-	*ret = p;
+	*ret = k;
 	return 0;
 }
 

@@ -13,7 +13,8 @@
 struct kl_kernel {
 	char *release;
 	char *package;	/* "name version" for Debian kernels, NULL for local ones */
-	char *identity; /* "deb-sha256:<hex>" or "local-sha256:<hex>": keys the image cache */
+	char *identity; /* "deb-sha256:<hex>", "debs-sha256:<hex>" (7.x's several packages) or
+			  "local-sha256:<hex>": keys the image cache */
 	char *vmlinuz;
 	char *config;
 	char *modules_dir; /* lib/modules/<release> with modules.dep, or NULL */

@@ -3,8 +3,10 @@
  * Kernel specs: where the kernel a guest boots comes from.
  *
  *   debian:SUITE                 the kernel Debian's linux-image-cloud-amd64 selects in SUITE
- *   debian:SUITE:ABI             linux-image-ABI-cloud-amd64-unsigned, e.g. 6.1.0-56
- *   debian:SUITE:PACKAGE         any linux-image-*-unsigned package, e.g. a generic flavour
+ *   debian:SUITE:ABI             linux-image-ABI-cloud-amd64-unsigned, e.g. 6.1.0-56 (7.x has
+ *                                no -unsigned image: linux-image-ABI-cloud-amd64, see debian.h)
+ *   debian:SUITE:PACKAGE         any linux-image-*-unsigned package, e.g. a generic flavour, or
+ *                                from 7.x a linux-image-* meta package
  *   local:VMLINUZ[,MODULES_DIR]  a bzImage on disk and its lib/modules/<release> tree
  */
 #pragma once

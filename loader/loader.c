@@ -13,11 +13,13 @@
 
 #include "capture-cmdline.h"
 #include "config.h"
+#include "guest-fault.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
 #include "guest-util.h"
 #include "kernel-facts.h"
+#include "loader-fault.h"
 #include "loader.h"
 #include "protocol.h"
 #include "scenario.h"
@@ -96,6 +98,7 @@ static int load_capture_kernel(const char *cmdline, uint64_t crash_size)
 struct trigger_ctx {
 	const struct kl_scenario *s;
 	struct kl_trigger t;
+	const struct kl_fault *fault; /* the cell's fault, if it is the loader's */
 	char nonce[17];
 };
 
@@ -103,7 +106,7 @@ struct trigger_ctx {
 static int trigger_child(void *arg)
 {
 	const struct trigger_ctx *t = arg;
-	char path[KL_PATH_MAX], kmsg[256];
+	char path[KL_PATH_MAX], kmsg[256], logged[17];
 	cpu_set_t set;
 	struct kl_line l;
 	int r;
@@ -124,7 +127,8 @@ static int trigger_child(void *arg)
 	kl_line_addf(&l, "time", "%lld", (long long)time(NULL));
 	kl_line_emit(&l);
 
-	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", t->nonce,
+	loader_fault_kmsg_nonce(t->fault, t->nonce, logged);
+	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", logged,
 			 t->s->name, (int)getpid());
 	r = kl_sys.write_ctl(kl_path(path, sizeof(path), "/dev/kmsg"), kmsg, (size_t)n);
 	if (r < 0) {
@@ -132,7 +136,9 @@ static int trigger_child(void *arg)
 		return 1;
 	}
 
-	if (t->s->trigger) {
+	if (loader_fault_trigger(t->fault)) {
+		r = 0;
+	} else if (t->s->trigger) {
 		r = t->s->trigger(&t->t);
 	} else {
 		/* The host acts (it saw the trigger line): wait for the crash. */
@@ -201,10 +207,12 @@ static int prepare_scenario(const struct kl_scenario *s)
 }
 
 static int run_trigger(const struct kl_scenario *s, const struct kl_variant *v,
-		       const struct loader_facts *f)
+		       const struct kl_fault *fault, const struct loader_facts *f)
 {
 	struct trigger_ctx t = {
-		.s = s, .t = { .variant = v, .cpu = f->cpu_highest, .cpus_online = f->cpus_online }
+		.s = s,
+		.fault = fault,
+		.t = { .variant = v, .cpu = f->cpu_highest, .cpus_online = f->cpus_online }
 	};
 	const char *val = kl_variant_get(v, "cpu");
 	int status, r;
@@ -241,6 +249,7 @@ int loader_run(void)
 	char capture[LOADER_CMDLINE_MAX], why[256];
 	const struct kl_scenario *scenario = NULL;
 	struct kl_variant variant;
+	const struct kl_fault *fault = NULL;
 	struct loader_facts facts;
 	uint64_t base = 0;
 	int r;
@@ -266,6 +275,9 @@ int loader_run(void)
 		return kl_report_error("scenario", ENOENT,
 				       "kdumplab.scenario='%s' is not one this loader runs: %s",
 				       text, why);
+	r = kl_guest_fault(cmdline, KL_FAULT_LOADER, &fault);
+	if (r < 0)
+		return r;
 
 	r = kl_load_modules();
 	if (r < 0)
@@ -290,6 +302,8 @@ int loader_run(void)
 	kl_line_emit(&l);
 
 	r = loader_capture_cmdline(cmdline, capture, sizeof(capture));
+	if (r >= 0)
+		r = loader_fault_capture_cmdline(fault, capture, sizeof(capture));
 	if (r < 0)
 		return kl_report_error("cmdline", r, "build the capture command line from '%s'",
 				       cmdline);
@@ -299,5 +313,5 @@ int loader_run(void)
 
 	if (!kl_scenario_crashes(scenario))
 		return 0;
-	return run_trigger(scenario, &variant, &facts);
+	return run_trigger(scenario, &variant, fault, &facts);
 }

@@ -12,11 +12,13 @@
 #include "config.h"
 #include "disk.h"
 #include "extents.h"
+#include "guest-fault.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-sys.h"
 #include "guest-util.h"
 #include "protocol.h"
+#include "saver-fault.h"
 #include "saver.h"
 
 #define MNT "/mnt"
@@ -32,7 +34,9 @@ struct saver {
 	struct saver_copy_stats st;
 	uint64_t next_progress;
 	unsigned extents;
-	unsigned blocks; /* lines of the blocks file, 0 when none was written */
+	unsigned blocks;	      /* lines of the blocks file, 0 when none was written */
+	const struct kl_fault *fault; /* kdumplab.fault=, when it is the saver's (fault.h) */
+	bool halted;		      /* a fault stopped the save: only the unmount remains */
 };
 
 static int start(struct saver *s)
@@ -54,7 +58,7 @@ static int start(struct saver *s)
 		return kl_report_error(
 			"capture-env", ENOENT,
 			"no elfcorehdr= on the kernel command line: this is not a capture kernel");
-	return 0;
+	return kl_guest_fault(s->cmdline, KL_FAULT_SAVER, &s->fault);
 }
 
 static int find_disk(struct saver *s)
@@ -170,7 +174,15 @@ static int save_vmcore(struct saver *s)
 				       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return kl_report_error("write", errno, "create %s", MNT "/" KL_DUMP_FILE_TMP);
-	r = saver_copy(in, s->vmcore_size, out, mode, s->opts->chunk, progress, s, &s->st);
+	uint64_t copy = saver_fault_copy_size(s->fault, s->vmcore_size);
+	r = saver_copy(in, copy, out, mode, s->opts->chunk, progress, s, &s->st);
+	if (r < 0)
+		return r;
+	if (copy < s->vmcore_size) {
+		s->halted = true;
+		return fsync_dir(MNT, "fsync");
+	}
+	r = saver_fault_damage(s->fault, out, s->vmcore_size);
 	if (r < 0)
 		return r;
 	if (fstat(out, &st) < 0)
@@ -261,6 +273,8 @@ static int write_manifest(struct saver *s)
 	int r = write_synced(MNT "/" KL_MANIFEST_FILE, text, "manifest");
 	if (r < 0)
 		return r;
+	if (!saver_fault_writes_marker(s->fault))
+		return fsync_dir(MNT, "fsync");
 	/* The marker comes last, after everything it vouches for is on disk. */
 	r = write_synced(MNT "/" KL_DONE_FILE, "done\n", "done-marker");
 	if (r < 0)
@@ -315,10 +329,15 @@ int saver_run(const struct saver_opts *opts)
 
 	s = (struct saver){ .opts = opts };
 	for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+		if (s.halted && steps[i] != unmount_disk)
+			continue; /* a fault stopped the save (saver-halfway) */
 		int r = steps[i](&s);
 		if (r < 0)
 			return r;
 	}
-	report_saved(&s);
+	if (s.halted)
+		kl_report("done"); /* as a finished save would: the disk must tell */
+	else
+		report_saved(&s);
 	return 0;
 }

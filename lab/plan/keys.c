@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/size.h"
+#include "fault.h"
 #include "keys.h"
 #include "outcome.h"
 #include "scenario.h"
@@ -91,6 +94,16 @@ static int check_capture_append(const struct kl_cell_key *k, const struct kl_cel
 	return 0;
 }
 
+static int check_fault(const struct kl_cell_key *k, const struct kl_cell_spec *c,
+		       struct kl_error **err)
+{
+	char names[256];
+	if (kl_fault_find(c->fault))
+		return 0;
+	return kl_error_usage(err, 0, "cell \"%s\": unknown fault \"%s\"; expected one of %s",
+			      c->id, c->fault, kl_fault_names(names, sizeof(names)));
+}
+
 static int check_expect(const struct kl_cell_key *k, const struct kl_cell_spec *c,
 			struct kl_error **err)
 {
@@ -102,6 +115,45 @@ static int check_expect(const struct kl_cell_key *k, const struct kl_cell_spec *
 		err, 0,
 		"cell \"%s\": expect \"%s\"; expected \"pass\", \"fail/<cause>\" or \"error/<cause>\", a cause one of %s",
 		c->id, c->expect, kl_causes_help());
+}
+
+/* Scenario "module" is the user's module and its signature: both keys, or neither. */
+static int check_module(const struct kl_cell_key *k, const struct kl_cell_spec *c,
+			struct kl_error **err)
+{
+	size_t n = strlen(c->module);
+	if (!c->scenario || strncmp(c->scenario, "module", 6) != 0 ||
+	    (c->scenario[6] && c->scenario[6] != ':'))
+		return kl_error_usage(
+			err, 0,
+			"cell \"%s\": module \"%s\" is given, but scenario is \"%s\"; "
+			"expected scenario module",
+			c->id, c->module, c->scenario ? c->scenario : "");
+	if (n < 4 || strcmp(c->module + n - 3, ".ko") != 0 || access(c->module, R_OK) < 0)
+		return kl_error_usage(err, 0,
+				      "cell \"%s\": module \"%s\": expected a readable FILE.ko",
+				      c->id, c->module);
+	if (!c->expect_panic)
+		return kl_error_usage(err, 0,
+				      "cell \"%s\": module \"%s\" has no signature; expected "
+				      "expect_panic = REGEX (--expect-panic) too",
+				      c->id, c->module);
+	return 0;
+}
+
+static int check_expect_panic(const struct kl_cell_key *k, const struct kl_cell_spec *c,
+			      struct kl_error **err)
+{
+	regex_t re;
+	if (strlen(c->expect_panic) > 1024 ||
+	    regcomp(&re, c->expect_panic, REG_EXTENDED | REG_NOSUB) != 0)
+		return kl_error_usage(
+			err, 0,
+			"cell \"%s\": expect_panic \"%.64s\": expected a POSIX extended regex of at "
+			"most 1024 bytes",
+			c->id, c->expect_panic);
+	regfree(&re);
+	return 0;
 }
 
 #define OFF(f) offsetof(struct kl_cell_spec, f)
@@ -191,6 +243,36 @@ const struct kl_cell_key kl_cell_keys[] = {
 		.type = KL_KEY_STRING,
 		.offset = OFF(capture_append),
 		.check = check_capture_append,
+	},
+	{
+		.name = "module",
+		.option = "module",
+		.json = "module",
+		.metavar = "FILE.ko",
+		.help = "scenario module: your module, loaded by the trigger (with module:args=...)",
+		.type = KL_KEY_STRING,
+		.offset = OFF(module),
+		.check = check_module,
+	},
+	{
+		.name = "expect_panic",
+		.option = "expect-panic",
+		.json = "expect_panic",
+		.metavar = "REGEX",
+		.help = "the crash's signature in the dumped log (POSIX ERE), instead of the scenario's",
+		.type = KL_KEY_STRING,
+		.offset = OFF(expect_panic),
+		.check = check_expect_panic,
+	},
+	{
+		.name = "fault",
+		.option = "fault",
+		.json = "fault",
+		.metavar = "NAME",
+		.help = "a fault the loader or saver commits on purpose, to test the verdicts (common/fault.c): trigger-noop, trigger-hang, capture-silent, saver-halfway, saver-no-marker, saver-corrupt, wrong-crash",
+		.type = KL_KEY_STRING,
+		.offset = OFF(fault),
+		.check = check_fault,
 	},
 };
 const size_t kl_cell_keys_count = ELEMENTSOF(kl_cell_keys);

@@ -26,6 +26,9 @@ struct kl_cell_spec {
 	char *scenario;
 	char *expect;	      /* "pass" or "fail/<cause>" */
 	char *capture_append; /* extra capture kernel arguments (printable ASCII), or NULL */
+	char *module;	      /* scenario "module": the user's .ko, or NULL */
+	char *expect_panic;   /* POSIX extended regex replacing the scenario's signature, or NULL */
+	char *fault;	      /* a fault the guest programs commit (common/fault.h), or NULL */
 };
 
 struct kl_plan {

@@ -61,7 +61,7 @@ static double phase_deadline(const struct kl_cell_env *env, const struct kl_cell
 
 int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error **err)
 {
-	char ck[64] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "", why[512];
+	char ck[64] = "", fault[80] = "", append[32 + 3 * KL_CAPTURE_APPEND_MAX] = "", why[512];
 	char scenario[3 * KL_VARIANT_TEXT_MAX];
 	const struct kl_scenario *s = NULL;
 	char *out;
@@ -79,6 +79,10 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 			return kl_error_usage(err, 0, "cell \"%s\": capture_append is too long",
 					      spec->id);
 	}
+	/* The loader copies every kdumplab.* key to the capture kernel: the saver sees it too. The
+	 * plan checked it against common/fault.c's table (no space, no quote). */
+	if (spec->fault)
+		snprintf(fault, sizeof(fault), " kdumplab.fault=%s", spec->fault);
 	/* crashkernel=0 is left out entirely: the "no reservation" cell is a kernel without one. */
 	if (spec->crashkernel)
 		snprintf(ck, sizeof(ck), " crashkernel=%" PRIu64 "M", spec->crashkernel >> 20);
@@ -91,9 +95,9 @@ int kl_cell_cmdline(const struct kl_cell_spec *spec, char **ret, struct kl_error
 	 */
 	if (asprintf(&out,
 		     "console=ttyS0,115200 panic=-1 printk.devkmsg=on%s%s%s kdumplab.scenario=%s "
-		     "kdumplab.disk=%s%s",
+		     "kdumplab.disk=%s%s%s",
 		     ck, s->cmdline ? " " : "", s->cmdline ? s->cmdline : "", scenario,
-		     KL_DEFAULT_DISK_SERIAL, append) < 0)
+		     KL_DEFAULT_DISK_SERIAL, append, fault) < 0)
 		return kl_error_set(err, ENOMEM, "command line");
 	*ret = out;
 	return 0;
@@ -403,6 +407,7 @@ static void pull_and_validate(struct cell *c, const struct kl_images *im, const 
 	struct kl_validate_input in = {
 		.facts = c->facts,
 		.expected_cpus = c->spec->vcpus,
+		.expect_panic = c->spec->expect_panic,
 		.manifest = m,
 		.deadline = kl_now() + vdeadline,
 		.interrupted = c->env->interrupted,
@@ -541,6 +546,7 @@ static void finish_result(struct cell *c)
 			r->detail = d;
 		}
 	}
+	kl_classify_fault(&c->watch, r);
 	if (!r->cause && !r->detail) {
 		r->verdict = KL_VERDICT_PASS;
 		r->phase = KL_PHASE_VERDICT;

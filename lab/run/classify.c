@@ -23,6 +23,7 @@ void kl_watch_clear(struct kl_watch *w)
 	free(w->saver_error_step);
 	free(w->capture_panic);
 	free(w->capture_oom);
+	free(w->fault);
 	for (size_t i = 0; i < KL_WATCH_TAIL; i++)
 		free(w->tail[i]);
 	*w = (struct kl_watch){ 0 };
@@ -65,6 +66,8 @@ static bool on_record(struct kl_watch *w, const struct kl_record *rec)
 	} else if (streq(ph, "done") && rec->kernel >= KL_KERNEL_CAPTURE) {
 		w->saw_done = true;
 		return move_to(w, KL_PHASE_POWEROFF);
+	} else if (streq(ph, "fault")) {
+		set_str(&w->fault, rec->raw);
 	} else if (streq(ph, "error")) {
 		const char *step = kl_record_get(rec, "step");
 		if (w->saw_saver) {
@@ -215,6 +218,16 @@ void kl_classify_guest_end(const struct kl_watch *w, bool timed_out, double dead
 	else
 		kl_verdict_set(r, ph, KL_VERDICT_FAIL, KL_CAUSE_SAVER_FAILED,
 			       "the capture environment ended before the saver finished");
+}
+
+void kl_classify_fault(const struct kl_watch *w, struct kl_cell_result *r)
+{
+	if (!w->fault || (!r->cause && !r->detail))
+		return;
+	for (size_t i = 0; i < r->n_decisive; i++)
+		if (streq(r->decisive[i], w->fault))
+			return;
+	kl_verdict_add_lines(r, w->fault);
 }
 
 void kl_classify_connection_lost(const struct kl_watch *w, const char *uri, enum kl_phase phase,

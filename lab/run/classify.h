@@ -28,6 +28,7 @@ struct kl_watch {
 	char *loader_error, *loader_error_step, *loader_error_detail;
 	char *saver_error, *saver_error_step;
 	char *capture_panic, *capture_oom;
+	char *fault; /* the first `fault` record: a guest program failed on purpose (fault.h) */
 	uint64_t vmcore_size; /* the saver's `vmcore size=` */
 	char *tail[KL_WATCH_TAIL];
 	size_t n_tail, tail_pos;
@@ -50,6 +51,9 @@ void kl_verdict_add_lines(struct kl_cell_result *r, const char *text);
  * before the saver said `done`: decide why from what the console said. */
 void kl_classify_guest_end(const struct kl_watch *w, bool timed_out, double deadline,
 			   struct kl_cell_result *r);
+/* A cell that did not pass, in which a guest program committed a fault on purpose: the fault's
+ * console line joins r's decisive lines (once), so the verdict shows what was injected. */
+void kl_classify_fault(const struct kl_watch *w, struct kl_cell_result *r);
 /* The libvirt connection dropped in phase: error/infra (never retried, unlike timeout(boot)). */
 void kl_classify_connection_lost(const struct kl_watch *w, const char *uri, enum kl_phase phase,
 				 struct kl_cell_result *r);

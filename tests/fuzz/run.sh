@@ -7,7 +7,7 @@
 # features), corpus size. Any crash, hang (> 5 s on one input), leak, RSS over 64 MiB or
 # allocation over 64 MiB fails the test and leaves the reproducer in BUILD_DIR/artifacts/NAME/.
 # usage: run.sh SOURCE_ROOT BUILD_DIR [SECONDS [NAME...]]
-#   NAME: validate console facts manifest blockmap extents plan journal (default: all of them).
+#   NAME: validate console facts manifest blockmap extents plan journal variant (default: all).
 #   SECONDS: fuzzing time per target (or $KDUMPLAB_FUZZ_SECONDS). Without either (the host
 #   test), the whole run, build and replays included, fits in $KDUMPLAB_FUZZ_BUDGET seconds of
 #   wall time (default 85): what is left after the build is shared among the targets,
@@ -17,7 +17,7 @@ set -eu
 src=$1
 b=$2
 secs=${3:-${KDUMPLAB_FUZZ_SECONDS:-}}
-[ $# -gt 3 ] && shift 3 || set -- validate console facts manifest blockmap extents plan journal
+[ $# -gt 3 ] && shift 3 || set -- validate console facts manifest blockmap extents plan journal variant
 jobs=${KDUMPLAB_FUZZ_JOBS:-2}
 budget=${KDUMPLAB_FUZZ_BUDGET:-85}
 here=$src/tests/fuzz

@@ -37,6 +37,7 @@ printf '[cell ..]\nmemory = 1G\n' >"$work/dotdot.plan"
 printf '[cell .]\nmemory = 1G\n' >"$work/dot.plan"
 printf '[cell a.attempt-1]\nmemory = 1G\n' >"$work/attempt.plan"
 printf '[cell a]\nmemory = 1G\nscenario = sysrq init=/bin/sh\n' >"$work/inject.plan"
+printf '[cell a]\nmemory = 1G\nfault = wrong-crash init=/bin/sh\n' >"$work/fault.plan"
 printf '[cell a]\nmemory = 134217729B\n' >"$work/pages.plan"
 long=$(printf '%060d' 0)
 printf '[matrix m%s]\nkernel = local:/k/%s, local:/j/%s\ncrashkernel = 128M, 192M\nmemory = 1G\n' \
@@ -66,6 +67,8 @@ expect_usage "scenario with kernel parameters" 'scenario "sysrq init=/bin/sh": t
 expect_usage "scenario parameter out of range" 'scenario "sysrq:cpu=7": cpu=7; expected a CPU from 0 to 1, or each' run --scenario sysrq:cpu=7 --vcpus 2 $common
 expect_usage "scenario parameter unknown" 'nmi has no parameter "cpu"' run --scenario nmi:cpu=0 $common
 expect_usage "unknown scenario option" 'unknown scenario "nope"; expected one of sysrq' run --scenario nope $common
+expect_usage "fault with kernel parameters" 'unknown fault "wrong-crash init=/bin/sh"; expected one of trigger-noop, trigger-hang, capture-silent, saver-halfway, saver-no-marker, saver-corrupt, wrong-crash' run "$work/fault.plan" $common
+expect_usage "unknown fault option" 'unknown fault "nope"; expected one of trigger-noop' run --fault nope $common
 expect_usage "memory not whole pages" 'pages.plan:1' run "$work/pages.plan" $common
 expect_usage "matrix id too long" 'longid.plan:1' run "$work/longid.plan" $common
 # Cell keys as options (lab/plan/keys.c): the bounds a plan file gets, with the option's name.

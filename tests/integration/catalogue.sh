@@ -49,8 +49,15 @@ PY
 # The backtrace, where the debug vmlinux can be had (crash(8) installed, -dbg package fetched).
 command -v crash >/dev/null || { echo "catalogue: no crash(8): backtraces not checked"; exit 0; }
 first=$(ls -d "$work"/run/cells/*/ | head -1)
+read -r release version <<EOT
+$(python3 -c '
+import json, re, sys
+l = json.load(open(sys.argv[1]))["loader"]
+m = re.search(r"Debian (\S+)", l["uname_v"])
+print(l["uname_r"], m.group(1) if m else "")' "$first/facts.json")
+EOT
 vrc=0
-vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$first/facts.json") || vrc=$?
+vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$release" "$version" bookworm) || vrc=$?
 [ "$vrc" -eq 0 ] || { echo "catalogue: no debug vmlinux: backtraces not checked"; exit 0; }
 fails=0
 for cell in "$work"/run/cells/*/; do

@@ -2,7 +2,7 @@
 # Integration: the deep check (crash(8) with Debian's debug vmlinux) on a real 6.1 dump.
 # It must open the dump and report the sysrq PANIC line and the panicking task's bt; on a
 # truncated copy it must fail quoting crash's own words. The -dbg package (283 MB) is fetched
-# once with apt-get download into the kdumplab cache; only its vmlinux is kept.
+# once with apt-get download into the kdumplab cache; only its vmlinux is kept (debug-vmlinux.sh).
 # usage: deep-crash.sh DEEP_CHECK KDUMPLAB SOURCE_ROOT
 set -eu
 deep=$1
@@ -13,9 +13,18 @@ command -v crash >/dev/null || { echo "SKIP: crash(8) is not installed"; exit 77
 cell=$("$src/tests/corrupt/real-dump.sh" "$kl" debian:bookworm)
 dump=$cell/vmcore
 
+# The kernel that crashed, from the loader's facts: uname -r and the Debian version in uname -v.
+read -r release version <<EOT
+$(python3 -c '
+import json, re, sys
+l = json.load(open(sys.argv[1]))["loader"]
+m = re.search(r"Debian (\S+)", l["uname_v"])
+print(l["uname_r"], m.group(1) if m else "")' "$cell/facts.json")
+EOT
 rc=0
-vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$cell/facts.json") || rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
+vmlinux=$("$src/tests/integration/debug-vmlinux.sh" "$release" "$version" bookworm) || rc=$?
+[ "$rc" = 77 ] && { echo "$vmlinux"; exit 77; }
+[ "$rc" = 0 ] || { echo "FAIL: no debug vmlinux for $release"; exit 1; }
 
 work=$(mktemp -d /tmp/kdumplab-deep.XXXXXX)
 trap 'rm -rf "$work"' EXIT

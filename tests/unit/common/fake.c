@@ -126,6 +126,8 @@ static int f_reboot(int cmd)
 static void f_sleep_ms(unsigned ms)
 {
 	record("sleep", NULL)->flags = ms;
+	if (fake.sleep_escape && fake_count_calls("sleep") >= fake.sleep_escape_after)
+		longjmp(*fake.sleep_escape, 1);
 }
 
 void fake_setup(void)

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@ struct fake {
 	const char *eexist_module;  /* basename that is "built in" (EEXIST) */
 	/* After kexec_file_load succeeds, write this to sys/kernel/kexec_crash_loaded. */
 	const char *crash_loaded_after;
+	/* When set, the sleep_escape_after-th sleep longjmp()s there (a program that would sleep
+	 * forever, e.g. the trigger-hang fault). */
+	jmp_buf *sleep_escape;
+	unsigned sleep_escape_after;
 };
 
 extern struct fake fake;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The in-guest core: console lines, command line parsing, CPU lists. */
+/* The in-guest core: console lines, command line parsing, CPU lists, the fault table. */
 #include "kl-check.h"
 #include <errno.h>
 #include <string.h>
 
 #include "fake.h"
+#include "fault.h"
+#include "guest-fault.h"
 #include "guest-init.h"
 #include "guest-report.h"
 #include "guest-util.h"
@@ -220,6 +222,60 @@ START_TEST(test_load_named_bounded)
 }
 END_TEST
 
+/* One row per fault, indexed by id, names unique and plain (they travel on a command line);
+ * a cause to provoke and a description each. */
+START_TEST(test_fault_table)
+{
+	char names[512];
+	for (size_t i = 0; i < KL_FAULT_COUNT; i++) {
+		const struct kl_fault *f = &kl_faults[i];
+		ck_assert_int_eq(f->id, (int)i);
+		ck_assert_uint_eq(strspn(f->name, "abcdefghijklmnopqrstuvwxyz-"), strlen(f->name));
+		ck_assert_ptr_eq(kl_fault_find(f->name), f);
+		ck_assert_ptr_nonnull(strstr(f->provokes, "fail/"));
+		ck_assert_uint_gt(strlen(f->description), 10);
+		ck_assert(f->prog == KL_FAULT_LOADER || f->prog == KL_FAULT_SAVER);
+	}
+	ck_assert_ptr_null(kl_fault_find("sysrq"));
+	ck_assert_ptr_null(kl_fault_find(""));
+	ck_assert_ptr_null(kl_fault_find(NULL));
+	ck_assert_str_eq(kl_fault_names(names, sizeof(names)),
+			 "trigger-noop, trigger-hang, capture-silent, saver-halfway, "
+			 "saver-no-marker, saver-corrupt, wrong-crash");
+	ck_assert_str_eq(kl_fault_prog_name(KL_FAULT_SAVER), "saver");
+	ck_assert_str_eq(kl_fault_prog_name(KL_FAULT_LOADER), "loader");
+}
+END_TEST
+
+START_TEST(test_guest_fault)
+{
+	const struct kl_fault *f = &kl_faults[0];
+	/* none; the last one wins; the other program's is not ours; unknown is refused */
+	ck_assert_int_eq(kl_guest_fault("console=ttyS0", KL_FAULT_LOADER, &f), 0);
+	ck_assert_ptr_null(f);
+	ck_assert_int_eq(
+		kl_guest_fault("kdumplab.fault=x kdumplab.fault=trigger-hang", KL_FAULT_LOADER, &f),
+		0);
+	ck_assert_ptr_eq(f, &kl_faults[KL_FAULT_TRIGGER_HANG]);
+	ck_assert_int_eq(kl_guest_fault("kdumplab.fault=trigger-hang", KL_FAULT_SAVER, &f), 0);
+	ck_assert_ptr_null(f);
+	ck_assert_ptr_null(fake_line("error"));
+	ck_assert_int_eq(kl_guest_fault("kdumplab.fault=nope", KL_FAULT_SAVER, &f), -ENOENT);
+	ck_assert_ptr_null(f);
+	const char *e = fake_line("error");
+	ck_assert_str_eq(fake_field(e, "step"), "fault");
+	ck_assert_ptr_nonnull(
+		strstr(fake_field(e, "detail"), "'nope': expected one of trigger-noop"));
+	/* the line a fault reports itself with */
+	kl_report_fault(&kl_faults[KL_FAULT_SAVER_CORRUPT], "e_phoff=%d", 7);
+	const char *l = fake_line("fault");
+	ck_assert_str_eq(fake_field(l, "name"), "saver-corrupt");
+	ck_assert_str_eq(fake_field(l, "prog"), "saver");
+	ck_assert_str_eq(fake_field(l, "provokes"), "fail/dump-invalid");
+	ck_assert_str_eq(fake_field(l, "detail"), "e_phoff=7");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("guest-core");
@@ -231,6 +287,8 @@ int main(void)
 		test_cmdline_next,
 		test_cpulist,
 		test_read_file_and_u64,
+		test_fault_table,
+		test_guest_fault,
 		test_load_named_dependencies_first,
 		test_load_named_without_order_or_line,
 		test_load_named_eexist_is_fine,

@@ -26,8 +26,9 @@ static struct kl_error *parse_bad(const char *spec)
 
 START_TEST(debian_suites)
 {
-	static const char *const suites[] = { "bookworm", "bookworm-backports", "trixie" };
-	for (size_t i = 0; i < 3; i++) {
+	static const char *const suites[] = { "bookworm", "bookworm-backports", "trixie",
+					      "trixie-backports" };
+	for (size_t i = 0; i < ELEMENTSOF(suites); i++) {
 		char spec[64];
 		snprintf(spec, sizeof(spec), "debian:%s", suites[i]);
 		struct kl_kernel_spec *s = parse_ok(spec);

@@ -2,6 +2,7 @@
 /* The loader on a fake root: console lines, syscalls requested, and what it refuses. */
 #include "kl-check.h"
 #include <errno.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,16 @@ START_TEST(test_capture_cmdline)
 }
 END_TEST
 
+START_TEST(test_capture_cmdline_carries_the_fault)
+{
+	char buf[LOADER_CMDLINE_MAX];
+	ck_assert_int_gt(loader_capture_cmdline("console=ttyS0 kdumplab.fault=saver-halfway", buf,
+						sizeof(buf)),
+			 0);
+	ck_assert_ptr_nonnull(strstr(buf, " kdumplab.fault=saver-halfway"));
+}
+END_TEST
+
 START_TEST(test_iomem_parse)
 {
 	struct loader_iomem_range r[8];
@@ -335,6 +346,121 @@ START_TEST(test_mount_failure)
 }
 END_TEST
 
+/* ---- faults (common/fault.h): each one committed and reported, nothing else changed ---- */
+
+#define FAULT_CMDLINE BASE_CMDLINE " kdumplab.scenario=sysrq kdumplab.disk=dumpdisk kdumplab.fault="
+
+static void assert_fault_line(const char *name, const char *provokes)
+{
+	const char *f = fake_line("fault");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fake_count_lines("fault"), 1);
+	ck_assert_str_eq(fake_field(f, "name"), name);
+	ck_assert_str_eq(fake_field(f, "prog"), "loader");
+	ck_assert_str_eq(fake_field(f, "provokes"), provokes);
+	ck_assert_ptr_nonnull(fake_field(f, "detail"));
+}
+
+static unsigned sysrq_writes(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; fake_call("write_ctl", i); i++)
+		n += strcmp(fake_call("write_ctl", i)->path, "/proc/sysrq-trigger") == 0;
+	return n;
+}
+
+START_TEST(test_fault_trigger_noop)
+{
+	fake_system_guest(FAULT_CMDLINE "trigger-noop");
+	ck_assert_int_eq(loader_run(), -ECANCELED);
+	assert_fault_line("trigger-noop", "fail/trigger-failed");
+	ck_assert_ptr_nonnull(fake_line("trigger"));
+	ck_assert_uint_eq(sysrq_writes(), 0);
+	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "trigger");
+	ck_assert_str_eq(fake_field(fake_line("error"), "errname"), "ECANCELED");
+}
+END_TEST
+
+START_TEST(test_fault_trigger_hang)
+{
+	jmp_buf escape;
+	fake.sleep_escape = &escape;
+	fake.sleep_escape_after = 3;
+	fake_system_guest(FAULT_CMDLINE "trigger-hang");
+	if (setjmp(escape) == 0) {
+		loader_run();
+		ck_abort_msg("the trigger-hang child returned");
+	}
+	/* the child reported, then only slept: no crash, no error, still asleep */
+	assert_fault_line("trigger-hang", "fail/timeout(trigger)");
+	ck_assert_ptr_nonnull(fake_line("trigger"));
+	ck_assert_uint_eq(fake_count_calls("sleep"), 3);
+	ck_assert_uint_eq(sysrq_writes(), 0);
+	ck_assert_ptr_null(fake_line("error"));
+}
+END_TEST
+
+START_TEST(test_fault_capture_silent)
+{
+	char want[2048];
+	fake_system_guest(FAULT_CMDLINE "capture-silent");
+	ck_assert_int_eq(loader_run(), -ECANCELED);
+	assert_fault_line("capture-silent", "fail/no-capture-boot");
+	/* no serial console, an init that does not exist; the crash itself is the scenario's */
+	snprintf(want, sizeof(want),
+		 "console=tty0 %s kdumplab.scenario=sysrq kdumplab.disk=dumpdisk "
+		 "kdumplab.fault=capture-silent rdinit=/kdumplab-fault-no-init",
+		 fixed_args);
+	ck_assert_str_eq(fake_call("kexec_file_load", 0)->data, want);
+	ck_assert_str_eq(fake_field(fake_line("loaded"), "cmdline"), want);
+	ck_assert_uint_eq(sysrq_writes(), 1);
+}
+END_TEST
+
+START_TEST(test_fault_wrong_crash)
+{
+	char nonce[32], logged[32];
+	fake_system_guest(FAULT_CMDLINE "wrong-crash");
+	ck_assert_int_eq(loader_run(), -ECANCELED);
+	assert_fault_line("wrong-crash", "fail/wrong-crash");
+	snprintf(nonce, sizeof(nonce), "%s", fake_field(fake_line("trigger"), "nonce"));
+	const struct fake_call *kmsg = fake_call("write_ctl", 1);
+	ck_assert_str_eq(kmsg->path, "/dev/kmsg");
+	ck_assert_int_eq(sscanf(kmsg->data, "kdumplab: nonce=%16s ", logged), 1);
+	/* another nonce: 16 hex digits, none in the reported one's place */
+	ck_assert_uint_eq(strspn(logged, "0123456789abcdef"), 16);
+	for (size_t i = 0; i < 16; i++)
+		ck_assert_int_ne(logged[i], nonce[i]);
+	ck_assert_ptr_null(strstr(kmsg->data, nonce));
+	ck_assert_uint_eq(sysrq_writes(), 1);
+}
+END_TEST
+
+/* The saver's faults are the saver's: the loader passes them on and does nothing else. */
+START_TEST(test_fault_of_the_saver)
+{
+	fake_system_guest(FAULT_CMDLINE "saver-corrupt");
+	ck_assert_int_eq(loader_run(), -ECANCELED);
+	ck_assert_ptr_null(fake_line("fault"));
+	ck_assert_ptr_nonnull(
+		strstr(fake_call("kexec_file_load", 0)->data, " kdumplab.fault=saver-corrupt"));
+	ck_assert_ptr_nonnull(strstr(fake_call("kexec_file_load", 0)->data, "console=ttyS0"));
+	ck_assert_uint_eq(sysrq_writes(), 1);
+}
+END_TEST
+
+START_TEST(test_fault_unknown)
+{
+	fake_system_guest(FAULT_CMDLINE "bogus");
+	ck_assert_int_eq(loader_run(), -ENOENT);
+	const char *e = fake_line("error");
+	ck_assert_str_eq(fake_field(e, "step"), "fault");
+	ck_assert_ptr_nonnull(strstr(fake_field(e, "detail"), "'bogus'"));
+	ck_assert_ptr_nonnull(strstr(fake_field(e, "detail"), "trigger-noop, trigger-hang"));
+	ck_assert_uint_eq(fake_count_calls("kexec_file_load"), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loader");
@@ -352,9 +478,17 @@ int main(void)
 					  test_module_failure_stops,
 					  test_kallsyms_across_buffer,
 					  test_already_mounted_is_fine,
-					  test_mount_failure };
+					  test_mount_failure,
+					  test_fault_trigger_noop,
+					  test_fault_trigger_hang,
+					  test_fault_capture_silent,
+					  test_fault_wrong_crash,
+					  test_fault_of_the_saver,
+					  test_fault_unknown };
 	kl_check_add(s, "run", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
-	const TTest *const pure_tests[] = { test_capture_cmdline, test_iomem_parse };
+	const TTest *const pure_tests[] = { test_capture_cmdline,
+					    test_capture_cmdline_carries_the_fault,
+					    test_iomem_parse };
 	kl_check_add(s, "parse", 0, NULL, NULL, pure_tests, KL_CHECK_N(pure_tests));
 	return kl_check_run(s);
 }

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "base/fs.h"
+#include "fault.h"
 #include "plan/journal.h"
 #include "plan/keys.h"
+#include "plan/outcome.h"
 #include "plan/plan.h"
 
 static struct kl_plan *parse_ok(const char *text)
@@ -242,13 +244,46 @@ START_TEST(plan_capture_append)
 }
 END_TEST
 
+/* The fault key (common/fault.c): each fault provokes an outcome of the list, --help names
+ * every fault, and an unknown one is refused at parse time with the list. */
+START_TEST(plan_fault)
+{
+	const struct kl_cell_key *k = kl_cell_key_find("fault");
+	ck_assert_ptr_nonnull(k);
+	for (size_t i = 0; i < KL_FAULT_COUNT; i++) {
+		struct kl_outcome o;
+		ck_assert_int_eq(kl_faults[i].id, (int)i);
+		ck_assert_ptr_eq(kl_fault_find(kl_faults[i].name), &kl_faults[i]);
+		ck_assert_msg(kl_outcome_parse(kl_faults[i].provokes, &o, NULL) == 0 &&
+				      o.verdict == KL_VERDICT_FAIL,
+			      "%s provokes \"%s\"", kl_faults[i].name, kl_faults[i].provokes);
+		ck_assert_msg(strstr(k->help, kl_faults[i].name), "--help lacks %s",
+			      kl_faults[i].name);
+	}
+	struct kl_plan *p = parse_ok("[cell a]\nmemory = 1G\nfault = wrong-crash\n[cell b]\n"
+				     "memory = 1G\n");
+	ck_assert_str_eq(p->cells[0].fault, "wrong-crash");
+	ck_assert_ptr_null(p->cells[1].fault);
+	kl_plan_free(p);
+	char *m = parse_err("[cell a]\nmemory = 1G\nfault = sysrq\n");
+	ck_assert_msg(strstr(m, "t.plan:3") || strstr(m, "t.plan:1"), "%s", m);
+	ck_assert_msg(strstr(m, "unknown fault \"sysrq\"; expected one of trigger-noop, "
+				"trigger-hang, capture-silent, saver-halfway, saver-no-marker, "
+				"saver-corrupt, wrong-crash"),
+		      "%s", m);
+	free(m);
+}
+END_TEST
+
 /*
  * The cell key table (lab/plan/keys.c). Every key needs a sample here: a value that parses,
  * another value (the journal must tell them apart), and a value its bounds refuse, so a key
  * added to the table without one fails this test.
  */
+#define USER_KO "/tmp/kdumplab-test-plan-user.ko"
 static const struct {
 	const char *name, *good, *other, *bad;
+	const char *context; /* other keys the key needs in a plan (cross-key checks) */
 } key_samples[] = {
 	/* kernel specs are checked when the run prepares them (images/kernel-spec.c; errors in
 	 * tests/host/cli-errors.sh), not when a plan is read */
@@ -259,6 +294,10 @@ static const struct {
 	{ "scenario", "none", "sysrq", "nope" },
 	{ "expect", "fail/no-reservation", "pass", "maybe" },
 	{ "capture_append", "nr_cpus=1", "irqpoll", "a\tb" },
+	{ "module", USER_KO, "/tmp/other.ko", "/nonexistent/x.ko",
+	  "scenario = module\nexpect_panic = BUG\n" },
+	{ "expect_panic", "kernel BUG at", "Oops", "(" },
+	{ "fault", "trigger-hang", "saver-corrupt", "crash-harder" },
 };
 
 static size_t key_sample(const struct kl_cell_key *k)
@@ -273,10 +312,15 @@ static size_t key_sample(const struct kl_cell_key *k)
 /* "[cell a]\nmemory = 1G\n<key> = <value>\n" (memory given once). */
 static void key_plan(char *buf, size_t len, const struct kl_cell_key *k, const char *value)
 {
+	const char *ctx = key_samples[key_sample(k)].context;
+	FILE *f = fopen(USER_KO, "w"); /* the module sample's readable FILE.ko */
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
 	if (streq(k->name, "memory"))
 		snprintf(buf, len, "[cell a]\nmemory = %s\n", value);
 	else
-		snprintf(buf, len, "[cell a]\nmemory = 1G\n%s = %s\n", k->name, value);
+		snprintf(buf, len, "[cell a]\nmemory = 1G\n%s%s = %s\n", ctx ? ctx : "", k->name,
+			 value);
 }
 
 START_TEST(cell_keys_table_is_consistent)
@@ -314,7 +358,8 @@ START_TEST(cell_keys_table_is_consistent)
 	ck_assert_uint_eq(resolved, 1); /* the kernel's release */
 	char names[512];
 	ck_assert_str_eq(kl_cell_key_names(names, sizeof(names)),
-			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append");
+			 "kernel, memory, vcpus, crashkernel, scenario, expect, capture_append, "
+			 "module, expect_panic, fault");
 }
 END_TEST
 
@@ -443,19 +488,24 @@ START_TEST(cell_keys_json_golden)
 			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
 			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
 			 "\"scenario\":\"none\",\"capture_append\":\"nr_cpus=1\","
-			 "\"expect\":\"fail/no-reservation\"}");
+			 "\"module\":\"" USER_KO "\",\"expect_panic\":\"kernel BUG at\","
+			 "\"fault\":\"trigger-hang\",\"expect\":\"fail/no-reservation\"}");
 	json_object_put(o);
 	free(c.capture_append);
-	c.capture_append = NULL;
+	free(c.module);
+	free(c.expect_panic);
+	free(c.fault);
+	c.capture_append = c.module = c.expect_panic = c.fault = NULL;
 	o = json_object_new_object();
 	kl_cell_keys_json(o, &c, NULL);
-	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								   JSON_C_TO_STRING_NOSLASHESCAPE),
-			 "{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":null,"
-			 "\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
-			 "\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
-			 "\"scenario\":\"none\",\"capture_append\":null,"
-			 "\"expect\":\"fail/no-reservation\"}");
+	ck_assert_str_eq(
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE),
+		"{\"id\":\"a\",\"kernel\":\"local:/x/vmlinuz\",\"release\":null,"
+		"\"memory\":2147483648,\"memory_h\":\"2G\",\"vcpus\":4,"
+		"\"crashkernel\":268435456,\"crashkernel_h\":\"256M\","
+		"\"scenario\":\"none\",\"capture_append\":null,\"module\":null,"
+		"\"expect_panic\":null,\"fault\":null,\"expect\":\"fail/no-reservation\"}");
 	ck_assert(kl_cell_keys_match(o, &c));
 	json_object_put(o);
 	kl_cell_spec_clear(&c);
@@ -481,6 +531,7 @@ END_TEST
 int main(void)
 {
 	const TTest *const tests[] = { plan_capture_append,
+				       plan_fault,
 				       plan_cells_and_defaults,
 				       plan_matrix_expands,
 				       plan_matrix_4096_cells,

@@ -319,6 +319,44 @@ START_TEST(synthetic_crash_loaded_is_load_failed)
 }
 END_TEST
 
+/* A fault's line (common/fault.h) joins the decisive lines of a cell that did not pass, once,
+ * after the lines that decided it; a passing cell gets none. */
+START_TEST(fault_line_joins_the_decisive_lines)
+{
+	char text[1024];
+	const char *fault = "KDUMPLAB phase=fault name=trigger-hang prog=loader "
+			    "provokes=fail/timeout(trigger) detail=sleeps";
+	snprintf(text, sizeof(text),
+		 "%sKDUMPLAB phase=loaded crash_loaded=1\n"
+		 "KDUMPLAB phase=trigger scenario=sysrq pid=87 cpu=1 nonce=00 time=1\n%s\n",
+		 loader_start, fault);
+	/* the trigger deadline: the tail already holds the fault line, which is not repeated */
+	struct kl_cell_result *r = guest_end(text, strlen(text), true);
+	assert_outcome(r, "fail/timeout(trigger)", KL_PHASE_TRIGGER, "phase \"trigger\"");
+	size_t n = r->n_decisive;
+	struct kl_watch w;
+	feed(&w, text, strlen(text));
+	kl_classify_fault(&w, r);
+	ck_assert_uint_eq(r->n_decisive, n);
+	ck_assert_str_eq(r->decisive[n - 1], fault);
+	kl_cell_result_free(r);
+	/* a validation failure: the check's line, then the fault's */
+	r = new_result();
+	kl_verdict_add_lines(r, "crash.nonce: not found");
+	kl_verdict_set(r, KL_PHASE_VALIDATE, KL_VERDICT_FAIL, KL_CAUSE_WRONG_CRASH, "x");
+	kl_classify_fault(&w, r);
+	ck_assert_uint_eq(r->n_decisive, 2);
+	ck_assert_str_eq(r->decisive[1], fault);
+	kl_cell_result_free(r);
+	/* a pass: nothing */
+	r = new_result();
+	kl_classify_fault(&w, r);
+	ck_assert_uint_eq(r->n_decisive, 0);
+	kl_cell_result_free(r);
+	kl_watch_clear(&w);
+}
+END_TEST
+
 /* ---- synthetic: connection, signal ---- */
 
 START_TEST(connection_lost_is_infra)
@@ -448,6 +486,7 @@ int main(void)
 	tcase_add_test(t, synthetic_trigger_failed);
 	tcase_add_test(t, synthetic_unavailable);
 	tcase_add_test(t, synthetic_crash_loaded_is_load_failed);
+	tcase_add_test(t, fault_line_joins_the_decisive_lines);
 	tcase_add_test(t, connection_lost_is_infra);
 	tcase_add_test(t, signal_is_interrupted);
 	tcase_add_test(t, pull_without_a_completed_dump_is_dump_incomplete);

@@ -44,6 +44,16 @@ START_TEST(cell_cmdline_golden)
 	free(s);
 	c.scenario = (char *)"nope";
 	ck_assert_int_lt(kl_cell_cmdline(&c, &s, NULL), 0);
+	c.scenario = (char *)"sysrq";
+	c.crashkernel = 0;
+	/* a fault (common/fault.h) is a plain token at the end; the loader copies it on */
+	c.capture_append = NULL;
+	c.fault = (char *)"saver-halfway";
+	ck_assert_int_eq(kl_cell_cmdline(&c, &s, NULL), 0);
+	ck_assert_str_eq(s,
+			 "console=ttyS0,115200 panic=-1 printk.devkmsg=on kdumplab.scenario=sysrq "
+			 "kdumplab.disk=kdumplab-dump kdumplab.fault=saver-halfway");
+	free(s);
 }
 END_TEST
 

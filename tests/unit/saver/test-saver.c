@@ -331,6 +331,125 @@ START_TEST(test_bad_read_mode)
 }
 END_TEST
 
+/* ---- faults (common/fault.h): each one committed and reported ---- */
+
+/* Run the saver with kdumplab.fault=name on the fake vmcore; its bytes in *ret_v. */
+static int run_fault(const char *name, unsigned char **ret_v, size_t *ret_len)
+{
+	struct saver_opts o = SAVER_OPTS_DEFAULT;
+	char cmdline[256];
+	o.disk_wait_ms = 0;
+	snprintf(cmdline, sizeof(cmdline), "elfcorehdr=0x2c000000 kdumplab.fault=%s", name);
+	capture_guest(cmdline);
+	*ret_v = make_vmcore(ret_len, 0);
+	fake_write_bytes("/proc/vmcore", *ret_v, *ret_len);
+	return saver_run(&o);
+}
+
+static void assert_fault_line(const char *name, const char *provokes)
+{
+	const char *f = fake_line("fault");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fake_count_lines("fault"), 1);
+	ck_assert_str_eq(fake_field(f, "name"), name);
+	ck_assert_str_eq(fake_field(f, "prog"), "saver");
+	ck_assert_str_eq(fake_field(f, "provokes"), provokes);
+}
+
+START_TEST(test_fault_halfway)
+{
+	unsigned char *v;
+	size_t len, out_len;
+	ck_assert_int_eq(run_fault("saver-halfway", &v, &len), 0);
+	assert_fault_line("saver-halfway", "fail/dump-incomplete");
+	/* the first half, in whole pages, fsynced under the partial name; nothing vouches for it */
+	size_t half = len / 2 / PAGE * PAGE;
+	unsigned char *out = (unsigned char *)fake_read("/mnt/vmcore.incomplete", &out_len);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out_len, half);
+	ck_assert(memcmp(out, v, half) == 0);
+	char want[64];
+	snprintf(want, sizeof(want), "%zu of %zu bytes", half, len);
+	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("fault"), "detail"), want));
+	ck_assert(!fake_exists("/mnt/vmcore"));
+	ck_assert(!fake_exists("/mnt/manifest"));
+	ck_assert(!fake_exists("/mnt/extents"));
+	ck_assert(!fake_exists("/mnt/DONE"));
+	/* it says done (the host must find out from the disk), unmounts, reports no save */
+	ck_assert_ptr_nonnull(fake_line("done"));
+	ck_assert_ptr_null(fake_line("saved"));
+	ck_assert_ptr_null(fake_line("error"));
+	ck_assert_str_eq(fake_call("umount", 0)->path, "/mnt");
+	free(out);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_fault_no_marker)
+{
+	unsigned char *v;
+	size_t len, out_len;
+	ck_assert_int_eq(run_fault("saver-no-marker", &v, &len), 0);
+	assert_fault_line("saver-no-marker", "fail/dump-incomplete");
+	unsigned char *out = (unsigned char *)fake_read("/mnt/vmcore", &out_len);
+	ck_assert_uint_eq(out_len, len);
+	ck_assert(memcmp(out, v, len) == 0);
+	ck_assert(fake_exists("/mnt/manifest"));
+	ck_assert(!fake_exists("/mnt/DONE"));
+	ck_assert_ptr_nonnull(fake_line("saved"));
+	ck_assert_ptr_nonnull(fake_line("done"));
+	free(out);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_fault_corrupt)
+{
+	unsigned char *v;
+	size_t len, out_len;
+	ck_assert_int_eq(run_fault("saver-corrupt", &v, &len), 0);
+	assert_fault_line("saver-corrupt", "fail/dump-invalid");
+	/* e_phoff (offset 32 of an ELF64 header) points at the end of the file; the rest is the
+	 * dump, and the save completes */
+	unsigned char *out = (unsigned char *)fake_read("/mnt/vmcore", &out_len);
+	ck_assert_uint_eq(out_len, len);
+	uint64_t phoff;
+	memcpy(&phoff, out + 32, sizeof(phoff));
+	ck_assert_uint_eq(phoff, len);
+	ck_assert(memcmp(out, v, 32) == 0);
+	ck_assert(memcmp(out + 40, v + 40, len - 40) == 0);
+	ck_assert(fake_exists("/mnt/manifest"));
+	ck_assert(fake_exists("/mnt/DONE"));
+	ck_assert_ptr_nonnull(fake_line("saved"));
+	free(out);
+	free(v);
+}
+END_TEST
+
+/* A loader's fault is not the saver's: it saves as always. An unknown one stops it. */
+START_TEST(test_fault_not_the_savers)
+{
+	unsigned char *v;
+	size_t len;
+	ck_assert_int_eq(run_fault("wrong-crash", &v, &len), 0);
+	ck_assert_ptr_null(fake_line("fault"));
+	check_saved(v, len, "mmap");
+	free(v);
+}
+END_TEST
+
+START_TEST(test_fault_unknown)
+{
+	unsigned char *v;
+	size_t len;
+	ck_assert_int_eq(run_fault("bogus", &v, &len), -ENOENT);
+	ck_assert_str_eq(fake_field(fake_line("error"), "step"), "fault");
+	ck_assert(!fake_exists("/mnt/DONE"));
+	ck_assert_ptr_null(fake_line("done"));
+	free(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("saver");
@@ -343,7 +462,12 @@ int main(void)
 					  test_disk_not_found_waits,
 					  test_disk_by_device_serial,
 					  test_mount_fails,
-					  test_bad_read_mode };
+					  test_bad_read_mode,
+					  test_fault_halfway,
+					  test_fault_no_marker,
+					  test_fault_corrupt,
+					  test_fault_not_the_savers,
+					  test_fault_unknown };
 	kl_check_add(s, "run", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
 	return kl_check_run(s);
 }
