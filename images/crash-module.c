@@ -18,10 +18,12 @@
 #include "kconfig.h"
 
 /* Bumped when what a build produces changes without its inputs changing (part of the key). */
-#define BUILDER_VERSION "kdumplab-crash-module 2"
+#define BUILDER_VERSION "kdumplab-crash-module 4"
 #define RESULT_INFO	"result.info"
-#define KO_FILE		KL_CRASH_MODULE_NAME ".ko"
-#define MIRROR		"http://deb.debian.org/debian"
+/* In an extracted headers tree: complete, and fixed up the way this version does it. */
+#define HEADERS_DONE ".kdumplab-headers-2"
+#define KO_FILE	     KL_CRASH_MODULE_NAME ".ko"
+#define MIRROR	     "http://deb.debian.org/debian"
 
 /* Deadlines (seconds): apt and dpkg-deb are bounded by the network, make by two slow cores. */
 #define TOOL_TIMEOUT	  600.0
@@ -134,12 +136,19 @@ char *kl_relative_target(const char *link, const char *target)
 
 char **kl_kbuild_argv(const char *chroot_root, const char *kdir, const char *mdir)
 {
-	_cleanup_strv_free_ char **v = calloc(10, sizeof(char *));
+	_cleanup_strv_free_ char **v = calloc(14, sizeof(char *));
 	size_t n = 0;
 	if (!v)
 		return NULL;
-	if (chroot_root && (!(v[n++] = strdup("chroot")) || !(v[n++] = strdup(chroot_root))))
+	/* A build root gets its own /proc (7.x's objtool reads its stack limit there), in a
+	 * mount and PID namespace of its own: nothing stays mounted when make ends. */
+	if (chroot_root && (!(v[n++] = strdup("unshare")) || !(v[n++] = strdup("--fork")) ||
+			    !(v[n++] = strdup("--pid")) ||
+			    asprintf(&v[n++], "--mount-proc=%s/proc", chroot_root) < 0 ||
+			    !(v[n++] = strdup("chroot")) || !(v[n++] = strdup(chroot_root)))) {
+		v[n - 1] = NULL;
 		return NULL;
+	}
 	/* No BTF for the module: 6.12's kbuild runs pahole for it, which a build root or host
 	 * need not have, and nothing of ours reads module BTF. */
 	if (!(v[n++] = strdup("make")) || !(v[n++] = strdup("-C")) || !(v[n++] = strdup(kdir)) ||
@@ -191,8 +200,13 @@ static int fixup_symlink(const char *root, const char *rel, struct kl_error **er
 	return 0;
 }
 
-/* "include /usr/src/X/Makefile" in usr/src/<dir>/Makefile -> "include ../X/Makefile". */
-static int fixup_makefile(const char *root, const char *dir, struct kl_error **err)
+/*
+ * In usr/src/<dir>/Makefile, every absolute /usr/src/ path (at a line's start or after ' ', '\t'
+ * or '=') is prefixed with seen_as: "include /usr/src/X/Makefile" (6.1, 6.12) and
+ * "KBUILD_OUTPUT=/usr/src/X" (7.x) then name the tree where it lies.
+ */
+static int fixup_makefile(const char *root, const char *dir, const char *seen_as,
+			  struct kl_error **err)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL, *out = NULL;
 	if (asprintf(&path, "%s/usr/src/%s/Makefile", root, dir) < 0)
@@ -209,16 +223,13 @@ static int fixup_makefile(const char *root, const char *dir, struct kl_error **e
 	if (!f)
 		return kl_error_set(err, ENOMEM, "cannot fix up '%s'", path);
 	bool changed = false;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (startswith(line, "include /usr/src/")) {
-			fprintf(f, "include ../%s\n", line + strlen("include /usr/src/"));
+	for (const char *p = text; *p; p++) {
+		if (startswith(p, "/usr/src/") &&
+		    (p == text || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '=' || p[-1] == '\n')) {
+			fputs(seen_as, f);
 			changed = true;
-		} else {
-			fprintf(f, "%s\n", line);
 		}
+		fputc(*p, f);
 	}
 	if (fclose(f) != 0)
 		return kl_error_set(err, ENOMEM, "cannot fix up '%s'", path);
@@ -258,7 +269,7 @@ static int walk_links(const char *root, const char *rel, unsigned depth, struct 
 	return 0;
 }
 
-int kl_tree_fixup(const char *root, struct kl_error **err)
+int kl_tree_fixup(const char *root, const char *seen_as, struct kl_error **err)
 {
 	int r = walk_links(root, "", 0, err);
 	if (r < 0)
@@ -271,7 +282,7 @@ int kl_tree_fixup(const char *root, struct kl_error **err)
 		return errno == ENOENT ? 0 : kl_error_set(err, errno, "cannot read '%s'", src);
 	for (struct dirent *de; (de = readdir(d));)
 		if (startswith(de->d_name, "linux-headers-") &&
-		    (r = fixup_makefile(root, de->d_name, err)) < 0)
+		    (r = fixup_makefile(root, de->d_name, seen_as, err)) < 0)
 			return r;
 	return 0;
 }
@@ -397,6 +408,11 @@ _printf_(3, 4) static int unavailable(struct build *b, bool cacheable, const cha
 	return b->unavailable ? -1 : -ENOMEM;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* A Debian suite's base: the suite a -backports suite is built against. */
 static char *base_suite(const char *suite)
 {
@@ -438,11 +454,11 @@ static int show(struct build *b, const char *name, struct kl_debian_package *ret
  * linux-headers package, its -common and its linux-kbuild.
  */
 static int extract_headers(struct build *b, struct kl_debian_package pkgs[3], const char *dest,
-			   const char *key)
+			   const char *seen_as, const char *key)
 {
 	_cleanup_close_ int lock = -1;
 	_cleanup_error_ struct kl_error *e = NULL;
-	_cleanup_free_ char *done = kl_path_join(dest, ".kdumplab-complete");
+	_cleanup_free_ char *done = kl_path_join(dest, HEADERS_DONE);
 	if (!done)
 		return -ENOMEM;
 	if (kl_exists(done))
@@ -452,6 +468,8 @@ static int extract_headers(struct build *b, struct kl_debian_package pkgs[3], co
 		return unavailable(b, false, "%s", e->msg);
 	if (kl_exists(done))
 		return 0;
+	if (kl_exists(dest))
+		kl_rm_rf(dest); /* incomplete, or fixed up by an older version */
 	_cleanup_free_ char *tmp = NULL;
 	if (kl_cache_tmpdir(b->cache_dir, key, &tmp, &e) < 0)
 		return unavailable(b, false, "%s", e->msg);
@@ -473,10 +491,10 @@ static int extract_headers(struct build *b, struct kl_debian_package pkgs[3], co
 		if (r == -1)
 			r = unavailable(b, false, "cannot extract %s: %s", pkgs[i].name, failure);
 	}
-	if (r >= 0 && kl_tree_fixup(root, &e) < 0)
+	if (r >= 0 && kl_tree_fixup(root, seen_as, &e) < 0)
 		r = unavailable(b, false, "%s", e->msg);
 	if (r >= 0) {
-		_cleanup_free_ char *marker = kl_path_join(root, ".kdumplab-complete");
+		_cleanup_free_ char *marker = kl_path_join(root, HEADERS_DONE);
 		_cleanup_free_ char *parent = strdup(dest);
 		char *slash = parent ? strrchr(parent, '/') : NULL;
 		if (slash)
@@ -571,7 +589,15 @@ static int debian_headers(struct build *b)
 		if (!suite || kl_depends_names(kbuild_deps, &names) < 0 ||
 		    asprintf(&set, "gcc-%d,make,libc6-dev", b->cc_major) < 0)
 			r = -ENOMEM;
-		for (char **n = names; r >= 0 && *n; n++) {
+		/* Sorted: the same packages make the same build root, whatever their order. */
+		size_t count = 0;
+		while (names && names[count])
+			count++;
+		if (count > 1)
+			qsort(names, count, sizeof(char *), cmp_str);
+		for (char **n = names; r >= 0 && n && *n; n++) {
+			if (n > names && streq(n[-1], *n))
+				continue;
 			char *ns;
 			if (asprintf(&ns, "%s,%s", set, *n) < 0)
 				r = -ENOMEM;
@@ -589,7 +615,8 @@ static int debian_headers(struct build *b)
 	     asprintf(&key, "headers-%s_%s", hname, pkgs[0].version) < 0))
 		r = -ENOMEM;
 	if (r >= 0)
-		r = extract_headers(b, pkgs, dest, key);
+		r = extract_headers(b, pkgs, dest,
+				    b->buildroot ? dest + strlen(b->buildroot) : dest, key);
 	if (r >= 0) {
 		const char *inside = b->buildroot ? dest + strlen(b->buildroot) : dest;
 		if (asprintf(&b->kdir, "%s/usr/src/%s", inside, hname) < 0)

@@ -66,12 +66,14 @@ int kl_headers_depends(const char *depends, char **ret_common, char **ret_kbuild
 int kl_depends_names(const char *depends, char ***ret);
 
 /*
- * Make an extracted package tree usable where it lies: every absolute symlink under root
+ * Make an extracted package tree usable where it will lie (seen_as: its path as make sees it,
+ * inside a build root or not): every absolute symlink under root
  * (lib/modules/<release>/build -> /usr/src/...) becomes relative, pointing at the same path
- * inside root, and every "include /usr/src/..." line of the Makefile of a usr/src/linux-headers-*
- * directory becomes relative to that Makefile's directory (kbuild runs make -C there).
+ * inside root, and every absolute /usr/src/ path in the Makefile of a usr/src/linux-headers-*
+ * directory ("include /usr/src/X-common/Makefile" up to 6.x, "KBUILD_OUTPUT=/usr/src/X" from
+ * 7.x) gets seen_as in front.
  */
-int kl_tree_fixup(const char *root, struct kl_error **err);
+int kl_tree_fixup(const char *root, const char *seen_as, struct kl_error **err);
 
 /* The relative symlink target that reaches root-absolute target from link (both under a root):
  * link "lib/modules/R/build", target "/usr/src/h" -> "../../../usr/src/h". */
@@ -79,7 +81,7 @@ char *kl_relative_target(const char *link, const char *target);
 
 /*
  * The kbuild command line: make -C KDIR M=MDIR CONFIG_DEBUG_INFO_BTF_MODULES= modules, run
- * through "chroot ROOT" when root is
+ * through "unshare --fork --pid --mount-proc=ROOT/proc chroot ROOT" when root is
  * given (kdir and mdir are then paths inside it). NULL-terminated, strings owned by the list.
  */
 char **kl_kbuild_argv(const char *chroot_root, const char *kdir, const char *mdir);

@@ -77,6 +77,9 @@ START_TEST(tree_fixup)
 	free(t_write(dir, "usr/src/linux-headers-R-common/Makefile", "real\n"));
 	free(t_write(dir, "usr/src/linux-headers-R/Makefile",
 		     "include /usr/src/linux-headers-R-common/Makefile\nCC = gcc-12\n"));
+	free(t_write(
+		dir, "usr/src/linux-headers-S/Makefile",
+		"KBUILD_OUTPUT=/usr/src/linux-headers-S\ninclude ../linux-headers-S-common/Makefile\nX = a/usr/src/b\n"));
 	free(t_write(dir, "usr/lib/linux-kbuild-6.1/scripts/x", "x\n"));
 	_cleanup_free_ char *cmd = NULL;
 	ck_assert_int_ge(
@@ -87,20 +90,23 @@ START_TEST(tree_fixup)
 		0);
 	free(t_sh(cmd));
 	_cleanup_error_ struct kl_error *e = NULL;
-	ck_assert_msg(kl_tree_fixup(dir, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_msg(kl_tree_fixup(dir, "/final", &e) == 0, "%s", e ? e->msg : "");
 	free(cmd);
 	ck_assert_int_ge(
 		asprintf(
 			&cmd,
-			"cd %s && readlink lib/modules/R/build usr/src/linux-headers-R/scripts usr/outside && cat lib/modules/R/build/Makefile",
+			"cd %s && readlink lib/modules/R/build usr/src/linux-headers-R/scripts usr/outside && cat lib/modules/R/build/Makefile usr/src/linux-headers-S/Makefile",
 			dir),
 		0);
 	_cleanup_free_ char *out = t_sh(cmd);
 	/* Absolute links now stay inside the tree; relative ones are untouched. */
-	ck_assert_str_eq(out, "../../../usr/src/linux-headers-R\n"
-			      "../../lib/linux-kbuild-6.1/scripts\n"
-			      "../etc/passwd\n"
-			      "include ../linux-headers-R-common/Makefile\nCC = gcc-12\n");
+	ck_assert_str_eq(out,
+			 "../../../usr/src/linux-headers-R\n"
+			 "../../lib/linux-kbuild-6.1/scripts\n"
+			 "../etc/passwd\n"
+			 "include /final/usr/src/linux-headers-R-common/Makefile\nCC = gcc-12\n"
+			 "KBUILD_OUTPUT=/final/usr/src/linux-headers-S\n"
+			 "include ../linux-headers-S-common/Makefile\nX = a/usr/src/b\n");
 	kl_rm_rf(dir);
 	free(dir);
 }
@@ -122,7 +128,11 @@ START_TEST(kbuild_argv)
 	strv_free(v);
 	v = kl_kbuild_argv("/c/buildroots/trixie-x", "/headers/h/usr/src/linux-headers-R",
 			   "/build/k");
-	const char *chroot[] = { "chroot",
+	const char *chroot[] = { "unshare",
+				 "--fork",
+				 "--pid",
+				 "--mount-proc=/c/buildroots/trixie-x/proc",
+				 "chroot",
 				 "/c/buildroots/trixie-x",
 				 "make",
 				 "-C",
@@ -133,7 +143,7 @@ START_TEST(kbuild_argv)
 				 NULL };
 	for (size_t i = 0; chroot[i]; i++)
 		ck_assert_str_eq(v[i], chroot[i]);
-	ck_assert_ptr_null(v[8]);
+	ck_assert_ptr_null(v[12]);
 	strv_free(v);
 }
 END_TEST
