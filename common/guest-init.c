@@ -114,13 +114,56 @@ int kl_load_modules(void)
 	return 0;
 }
 
-int kl_load_module_named(const char *name, const char *params)
+static int load_named(const char *name, const char *params)
 {
 	char path[KL_PATH_MAX];
 	int n = snprintf(path, sizeof(path), "%s/%s.ko", KL_SCENARIO_MODULES_DIR, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return kl_report_error("module", ENAMETOOLONG, "module name '%s'", name);
+		return kl_report_error("module", -ENAMETOOLONG, "module name '%s'", name);
 	return load_module(path, params);
+}
+
+/*
+ * The order list's line for name ("name dep1 dep2 ..."), copied into line; 0 when found,
+ * -ENOENT when the list or the line is missing (a module without dependencies).
+ */
+static int order_line(const char *name, char *line, size_t size)
+{
+	char list[16384];
+	int r = kl_read_file(KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, list,
+			     sizeof(list));
+	if (r < 0)
+		return r;
+	size_t nlen = strlen(name);
+	for (char *l = list; *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len > nlen && !strncmp(l, name, nlen) && l[nlen] == ' ' && len < size) {
+			memcpy(line, l, len);
+			line[len] = '\0';
+			return 0;
+		}
+		l += len + (l[len] == '\n');
+	}
+	return -ENOENT;
+}
+
+int kl_load_module_named(const char *name, const char *params)
+{
+	char line[1024];
+	if (!*name || strchr(name, '/') || strchr(name, ' '))
+		return kl_report_error("module", -EINVAL, "module name '%s'", name);
+	if (order_line(name, line, sizeof(line)) == 0) {
+		char *save = NULL;
+		/* The first word is name itself; its dependencies follow in load order. */
+		strtok_r(line, " ", &save);
+		for (char *dep = strtok_r(NULL, " ", &save); dep;
+		     dep = strtok_r(NULL, " ", &save)) {
+			int r = load_named(dep, "");
+			if (r < 0)
+				return r;
+		}
+	}
+	return load_named(name, params);
 }
 
 void kl_poweroff(void)

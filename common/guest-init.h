@@ -14,7 +14,9 @@ int kl_load_modules(void);
 
 /*
  * finit_module() KL_SCENARIO_MODULES_DIR/<name>.ko with params (a scenario's module), reporting
- * one `module` line. EEXIST is fine; a missing file reports error step=module naming the path.
+ * one `module` line per module. The modules the order list (KL_SCENARIO_MODULES_ORDER) names
+ * on name's line are loaded first, without parameters. EEXIST is fine; a missing file returns
+ * -ENOENT and reports error step=module naming the path.
  */
 int kl_load_module_named(const char *name, const char *params);
 

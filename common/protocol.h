@@ -91,6 +91,8 @@
 #define KL_MODULES_LIST	  "/etc/kdumplab/modules" /* one .ko path per line, load order */
 /* The modules scenarios load by name (NAME.ko, decompressed, flat). */
 #define KL_SCENARIO_MODULES_DIR "/kdumplab/modules"
+/* In that directory: "NAME DEP..." lines, the modules to load before NAME, in load order. */
+#define KL_SCENARIO_MODULES_ORDER "order"
 
 /*
  * Encode src (len bytes) for use as a value: returns the number of bytes written to dst

@@ -577,6 +577,32 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 	return 0;
 }
 
+int kl_debian_show(const char *cache_dir, const char *suite, const char *package,
+		   const struct kl_progress *progress, struct kl_debian_package *ret,
+		   char **ret_depends, struct kl_error **err)
+{
+	_cleanup_close_ int lock = -1;
+	struct apt a = { 0 };
+	_cleanup_free_ char *v = NULL, *dep = NULL, *sha = NULL;
+	int r = apt_open(cache_dir, suite, &lock, &a, err);
+	if (r >= 0)
+		r = apt_update(&a, suite, progress, err);
+	if (r >= 0)
+		r = show_newest(&a, suite, package, &v, &dep, &sha, err);
+	apt_clear(&a);
+	if (r < 0)
+		return r;
+	if (!sha || strlen(sha) != KL_SHA256_HEX_LEN)
+		return kl_error_set(err, 0, "apt has no SHA256 for '%s' %s", package, v);
+	if (!(ret->name = strdup(package)) || !(*ret_depends = strdup(dep ? dep : ""))) {
+		kl_debian_package_clear(ret);
+		return kl_error_set(err, ENOMEM, "cannot resolve '%s'", package);
+	}
+	ret->version = TAKE_PTR(v);
+	ret->sha256 = TAKE_PTR(sha);
+	return 0;
+}
+
 static int find_deb(const char *dir, char **ret, struct kl_error **err)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);

@@ -54,6 +54,13 @@ int kl_debian_resolve(const char *cache_dir, const char *suite, const char *pack
 		      const struct kl_progress *progress, struct kl_debian_kernel *ret,
 		      struct kl_error **err);
 /*
+ * The newest version of package in suite and its Depends field (e.g. of a linux-headers
+ * package). A package the suite does not have fails with exit_code 2 and a message saying so.
+ */
+int kl_debian_show(const char *cache_dir, const char *suite, const char *package,
+		   const struct kl_progress *progress, struct kl_debian_package *ret,
+		   char **ret_depends, struct kl_error **err);
+/*
  * The first package in an apt Depends field (alternatives included) whose name starts with
  * prefix and is longer than it, malloc'ed; NULL when there is none.
  */

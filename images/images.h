@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What a guest boots: a kernel (from a Debian package or a local file) checked for what kdump
- * needs, and the two initramfs images (cpio newc, written by libarchive). Everything is cached by
+ * needs, the crash module built for it (crash-module.h), and the two initramfs images (cpio
+ * newc, written by libarchive). The system image carries the modules scenarios load by name
+ * in KL_SCENARIO_MODULES_DIR: kdumplab_crash.ko when it could be built, user.ko when given, and
+ * the scenario_kmods the kernel has as modules (with what they depend on). Everything is cached by
  * content hash; a second prepare of the same inputs does no download and no rebuild.
  */
 #pragma once
@@ -13,6 +16,9 @@ struct kl_images_options {
 	const char *kernel_spec; /* debian:SUITE[:ABI|:PACKAGE] | local:VMLINUZ[,MODULES_DIR] */
 	const char *loader_path; /* static kdumplab-loader binary */
 	const char *saver_path;	 /* static kdumplab-saver binary */
+	const char *user_module; /* optional: a .ko (--module FILE.ko), as user.ko */
+	const char *const *scenario_kmods; /* optional, NULL-terminated: kernel modules the
+					      scenarios load by name (e.g. "softdog") */
 	void (*progress)(void *userdata, const char *msg); /* optional, one short line per step */
 	void *userdata;
 };
@@ -28,7 +34,9 @@ struct kl_images {
 	char *modules_dir;    /* lib/modules/<release> after depmod (for the libguestfs appliance),
 				 NULL for a local kernel without modules */
 	char *config;	      /* kernel config file */
-	char **capture_modules; /* NULL-terminated, module names in load order */
+	char **capture_modules;		/* NULL-terminated, module names in load order */
+	char *crash_module;		/* the built kdumplab_crash.ko, or NULL ... */
+	char *crash_module_unavailable; /* ... and then why (one line) */
 };
 
 int kl_images_prepare(const struct kl_images_options *o, struct kl_images **ret,

@@ -136,8 +136,49 @@ int kl_initramfs_write_capture(const char *path, const char *saver, const char *
 	return kl_cpio_write(c, path, err);
 }
 
+char *kl_initramfs_order_line(const char *name, char *const *closure)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	if (!f)
+		return NULL;
+	fputs(name, f);
+	for (char *const *c = closure; c && *c; c++)
+		if (!streq(*c, name))
+			fprintf(f, " %s", *c);
+	fputc('\n', f);
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int add_scenario_modules(struct kl_cpio *c, const struct kl_initramfs_module *mods,
+				const char *order, struct kl_error **err)
+{
+	int r = kl_cpio_add_dir(c, KL_SCENARIO_MODULES_DIR, 0755, err);
+	for (const struct kl_initramfs_module *m = mods; r >= 0 && m && m->name; m++) {
+		_cleanup_free_ char *dest = NULL;
+		if (strchr(m->name, '/') ||
+		    asprintf(&dest, "%s/%s.ko", KL_SCENARIO_MODULES_DIR, m->name) < 0)
+			return kl_error_set(err, EINVAL, "bad scenario module name '%s'", m->name);
+		void *data;
+		size_t len;
+		r = kl_module_read(m->path, &data, &len, err);
+		if (r >= 0)
+			r = kl_cpio_add_data_owned(c, dest, 0644, data, len, err);
+	}
+	if (r >= 0 && order)
+		r = kl_cpio_add_data(c, KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, 0644,
+				     order, strlen(order), err);
+	return r;
+}
+
 int kl_initramfs_write_system(const char *path, const char *loader, const char *capture_kernel,
-			      const char *capture_initrd, struct kl_error **err)
+			      const char *capture_initrd, const struct kl_initramfs_module *mods,
+			      const char *order, struct kl_error **err)
 {
 	_cleanup_(kl_cpio_freep) struct kl_cpio *c = NULL;
 	int r = kl_cpio_new(&c, err);
@@ -153,6 +194,9 @@ int kl_initramfs_write_system(const char *path, const char *loader, const char *
 	if (r < 0)
 		return r;
 	r = kl_cpio_add_data(c, KL_MODULES_LIST, 0644, "", 0, err);
+	if (r < 0)
+		return r;
+	r = add_scenario_modules(c, mods, order, err);
 	if (r < 0)
 		return r;
 	return kl_cpio_write(c, path, err);

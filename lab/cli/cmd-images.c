@@ -76,6 +76,10 @@ int cmd_images(int argc, char **argv, struct kl_error **err)
 	for (char **m = im->capture_modules; m && *m; m++)
 		printf(" %s", *m);
 	printf("\n");
+	if (im->crash_module)
+		printf("crash module:    %s\n", im->crash_module);
+	else
+		printf("crash module:    unavailable: %s\n", im->crash_module_unavailable);
 	kl_images_free(im);
 	return 0;
 }

@@ -41,5 +41,10 @@ int kl_scenario_availability(const struct kl_scenario *s, const struct kl_images
 				return 0;
 		}
 	}
+	if (s->module && streq(s->module, KL_CRASH_MODULE) && !im->crash_module &&
+	    asprintf(ret_why, "scenario %s needs the crash module, unavailable for kernel %s: %s",
+		     s->name, im->release,
+		     im->crash_module_unavailable ? im->crash_module_unavailable : "not built") < 0)
+		*ret_why = NULL;
 	return 0;
 }

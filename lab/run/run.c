@@ -11,6 +11,7 @@
 #include "plan/journal.h"
 #include "report/report.h"
 #include "run.h"
+#include "scenario.h"
 #include "scheduler.h"
 #include "virt/virt.h"
 
@@ -54,11 +55,30 @@ static void image_progress(void *userdata, const char *msg)
 	notice(userdata, "images: %s", msg);
 }
 
+/*
+ * The kernel's own modules the catalogue's scenarios load (softdog ...), for every image: the
+ * same list whatever the plan, so one image serves every scenario. NULL-terminated.
+ */
+static const char **scenario_kmods(void)
+{
+	const char **v = calloc(kl_scenarios_count + 1, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; v && i < kl_scenarios_count; i++) {
+		const char *m = kl_scenarios[i]->module;
+		if (m && !streq(m, KL_CRASH_MODULE) && !streq(m, KL_USER_MODULE))
+			v[n++] = m;
+	}
+	return v;
+}
+
 /* Every distinct kernel of the plan, prepared before any cell runs (bad specs fail early). */
 static int prepare_kernels(struct run *rn, struct kl_error **err)
 {
 	const struct kl_plan *p = rn->o->plan;
 	_cleanup_free_ char *loader = NULL, *saver = NULL;
+	_cleanup_free_ const char **kmods = scenario_kmods();
+	if (!kmods)
+		return kl_error_set(err, ENOMEM, "run");
 	int r = kl_guest_binaries(&loader, &saver, err);
 	if (r < 0)
 		return r;
@@ -73,6 +93,7 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 			.kernel_spec = p->cells[i].kernel,
 			.loader_path = loader,
 			.saver_path = saver,
+			.scenario_kmods = kmods,
 			.progress = image_progress,
 			.userdata = rn,
 		};

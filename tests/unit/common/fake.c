@@ -59,6 +59,7 @@ static int f_finit_module(int fd, const char *params, int flags)
 	target[n] = '\0';
 	struct fake_call *c = record("finit_module", target);
 	c->flags = (unsigned long)flags;
+	snprintf(c->data, sizeof(c->data), "%s", params);
 	const char *base = strrchr(c->path, '/') + 1;
 	if (fake.failing_module &&
 	    strncmp(base, fake.failing_module, strlen(fake.failing_module)) == 0)

@@ -7,8 +7,10 @@
 #include "fake.h"
 #include "fault.h"
 #include "guest-fault.h"
+#include "guest-init.h"
 #include "guest-report.h"
 #include "guest-util.h"
+#include "protocol.h"
 
 START_TEST(test_line_encodes_values)
 {
@@ -112,6 +114,114 @@ START_TEST(test_read_file_and_u64)
 }
 END_TEST
 
+/* The module of the n-th finit_module call, as a path below the fake root. */
+static const char *loaded(unsigned n)
+{
+	const struct fake_call *c = fake_call("finit_module", n);
+	ck_assert_ptr_nonnull(c);
+	const char *p = strstr(c->path, KL_SCENARIO_MODULES_DIR);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static void scenario_modules(const char *order)
+{
+	fake_write(KL_SCENARIO_MODULES_DIR "/softdog.ko", "\177ELF");
+	fake_write(KL_SCENARIO_MODULES_DIR "/dep_a.ko", "\177ELF");
+	fake_write(KL_SCENARIO_MODULES_DIR "/dep_b.ko", "\177ELF");
+	fake_write(KL_SCENARIO_MODULES_DIR "/kdumplab_crash.ko", "\177ELF");
+	if (order)
+		fake_write(KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, order);
+}
+
+START_TEST(test_load_named_dependencies_first)
+{
+	scenario_modules("kdumplab_crash\nsoftdog dep_a dep_b\n");
+	ck_assert_int_eq(kl_load_module_named("softdog", "soft_panic=1 soft_margin=2"), 0);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 3);
+	ck_assert_str_eq(loaded(0), KL_SCENARIO_MODULES_DIR "/dep_a.ko");
+	ck_assert_str_eq(loaded(1), KL_SCENARIO_MODULES_DIR "/dep_b.ko");
+	ck_assert_str_eq(loaded(2), KL_SCENARIO_MODULES_DIR "/softdog.ko");
+	/* Parameters are the scenario module's only; plain files, no decompression flag. */
+	ck_assert_str_eq(fake_call("finit_module", 0)->data, "");
+	ck_assert_str_eq(fake_call("finit_module", 2)->data, "soft_panic=1 soft_margin=2");
+	ck_assert_uint_eq(fake_call("finit_module", 2)->flags, 0);
+	ck_assert_uint_eq(fake_count_lines("module"), 3);
+	ck_assert_str_eq(fake_field(fake_line("module"), "name"), "dep_a");
+	ck_assert_uint_eq(fake_count_lines("error"), 0);
+}
+END_TEST
+
+START_TEST(test_load_named_without_order_or_line)
+{
+	scenario_modules(NULL);
+	ck_assert_int_eq(kl_load_module_named("kdumplab_crash", ""), 0);
+	/* A line that only starts like the name is another module's. */
+	fake_write(KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, "softdog_x dep_a\n");
+	ck_assert_int_eq(kl_load_module_named("softdog", ""), 0);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 2);
+	ck_assert_str_eq(loaded(0), KL_SCENARIO_MODULES_DIR "/kdumplab_crash.ko");
+	ck_assert_str_eq(loaded(1), KL_SCENARIO_MODULES_DIR "/softdog.ko");
+}
+END_TEST
+
+START_TEST(test_load_named_eexist_is_fine)
+{
+	scenario_modules("softdog dep_a\n");
+	fake.eexist_module = "dep_a";
+	ck_assert_int_eq(kl_load_module_named("softdog", ""), 0);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 2);
+	ck_assert_str_eq(fake_field(fake_line("module"), "result"), "EEXIST");
+}
+END_TEST
+
+START_TEST(test_load_named_missing_file)
+{
+	scenario_modules(NULL);
+	ck_assert_int_eq(kl_load_module_named("nope", ""), -ENOENT);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 0);
+	ck_assert_str_eq(fake_field(fake_line("module"), "result"), "ENOENT");
+	const char *e = fake_line("error");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(fake_field(e, "step"), "module");
+	ck_assert_ptr_nonnull(strstr(fake_field(e, "detail"), KL_SCENARIO_MODULES_DIR "/nope.ko"));
+}
+END_TEST
+
+START_TEST(test_load_named_missing_dependency_stops)
+{
+	scenario_modules("softdog gone dep_a\n");
+	ck_assert_int_eq(kl_load_module_named("softdog", ""), -ENOENT);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 0);
+	ck_assert_ptr_nonnull(strstr(fake_field(fake_line("error"), "detail"), "/gone.ko"));
+}
+END_TEST
+
+/* Hostile names and lists: no path escapes the directory, an oversized list is ignored. */
+START_TEST(test_load_named_bounded)
+{
+	scenario_modules(NULL);
+	ck_assert_int_eq(kl_load_module_named("../../etc/x", ""), -EINVAL);
+	ck_assert_int_eq(kl_load_module_named("", ""), -EINVAL);
+	char big[40000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "softdog ", 8);
+	fake_write(KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, big);
+	ck_assert_int_eq(kl_load_module_named("softdog", ""), 0);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 1);
+	/* A line too long for the loader's buffer is not cut into a wrong dependency. */
+	char line[3000];
+	memset(line, 'b', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	memcpy(line, "softdog ", 8);
+	fake_write(KL_SCENARIO_MODULES_DIR "/" KL_SCENARIO_MODULES_ORDER, line);
+	ck_assert_int_eq(kl_load_module_named("softdog", ""), 0);
+	ck_assert_uint_eq(fake_count_calls("finit_module"), 2);
+	ck_assert_str_eq(loaded(1), KL_SCENARIO_MODULES_DIR "/softdog.ko");
+}
+END_TEST
+
 /* One row per fault, indexed by id, names unique and plain (they travel on a command line);
  * a cause to provoke and a description each. */
 START_TEST(test_fault_table)
@@ -170,11 +280,21 @@ int main(void)
 {
 	Suite *s = suite_create("guest-core");
 	const TTest *const tc_tests[] = {
-		test_line_encodes_values, test_line_truncates_whole_fields,
-		test_report_error,	  test_cmdline_get,
-		test_cmdline_next,	  test_cpulist,
-		test_read_file_and_u64,	  test_fault_table,
-		test_guest_fault
+		test_line_encodes_values,
+		test_line_truncates_whole_fields,
+		test_report_error,
+		test_cmdline_get,
+		test_cmdline_next,
+		test_cpulist,
+		test_read_file_and_u64,
+		test_fault_table,
+		test_guest_fault,
+		test_load_named_dependencies_first,
+		test_load_named_without_order_or_line,
+		test_load_named_eexist_is_fine,
+		test_load_named_missing_file,
+		test_load_named_missing_dependency_stops,
+		test_load_named_bounded,
 	};
 	kl_check_add(s, "core", 0, fake_setup, fake_teardown, tc_tests, KL_CHECK_N(tc_tests));
 	return kl_check_run(s);

@@ -269,6 +269,46 @@ START_TEST(missing_inputs_named)
 }
 END_TEST
 
+/* The system image's scenario modules: the user's .ko, a kernel module with its closure and
+ * the order list; a kernel without CONFIG_CC_VERSION_TEXT gets no crash module, with why. */
+START_TEST(scenario_modules_in_system_image)
+{
+	struct fixture f = setup(config, 1);
+	_cleanup_free_ char *user = t_write(f.dir, "user/repro.ko", "\177ELF user v1");
+	const char *const kmods[] = { "virtio-blk", "no_such_module", NULL };
+	struct kl_images_options o = { .cache_dir = f.cache,
+				       .kernel_spec = f.spec,
+				       .loader_path = f.loader,
+				       .saver_path = f.saver,
+				       .user_module = user,
+				       .scenario_kmods = kmods };
+	struct kl_images *im = NULL, *im2 = NULL;
+	_cleanup_error_ struct kl_error *e = NULL;
+	ck_assert_msg(kl_images_prepare(&o, &im, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_ptr_null(im->crash_module);
+	ck_assert_ptr_nonnull(im->crash_module_unavailable);
+	ck_assert_ptr_nonnull(strstr(im->crash_module_unavailable, "CONFIG_CC_VERSION_TEXT"));
+	_cleanup_free_ char *cmd = NULL;
+	ck_assert_int_ge(
+		asprintf(
+			&cmd,
+			"mkdir %s/sm && cd %s/sm && cpio --quiet -i -d -f dev/console < %s && cd kdumplab/modules && ls && cat order && cat user.ko && echo",
+			f.dir, f.dir, im->system_initrd),
+		0);
+	_cleanup_free_ char *out = t_sh(cmd);
+	ck_assert_str_eq(out, "order\nuser.ko\nvirtio.ko\nvirtio_blk.ko\nvirtio_ring.ko\n"
+			      "virtio_blk virtio_ring virtio\n"
+			      "\177ELF user v1\n");
+	/* The user's module is part of the image id. */
+	free(t_write(f.dir, "user/repro.ko", "\177ELF user v2"));
+	ck_assert_msg(kl_images_prepare(&o, &im2, &e) == 0, "%s", e ? e->msg : "");
+	ck_assert_str_ne(im->id, im2->id);
+	kl_images_free(im);
+	kl_images_free(im2);
+	teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("images-local");
@@ -281,6 +321,7 @@ int main(void)
 	tcase_add_test(tc, modules_needed_but_not_given);
 	tcase_add_test(tc, all_builtin_needs_no_modules);
 	tcase_add_test(tc, missing_inputs_named);
+	tcase_add_test(tc, scenario_modules_in_system_image);
 	suite_add_tcase(s, tc);
 	return kl_check_run(s);
 }

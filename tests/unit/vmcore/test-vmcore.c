@@ -63,6 +63,7 @@ struct core {
 	uint64_t truncate_to;	   /* the file's size when non-zero */
 	uint64_t extend_by;	   /* bytes added to the end of the file */
 	int32_t pid_cpu0;	   /* CPU 0's pr_pid when non-zero (default 100) */
+	uint64_t rip;		   /* every CPU's rip when non-zero (default in the kernel text) */
 };
 
 static struct core good_core(void)
@@ -153,7 +154,7 @@ static char *write_core(const struct core *c)
 	for (int i = 0; i < c->ncpus; i++, k++) {
 		unsigned char prs[512] = { 0 };
 		int32_t pid = i == 0 && c->pid_cpu0 ? c->pid_cpu0 : 100 + i;
-		uint64_t rip = SYN_TEXT + 0x1000;
+		uint64_t rip = c->rip ? c->rip : SYN_TEXT + 0x1000;
 		memcpy(prs + 32, &pid, 4);
 		memcpy(prs + 240, &rip, 8);
 		uint32_t ds = c->prstatus_descsz;
@@ -572,6 +573,11 @@ static const struct corruption corruptions[] = {
 	  { GOOD, .pid_cpu0 = SYN_TRIGGER_PID },
 	  "crash.trigger-pid",
 	  .message = "2 of 2 NT_PRSTATUS notes have pr_pid 101" },
+	/* The module area counts only for a scenario that loads a module (sysrq does not). */
+	{ "rip in the module area, scenario without a module",
+	  { GOOD, .rip = 0xffffffffc0438015ull },
+	  "crash.trigger-pid",
+	  .message = "rip 0xffffffffc0438015 is outside the kernel text" },
 	{ "uts release differs",
 	  { GOOD, .mem.uts_release = "6.12.9-amd64" },
 	  "crash.uts",
