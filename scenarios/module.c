@@ -28,5 +28,6 @@ const struct kl_scenario kl_scenario_module = {
 			{ NULL } },
 	.expect = (const char *const[]){ NULL },
 	.context = KL_CONTEXT_TRIGGER,
+	.trigger_loads_module = true,
 	.trigger = KL_GUEST_FN(trigger),
 };

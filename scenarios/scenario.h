@@ -77,6 +77,9 @@ struct kl_scenario {
 	/* Loaded by the loader before the trigger: KL_CRASH_MODULE, a module of the kernel's
 	 * own ("softdog"), or NULL; with these parameters. */
 	const char *module, *module_params;
+	/* The trigger itself loads a module that crashes (scenario module): like .module, the
+	 * panicking rip may lie in the module area. */
+	bool trigger_loads_module;
 	const struct kl_scenario_param *params; /* {NULL}-terminated, or NULL */
 	/* Substrings the dumped kernel log must contain, in this order, after the nonce. */
 	const char *const *expect;

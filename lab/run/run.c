@@ -28,14 +28,6 @@ struct run {
 	struct kl_error *first_err;
 };
 
-static const struct kl_images *images_for(const struct run *rn, const char *spec)
-{
-	for (size_t i = 0; i < rn->n_kernels; i++)
-		if (streq(rn->kernels[i].spec, spec))
-			return rn->kernels[i].im;
-	return NULL;
-}
-
 static void notice(const struct run *rn, const char *fmt, ...) _printf_(2, 3);
 static void notice(const struct run *rn, const char *fmt, ...)
 {
@@ -71,7 +63,8 @@ static const char **scenario_kmods(void)
 	return v;
 }
 
-/* Every distinct kernel of the plan, prepared before any cell runs (bad specs fail early). */
+/* Every distinct kernel (with a user's module) of the plan, prepared before any cell runs (bad
+ * specs fail early). */
 static int prepare_kernels(struct run *rn, struct kl_error **err)
 {
 	const struct kl_plan *p = rn->o->plan;
@@ -86,7 +79,8 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 	if (!rn->kernels)
 		return kl_error_set(err, ENOMEM, "run");
 	for (size_t i = 0; i < p->n_cells; i++) {
-		if (images_for(rn, p->cells[i].kernel))
+		const struct kl_cell_spec *c = &p->cells[i];
+		if (kl_sched_images_for(rn->kernels, rn->n_kernels, c))
 			continue;
 		struct kl_images_options io = {
 			.cache_dir = rn->o->cache_dir,
@@ -94,6 +88,7 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 			.loader_path = loader,
 			.saver_path = saver,
 			.scenario_kmods = kmods,
+			.user_module = c->module,
 			.progress = image_progress,
 			.userdata = rn,
 		};
@@ -102,7 +97,7 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 		if (r < 0)
 			return kl_error_wrap(err, "kernel \"%s\" (cell \"%s\")", p->cells[i].kernel,
 					     p->cells[i].id);
-		rn->kernels[rn->n_kernels++] = (struct kl_sched_kernel){ p->cells[i].kernel, im };
+		rn->kernels[rn->n_kernels++] = (struct kl_sched_kernel){ c->kernel, c->module, im };
 	}
 	return 0;
 }
@@ -160,7 +155,8 @@ static void take_resumed(struct run *rn)
 {
 	const struct kl_plan *p = rn->o->plan;
 	for (size_t i = 0; i < p->n_cells; i++) {
-		const struct kl_images *im = images_for(rn, p->cells[i].kernel);
+		const struct kl_images *im =
+			kl_sched_images_for(rn->kernels, rn->n_kernels, &p->cells[i]);
 		struct kl_cell_result *c =
 			rn->o->rerun ? NULL
 				     : kl_journal_load(rn->o->out_dir, &p->cells[i],

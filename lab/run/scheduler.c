@@ -48,11 +48,14 @@ static void notice(struct kl_sched *s, const char *fmt, ...)
 	free(m);
 }
 
-static const struct kl_images *images_for(const struct kl_sched *s, const char *spec)
+const struct kl_images *kl_sched_images_for(const struct kl_sched_kernel *k, size_t n,
+					    const struct kl_cell_spec *c)
 {
-	for (size_t i = 0; i < s->conf.n_kernels; i++)
-		if (streq(s->conf.kernels[i].spec, spec))
-			return s->conf.kernels[i].im;
+	for (size_t i = 0; i < n; i++)
+		if (streq(k[i].spec, c->kernel) &&
+		    (k[i].module == c->module ||
+		     (k[i].module && c->module && streq(k[i].module, c->module))))
+			return k[i].im;
 	return NULL;
 }
 
@@ -114,7 +117,7 @@ static int run_one(struct kl_sched *s, const struct kl_cell_env *env,
 		   const struct kl_cell_spec *spec, struct kl_cell_result **ret,
 		   struct kl_error **err)
 {
-	const struct kl_images *im = images_for(s, spec->kernel);
+	const struct kl_images *im = kl_sched_images_for(s->conf.kernels, s->conf.n_kernels, spec);
 	/* Holds the earlier attempts (kl_cell_result_add_attempt) until the last one's result
 	 * takes them over. */
 	_cleanup_(kl_cell_result_freep) struct kl_cell_result *before = kl_cell_result_new(spec);

@@ -21,11 +21,16 @@
 struct kl_images;
 struct kl_virt;
 
-/* The images prepared for one kernel spec of the cells to come. */
+/* The images prepared for one kernel spec (and user module) of the cells to come. */
 struct kl_sched_kernel {
-	const char *spec; /* kl_cell_spec.kernel */
+	const char *spec;   /* kl_cell_spec.kernel */
+	const char *module; /* kl_cell_spec.module: a user's module in the image, or NULL */
 	const struct kl_images *im;
 };
+
+/* The images of cell c's kernel and module among n, or NULL. */
+const struct kl_images *kl_sched_images_for(const struct kl_sched_kernel *k, size_t n,
+					    const struct kl_cell_spec *c);
 
 struct kl_sched_conf {
 	struct kl_virt *const *connections; /* open; the scheduler does not close them */

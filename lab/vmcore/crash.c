@@ -131,7 +131,8 @@ int kl_check_trigger_pid(struct kl_check_ctx *c, struct kl_check_result *r)
 	}
 	/* A scenario's module crashes in its own code: x86-64's module area (MODULES_VADDR to
 	 * MODULES_END, Documentation/arch/x86/x86_64/mm.rst), KASLR or not. */
-	bool in_module = c->scenario_def && c->scenario_def->module &&
+	bool in_module = c->scenario_def &&
+			 (c->scenario_def->module || c->scenario_def->trigger_loads_module) &&
 			 rips[at] >= 0xffffffffa0000000ull && rips[at] < 0xffffffffff000000ull;
 	if (in_module)
 		return PASS(r,

@@ -24,7 +24,7 @@ static struct kl_images im = {
 	.system_initrd = (char *)"/boot/initrd-test",
 	.id = (char *)"images-test",
 };
-static const struct kl_sched_kernel kernels[] = { { "local:/boot/vmlinuz-test", &im } };
+static const struct kl_sched_kernel kernels[] = { { "local:/boot/vmlinuz-test", NULL, &im } };
 
 #define SPEC(name, exp)                                                                            \
 	{                                                                                          \
