@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "guest-report.h"
@@ -70,6 +71,11 @@ void kl_line_addf(struct kl_line *l, const char *key, const char *fmt, ...)
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
 	kl_line_add(l, key, value);
+}
+
+void kl_console_drain(void)
+{
+	(void)tcdrain(console_fd());
 }
 
 void kl_line_emit(struct kl_line *l)

@@ -33,6 +33,12 @@ void kl_line_begin(struct kl_line *l, const char *phase);
 void kl_line_add(struct kl_line *l, const char *key, const char *value);
 void kl_line_addf(struct kl_line *l, const char *key, const char *fmt, ...) _printf_(3, 4);
 void kl_line_emit(struct kl_line *l);
+/*
+ * Wait until the console has sent what was written (tcdrain; a console that is not a tty has
+ * nothing queued). Before a crash: the serial driver transmits from a buffer, and a panic
+ * right after a write loses its tail (the trigger line, seen cut off under TCG).
+ */
+void kl_console_drain(void);
 
 /* A line with only a phase: "KDUMPLAB phase=<phase>". */
 void kl_report(const char *phase);

@@ -126,6 +126,7 @@ static int trigger_child(void *arg)
 	kl_line_add(&l, "nonce", t->nonce);
 	kl_line_addf(&l, "time", "%lld", (long long)time(NULL));
 	kl_line_emit(&l);
+	kl_console_drain(); /* the crash must not cut the trigger line off */
 
 	loader_fault_kmsg_nonce(t->fault, t->nonce, logged);
 	int n = snprintf(kmsg, sizeof(kmsg), "kdumplab: nonce=%s scenario=%s pid=%d\n", logged,

@@ -27,6 +27,8 @@ const struct kl_scenario kl_scenario_module = {
 			{ .key = "args", .help = "module parameters, e.g. args=delay=1 mode=2" },
 			{ NULL } },
 	.expect = (const char *const[]){ NULL },
+	/* A reproducer's BUG or oops must end in kdump, not in a killed insmod. */
+	.sysctls = (const char *const[]){ "kernel.panic_on_oops=1", NULL },
 	.context = KL_CONTEXT_TRIGGER,
 	.trigger_loads_module = true,
 	.trigger = KL_GUEST_FN(trigger),
