@@ -451,6 +451,33 @@ void kl_pull_abort(struct kl_pull *p)
 	pull_free(p);
 }
 
+/*
+ * The early launch failed ("the appliance failed to start or crashed", seen twice in ~60 cells
+ * under TCG with two guests running, never reproduced alone): once the guest has ended, launch
+ * a fresh handle once more, in this thread, before calling it infra.
+ */
+static void relaunch(struct kl_pull *p)
+{
+	_cleanup_error_ struct kl_error *e = NULL;
+	guestfs_close(p->g);
+	p->g = NULL;
+	p->launch_start = kl_now();
+	int r = handle_setup(&p->o, p->tmpdir, &p->g, &e);
+	if (r >= 0 && p->device) {
+		uint64_t out_size = ((uint64_t)p->st.st_size + 511) & ~(uint64_t)511;
+		r = add_output_drive(p->g, p->out, out_size, p->o.disk_path, &e);
+	}
+	if (r >= 0) {
+		free(p->launch_error);
+		p->launch_error = NULL;
+		launch_main(p);
+		return;
+	}
+	free(p->launch_error);
+	p->launch_error = strdup(e && e->msg ? e->msg : "cannot set up the appliance again");
+	p->launch_r = r;
+}
+
 static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double deadline_at,
 			  struct kl_pull_result **ret, struct kl_error **err);
 
@@ -532,13 +559,17 @@ static int finish_guarded(struct kl_pull *p, uint64_t expected_dump_size, double
 	char *out = p->out;
 	bool device = p->device;
 	struct stat st = p->st;
+	if (p->launch_r < 0)
+		relaunch(p);
+	g = p->g;
 	r->launch_seconds = p->launch_seconds;
 	r->launch_wait_seconds = kl_now() - t0;
 	if (p->launch_r < 0) {
 		int code = p->launch_errno > 0 ? p->launch_errno : EIO;
-		kl_error_set(err, code,
-			     "cannot launch the libguestfs appliance on dump disk \"%s\": %s",
-			     o->disk_path, p->launch_error ? p->launch_error : "?");
+		kl_error_set(
+			err, code,
+			"cannot launch the libguestfs appliance on dump disk \"%s\" (twice): %s",
+			o->disk_path, p->launch_error ? p->launch_error : "?");
 		return -code;
 	}
 	/* Launched while the guest still wrote the disk: the appliance's kernel may hold blocks of
