@@ -67,5 +67,6 @@ const struct kl_scenario kl_scenario_hardlockup = {
 		"the detector's NMI (perf) or a buddy CPU panics: the log's \"CPU: N PID: M\" line agrees with CPU N's NT_PRSTATUS",
 	.backtrace = "watchdog_hardlockup_check",
 	.probe = KL_GUEST_FN(probe),
+	.probe_text = "a working hard-lockup detector (kernel.nmi_watchdog reads 1)",
 	.trigger = KL_GUEST_FN(trigger),
 };

@@ -97,6 +97,8 @@ struct kl_scenario {
 	 * anything is set up (e.g. a working hard-lockup detector). 0, or -errno with why: the
 	 * loader reports it as step "unavailable" and the cell ends error/unavailable. */
 	int (*probe)(char *why, size_t whylen);
+	/* What the probe looks for, for `kdumplab scenarios` (the host cannot know it). */
+	const char *probe_text;
 };
 
 extern const struct kl_scenario *const kl_scenarios[];

@@ -172,11 +172,7 @@ int cmd_doctor(int argc, char **argv, struct kl_error **err)
 	if (kl_guest_binaries(&loader, &saver, &e) < 0) {
 		report(&d, false, "programs", "%s", e->msg);
 	} else {
-		struct kl_images_options io = { .cache_dir = cache,
-						.kernel_spec = spec,
-						.loader_path = loader,
-						.saver_path = saver };
-		if (kl_images_prepare(&io, &im, &e) < 0)
+		if (kl_run_images_prepare(cache, spec, NULL, NULL, NULL, &im, &e) < 0)
 			report(&d, false, "kernel",
 			       "%s: %s; check network access to Debian's archive, or use --kernel local:VMLINUZ",
 			       spec, e->msg);

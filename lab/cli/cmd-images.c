@@ -6,6 +6,7 @@
 #include "base/paths.h"
 #include "cli.h"
 #include "images.h"
+#include "run/run.h"
 
 static void progress(void *userdata, const char *msg)
 {
@@ -21,7 +22,7 @@ int cmd_images(int argc, char **argv, struct kl_error **err)
 		{},
 	};
 	const char *spec = NULL, *cache_opt = NULL;
-	_cleanup_free_ char *cache = NULL, *loader = NULL, *saver = NULL;
+	_cleanup_free_ char *cache = NULL;
 	int c, r;
 
 	optind = 1;
@@ -50,17 +51,8 @@ int cmd_images(int argc, char **argv, struct kl_error **err)
 		cache = strdup(cache_opt);
 	else if ((r = kl_default_cache_dir(&cache, err)) < 0)
 		return r;
-	if ((r = kl_guest_binaries(&loader, &saver, err)) < 0)
-		return r;
-	struct kl_images_options o = {
-		.cache_dir = cache,
-		.kernel_spec = spec,
-		.loader_path = loader,
-		.saver_path = saver,
-		.progress = progress,
-	};
 	struct kl_images *im = NULL;
-	if ((r = kl_images_prepare(&o, &im, err)) < 0)
+	if ((r = kl_run_images_prepare(cache, spec, NULL, progress, NULL, &im, err)) < 0)
 		return r;
 	printf("kernel:          %s\n", im->spec);
 	printf("release:         %s\n", im->release);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "images.h"
 #include "run/availability.h"
+#include "run/run.h"
 #include "scenario.h"
 
 static void progress(void *userdata, const char *msg)
@@ -36,27 +37,6 @@ static void signature(const struct kl_scenario *s, char *buf, size_t len)
 	if (!buf[0])
 		snprintf(buf, len, "%s",
 			 kl_scenario_crashes(s) ? "--expect-panic REGEX (yours)" : "no crash");
-}
-
-static int prepare(const char *spec, const char *cache_opt, struct kl_images **ret,
-		   struct kl_error **err)
-{
-	_cleanup_free_ char *cache = NULL, *loader = NULL, *saver = NULL;
-	int r;
-	if (cache_opt)
-		cache = strdup(cache_opt);
-	else if ((r = kl_default_cache_dir(&cache, err)) < 0)
-		return r;
-	if ((r = kl_guest_binaries(&loader, &saver, err)) < 0)
-		return r;
-	struct kl_images_options o = {
-		.cache_dir = cache,
-		.kernel_spec = spec,
-		.loader_path = loader,
-		.saver_path = saver,
-		.progress = progress,
-	};
-	return kl_images_prepare(&o, ret, err);
 }
 
 int cmd_scenarios(int argc, char **argv, struct kl_error **err)
@@ -92,7 +72,12 @@ int cmd_scenarios(int argc, char **argv, struct kl_error **err)
 		return kl_error_usage(err, 0, "unexpected argument \"%s\"", argv[optind]);
 
 	_cleanup_(kl_images_freep) struct kl_images *im = NULL;
-	if (spec && (r = prepare(spec, cache_opt, &im, err)) < 0)
+	_cleanup_free_ char *cache = NULL;
+	if (spec && cache_opt)
+		cache = strdup(cache_opt);
+	else if (spec && (r = kl_default_cache_dir(&cache, err)) < 0)
+		return r;
+	if (spec && (r = kl_run_images_prepare(cache, spec, NULL, progress, NULL, &im, err)) < 0)
 		return r;
 	for (size_t i = 0; i < kl_scenarios_count; i++) {
 		const struct kl_scenario *s = kl_scenarios[i];
@@ -104,7 +89,9 @@ int cmd_scenarios(int argc, char **argv, struct kl_error **err)
 			return r;
 		printf("%-18s %s; signature: %s", name, s->description, sig);
 		if (im)
-			printf("; on %s: %s", im->release, why ? why : "available");
+			printf("; on %s: %s%s%s", im->release, why ? why : "available",
+			       !why && s->probe_text ? " if the guest has " : "",
+			       !why && s->probe_text ? s->probe_text : "");
 		printf("\n");
 	}
 	return 0;

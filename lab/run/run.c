@@ -63,18 +63,35 @@ static const char **scenario_kmods(void)
 	return v;
 }
 
+int kl_run_images_prepare(const char *cache_dir, const char *kernel, const char *user_module,
+			  void (*progress)(void *userdata, const char *msg), void *userdata,
+			  struct kl_images **ret, struct kl_error **err)
+{
+	_cleanup_free_ char *loader = NULL, *saver = NULL;
+	_cleanup_free_ const char **kmods = scenario_kmods();
+	if (!kmods)
+		return kl_error_set(err, ENOMEM, "images");
+	int r = kl_guest_binaries(&loader, &saver, err);
+	if (r < 0)
+		return r;
+	struct kl_images_options io = {
+		.cache_dir = cache_dir,
+		.kernel_spec = kernel,
+		.loader_path = loader,
+		.saver_path = saver,
+		.scenario_kmods = kmods,
+		.user_module = user_module,
+		.progress = progress,
+		.userdata = userdata,
+	};
+	return kl_images_prepare(&io, ret, err);
+}
+
 /* Every distinct kernel (with a user's module) of the plan, prepared before any cell runs (bad
  * specs fail early). */
 static int prepare_kernels(struct run *rn, struct kl_error **err)
 {
 	const struct kl_plan *p = rn->o->plan;
-	_cleanup_free_ char *loader = NULL, *saver = NULL;
-	_cleanup_free_ const char **kmods = scenario_kmods();
-	if (!kmods)
-		return kl_error_set(err, ENOMEM, "run");
-	int r = kl_guest_binaries(&loader, &saver, err);
-	if (r < 0)
-		return r;
 	rn->kernels = calloc(p->n_cells, sizeof(*rn->kernels));
 	if (!rn->kernels)
 		return kl_error_set(err, ENOMEM, "run");
@@ -82,21 +99,11 @@ static int prepare_kernels(struct run *rn, struct kl_error **err)
 		const struct kl_cell_spec *c = &p->cells[i];
 		if (kl_sched_images_for(rn->kernels, rn->n_kernels, c))
 			continue;
-		struct kl_images_options io = {
-			.cache_dir = rn->o->cache_dir,
-			.kernel_spec = p->cells[i].kernel,
-			.loader_path = loader,
-			.saver_path = saver,
-			.scenario_kmods = kmods,
-			.user_module = c->module,
-			.progress = image_progress,
-			.userdata = rn,
-		};
 		struct kl_images *im = NULL;
-		r = kl_images_prepare(&io, &im, err);
+		int r = kl_run_images_prepare(rn->o->cache_dir, c->kernel, c->module,
+					      image_progress, rn, &im, err);
 		if (r < 0)
-			return kl_error_wrap(err, "kernel \"%s\" (cell \"%s\")", p->cells[i].kernel,
-					     p->cells[i].id);
+			return kl_error_wrap(err, "kernel \"%s\" (cell \"%s\")", c->kernel, c->id);
 		rn->kernels[rn->n_kernels++] = (struct kl_sched_kernel){ c->kernel, c->module, im };
 	}
 	return 0;

@@ -42,3 +42,13 @@ struct kl_run_summary {
 
 int kl_run(const struct kl_run_options *o, struct kl_run_summary *ret_summary,
 	   struct kl_error **err);
+
+struct kl_images;
+/*
+ * The images a cell of kernel (with a user's module, or NULL) boots: the lab's guest programs,
+ * the kernel modules every scenario loads, the crash module. `kdumplab run`, `images`,
+ * `scenarios` and `doctor` all prepare them here, so they share one cache entry.
+ */
+int kl_run_images_prepare(const char *cache_dir, const char *kernel, const char *user_module,
+			  void (*progress)(void *userdata, const char *msg), void *userdata,
+			  struct kl_images **ret, struct kl_error **err);

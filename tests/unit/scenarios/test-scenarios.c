@@ -39,6 +39,7 @@ START_TEST(test_every_scenario_is_complete)
 		for (const char *const *c = s->kconfig; c && *c; c++)
 			ck_assert_msg(strncmp(*c, "CONFIG_", 7) == 0, "%s: kconfig '%s'", s->name,
 				      *c);
+		ck_assert_msg(!s->probe_text == !s->probe, "%s: a probe without its text", s->name);
 		for (size_t j = 0; j < i; j++)
 			ck_assert_str_ne(kl_scenarios[j]->name, s->name);
 	}
