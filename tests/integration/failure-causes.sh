@@ -5,7 +5,7 @@
 set -u
 work=$(mktemp -d /tmp/kdumplab-fail.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$1" run "$2/scenarios/failures.plan" --output "$work/out" --state "$work/state" --quiet \
+"$1" run "$2/scenarios/failures.plan" --jobs 2 --output "$work/out" --state "$work/state" --quiet \
 	2>"$work/stderr"
 rc=$?
 python3 - "$work/out/results.json" <<'PY' || exit 1

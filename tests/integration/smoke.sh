@@ -10,7 +10,7 @@ work=$(mktemp -d /tmp/kdumplab-smoke.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 set +e
-"$kl" run "$src/scenarios/smoke.plan" --output "$work/out" --state "$work/state" --quiet
+"$kl" run "$src/scenarios/smoke.plan" --jobs 2 --output "$work/out" --state "$work/state" --quiet
 rc=$?
 set -e
 echo "kdumplab run exited $rc"
