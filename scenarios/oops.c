@@ -26,6 +26,6 @@ const struct kl_scenario kl_scenario_oops = {
 					 "BUG: kernel NULL pointer dereference", "Oops: 0002",
 					 "RIP: 0010:do_oops", NULL },
 	.context = KL_CONTEXT_TRIGGER,
-	.backtrace = "do_oops",
+	.backtrace = "page_fault_oops", /* the module frame is crash_set (do_oops inlined) */
 	.trigger = KL_GUEST_FN(trigger),
 };

@@ -27,6 +27,6 @@ const struct kl_scenario kl_scenario_stack_overflow = {
 					 "BUG: TASK stack guard page was hit at",
 					 "stack guard page: 0000", "RIP: 0010:recurse", NULL },
 	.context = KL_CONTEXT_TRIGGER,
-	.backtrace = "recurse",
+	.backtrace = "handle_stack_overflow",
 	.trigger = KL_GUEST_FN(trigger),
 };

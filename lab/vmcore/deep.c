@@ -273,7 +273,9 @@ struct kl_deep_result *kl_deep_parse(const char *out, size_t len, int exit_statu
 	else if (!have_sys)
 		r->error =
 			dupf("crash could not open the dump (exit status %d):\n%s", exit_status, q);
-	else if (!r->panic || !*r->panic)
+	/* An empty PANIC with a panicking task's bt is crash's view of a double fault (a stack
+	 * overflow into the guard page has no panic string): opened, and the bt says the rest. */
+	else if (!r->panic || (!*r->panic && !r->bt))
 		r->error = dupf(
 			"crash opened the dump but `sys` shows no PANIC line (exit status %d):\n%s",
 			exit_status, q);

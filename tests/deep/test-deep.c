@@ -123,6 +123,30 @@ START_TEST(parse_no_panic_line)
 }
 END_TEST
 
+/* A double fault (stack overflow into the guard page): crash prints an empty PANIC but finds
+ * the panicking task; the bt decides. The same empty PANIC without a bt is a failure. */
+START_TEST(parse_empty_panic_with_bt)
+{
+	static const char out[] =
+		"KDUMPLAB-DEEP sys\n       PANIC: \n"
+		"KDUMPLAB-DEEP bt\nPID: 85  TASK: ffff8da201ff1800  CPU: 1  COMMAND: \"init\"\n"
+		" #0 [fffffe0000045d98] machine_kexec at ffffffff90c6c62f\n"
+		" #4 [fffffe0000045ed8] handle_stack_overflow at ffffffff90c30929\n"
+		"KDUMPLAB-DEEP log\nKDUMPLAB-DEEP end\n";
+	struct kl_deep_result *r = kl_deep_parse(out, strlen(out), 0, false);
+	ck_assert_msg(r->ok, "%s", r->error ? r->error : "");
+	ck_assert_str_eq(r->panic, "");
+	ck_assert_ptr_nonnull(strstr(r->bt, "handle_stack_overflow"));
+	kl_deep_result_free(r);
+	static const char nobt[] = "KDUMPLAB-DEEP sys\n       PANIC: \nKDUMPLAB-DEEP bt\n"
+				   "KDUMPLAB-DEEP end\n";
+	r = kl_deep_parse(nobt, strlen(nobt), 0, false);
+	ck_assert(!r->ok);
+	ck_assert_ptr_nonnull(strstr(r->error, "no PANIC line"));
+	kl_deep_result_free(r);
+}
+END_TEST
+
 START_TEST(parse_empty_and_timeout)
 {
 	struct kl_deep_result *r = kl_deep_parse(NULL, 0, -1, true);
@@ -294,6 +318,7 @@ int main(void)
 	tcase_add_test(p, parse_truncated_quotes_crash);
 	tcase_add_test(p, parse_repeated_warnings_once);
 	tcase_add_test(p, parse_no_panic_line);
+	tcase_add_test(p, parse_empty_panic_with_bt);
 	tcase_add_test(p, parse_empty_and_timeout);
 	suite_add_tcase(s, p);
 	TCase *run = tcase_create("run");
