@@ -425,6 +425,8 @@ static void squash(char *s)
 			*p = ' ';
 }
 
+double kl_spawn_timeout_s = 1800;
+
 int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
 	     struct kl_error **err)
 {
@@ -438,6 +440,7 @@ int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **
 		.env = env,
 		.out = ret_stdout ? KL_SPAWN_ALL : (struct kl_spawn_cap){ 0 },
 		.err = { .tail = STDERR_KEEP },
+		.timeout_s = kl_spawn_timeout_s,
 	};
 	struct kl_spawn_result res = { 0 };
 	int r = kl_spawn_run(argv, &o, &res, err);
@@ -445,6 +448,12 @@ int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **
 		return r;
 	_cleanup_free_ char *out = res.out, *errtext = res.err;
 	squash(errtext);
+	if (res.timed_out) {
+		kl_error_set(err, 0,
+			     "'%s' did not finish within its %g s deadline and was killed: %s", cmd,
+			     kl_spawn_timeout_s, errtext ? errtext : "");
+		return -ETIMEDOUT;
+	}
 	if (WIFSIGNALED(res.status))
 		return kl_error_set(err, 0, "'%s' was killed by signal %d: %s", cmd,
 				    WTERMSIG(res.status), errtext ? errtext : "");

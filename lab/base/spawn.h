@@ -82,3 +82,6 @@ int kl_spawn_run(const char *const *argv, const struct kl_spawn_options *o,
  */
 int kl_spawn(const char *const *argv, const char *what, const char *cwd, char **ret_stdout,
 	     struct kl_error **err);
+/* kl_spawn's deadline in seconds (apt, dpkg, depmod, ...: a stalled mirror must not hold a run
+ * for ever); 1800 by default, generous for a 350 MB download. Tests lower it. */
+extern double kl_spawn_timeout_s;

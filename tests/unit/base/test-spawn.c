@@ -257,6 +257,17 @@ START_TEST(spawn_must_succeed)
 	const char *killed[] = { "/bin/sh", "-c", "kill -9 $$", NULL };
 	ck_assert_int_lt(kl_spawn(killed, "k", NULL, NULL, &err), 0);
 	ck_assert_str_eq(err->msg, "'k' was killed by signal 9: ");
+	kl_error_free(err), err = NULL;
+
+	/* A tool that stalls (a hung mirror) is killed at kl_spawn's deadline, with its group. */
+	double saved = kl_spawn_timeout_s;
+	kl_spawn_timeout_s = 0.5;
+	const char *stall[] = { "/bin/sh", "-c", "echo waiting >&2; sleep 30 & wait", NULL };
+	ck_assert_int_eq(kl_spawn(stall, "stall", NULL, NULL, &err), -ETIMEDOUT);
+	kl_spawn_timeout_s = saved;
+	ck_assert_str_eq(
+		err->msg,
+		"'stall' did not finish within its 0.5 s deadline and was killed: waiting");
 	kl_error_free(err);
 }
 END_TEST
