@@ -246,7 +246,8 @@ static int run_trigger(const struct kl_scenario *s, const struct kl_variant *v,
 int loader_run(void)
 {
 	static char cmdline[8192];
-	static char text[3 * KL_VARIANT_TEXT_MAX] = KL_SCENARIO_DEFAULT;
+	/* Not static: every run (the unit tests run many in one process) starts from the default. */
+	char text[3 * KL_VARIANT_TEXT_MAX] = KL_SCENARIO_DEFAULT;
 	char capture[LOADER_CMDLINE_MAX], why[256];
 	const struct kl_scenario *scenario = NULL;
 	struct kl_variant variant;
