@@ -610,7 +610,9 @@ int kl_cell_run(const struct kl_cell_env *env, const struct kl_cell_spec *spec,
 	c.phase = KL_PHASE_PREPARE;
 	kl_watch_init(&c.watch);
 	c.im = im;
-	(void)kl_scenario_parse(spec->scenario, spec->vcpus, &c.scenario, NULL, when, 1);
+	/* The plan checked it (kl_cell_spec_check); unknown here, the cell has no host action. */
+	char why[256];
+	(void)kl_scenario_parse(spec->scenario, spec->vcpus, &c.scenario, NULL, why, sizeof(why));
 
 	_cleanup_free_ char *unavailable = NULL;
 	r = c.scenario ? kl_scenario_availability(c.scenario, im, &unavailable, &e) : 0;
